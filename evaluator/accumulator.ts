@@ -1,0 +1,223 @@
+/**
+ * The reduction phase: folds per-image records into the official float32 accumulators (§4, §5)
+ * and derives the metrics (§6).
+ *
+ * Order matters: the official code adds each image's histogram to float32 vectors in names-list
+ * order, and past 2^24 pixels those additions round. `update()` must therefore be called in
+ * names-list order; per-image work runs in parallel, this fold does not (it is sparse and cheap).
+ * `merge()` is not offered for that reason: two float32 partial sums cannot be combined into the
+ * sequential result. The exact integer sums are kept alongside (`exact`) for diagnostics.
+ */
+import type { ImageRecord } from './image-record.ts';
+
+const f32 = Math.fround;
+const EPS10 = f32(1e-10);
+const EPS20 = f32(1e-20);
+const BETA = f32(0.3);
+const ONE_PLUS_BETA = f32(1.3);
+
+export const SIZE_GROUPS = ['S', 'MS', 'ML', 'L'] as const;
+
+/** Six histograms of length K = C + 1: prediction, GT, intersection, and the same on boundaries. */
+export class HistSet {
+  readonly T: Float64Array; // prediction counts ("area_output"; named T in the official code)
+  readonly P: Float64Array; // GT counts
+  readonly TP: Float64Array;
+  readonly BT: Float64Array;
+  readonly BP: Float64Array;
+  readonly BTP: Float64Array;
+  constructor(k: number) {
+    this.T = new Float64Array(k); this.P = new Float64Array(k); this.TP = new Float64Array(k);
+    this.BT = new Float64Array(k); this.BP = new Float64Array(k); this.BTP = new Float64Array(k);
+  }
+  arrays(): Float64Array[] { return [this.T, this.P, this.TP, this.BT, this.BP, this.BTP]; }
+}
+
+/** How predicted ids map to evaluated ids: `lut[id]` for id in 0..C+1 (C+1 = the out-of-range bucket). */
+export type MatchLut = Int32Array;
+
+export function identityLut(classes: number): MatchLut {
+  const lut = new Int32Array(classes + 2);
+  for (let i = 0; i < lut.length; i++) lut[i] = i;
+  return lut;
+}
+
+export interface PerImageResult {
+  fmeasure: number;
+  imgLabel: number;
+  hit: boolean;
+}
+
+export interface Metrics {
+  Acc: number;
+  mIoU: number;
+  mBIoU: number;
+  S: number | null; MS: number | null; ML: number | null; L: number | null;
+  BS: number | null; BMS: number | null; BML: number | null; BL: number | null;
+  FMeasure: number;
+  IoUs: number[];
+  BIoUs: number[];
+}
+
+export class OfficialAccumulator {
+  readonly K: number;
+  readonly all: HistSet;
+  readonly groups: HistSet[];
+  readonly exact: HistSet;
+  F = 0;
+  ACC = 0;
+  images = 0;
+  readonly perImage: PerImageResult[] = [];
+
+  // per-image scratch, sparse via the touched lists
+  private readonly img: HistSet;
+  private readonly imgGroups: HistSet[];
+  private readonly gtCount: Float64Array;
+  private readonly groupOf: Int8Array;
+
+  constructor(readonly classes: number) {
+    const K = (this.K = classes + 1);
+    this.all = new HistSet(K);
+    this.exact = new HistSet(K);
+    this.groups = SIZE_GROUPS.map(() => new HistSet(K));
+    this.img = new HistSet(K);
+    this.imgGroups = SIZE_GROUPS.map(() => new HistSet(K));
+    this.gtCount = new Float64Array(65536);
+    this.groupOf = new Int8Array(65536);
+  }
+
+  /** Adds one image; `lut` maps predicted ids (C+1 = out of range) to evaluated ids. */
+  update(r: ImageRecord, lut: MatchLut): void {
+    const C = this.classes;
+    const nP = r.predIds.length, nG = r.gtIds.length, plane = nP * nG;
+    const img = this.img;
+    const touched = new Set<number>();
+
+    // GT pixel counts per GT id → size group per class (§4.1), in float32.
+    for (const g of r.gtIds) this.gtCount[g] = 0;
+    for (let j = 0; j < r.keys.length; j++) {
+      const lg = r.keys[j] % nG;
+      this.gtCount[r.gtIds[lg]] += r.counts[j];
+    }
+    const M = f32(r.pixels);
+    const used = [false, false, false, false];
+    for (const g of r.gtIds) {
+      if (g === 0) continue;
+      const pct = Math.ceil(f32(f32(100 * this.gtCount[g]) / M));
+      const grp = pct <= 5 ? 0 : pct <= 25 ? 1 : pct <= 50 ? 2 : 3;
+      this.groupOf[g] = grp;
+      used[grp] = true;
+    }
+
+    let t = 0, pp = 0, tp = 0;
+    for (let j = 0; j < r.keys.length; j++) {
+      const key = r.keys[j], c = r.counts[j];
+      const flag = (key / plane) | 0;
+      const rest = key - flag * plane;
+      const lp = (rest / nG) | 0, lg = rest - lp * nG;
+      const q = lut[r.predIds[lp]];
+      const g = r.gtIds[lg];
+      const pb = flag >> 1, gb = flag & 1;
+      if (g > 0) { t += c; if (q > 0) tp += c; }
+      if (q > 0) pp += c;
+      const qIn = q <= C, gIn = g <= C;
+      if (qIn) { touched.add(q); }
+      if (gIn) { touched.add(g); }
+      // which histogram sets this pixel group feeds: the image's, and its size groups'
+      const targets: HistSet[] = [img];
+      if (g === 0) { for (let s = 0; s < 4; s++) if (used[s]) targets.push(this.imgGroups[s]); }
+      else targets.push(this.imgGroups[this.groupOf[g]]);
+      for (const h of targets) {
+        if (qIn) h.T[q] += c;
+        if (gIn) h.P[g] += c;
+        if (qIn && q === g) h.TP[q] += c;
+        if (pb && qIn) h.BT[q] += c;
+        if (gb && gIn) h.BP[g] += c;
+        if (pb && gb && qIn && q === g) h.BTP[q] += c;
+      }
+    }
+
+    // Img-Acc (§4.3): first maximum of out[1..C] wins.
+    // With all counts zero torch.argmax returns index 0, i.e. label 1.
+    let label = 1, best = 0;
+    for (const k of touched) {
+      if (k === 0) continue;
+      const v = img.T[k];
+      if (v > best || (v === best && v > 0 && k < label)) { best = v; label = k; }
+    }
+    const hit = img.P[label] > 0 && img.T[label] > 0;
+
+    // F-measure (§4.2), float32 in the official operation order.
+    const recall = f32(tp / f32(t + EPS20));
+    const precision = f32(tp / f32(pp + EPS20));
+    const num = f32(f32(ONE_PLUS_BETA * precision) * recall);
+    const den = f32(f32(f32(BETA * precision) + recall) + EPS20);
+    const fImg = f32(num / den);
+
+    // Fold into the float32 accumulators (§5), then clear the scratch.
+    fold(this.all, img, touched, this.exact);
+    for (let s = 0; s < 4; s++) if (used[s]) fold(this.groups[s], this.imgGroups[s], touched, null);
+    this.F = f32(this.F + fImg);
+    this.ACC = f32(this.ACC + (hit ? 1 : 0));
+    this.images++;
+    this.perImage.push({ fmeasure: fImg, imgLabel: label, hit });
+  }
+
+  result(): Metrics {
+    const K = this.K;
+    const IoUs = new Array<number>(K), BIoUs = new Array<number>(K);
+    for (let k = 0; k < K; k++) {
+      IoUs[k] = ratio(this.all.TP[k], this.all.T[k], this.all.P[k], true);
+      BIoUs[k] = ratio(this.all.BTP[k], this.all.BT[k], this.all.BP[k], true);
+    }
+    const N = f32(this.images);
+    const group = (s: number, boundary: boolean): number | null => {
+      const h = this.groups[s];
+      const vals: number[] = [];
+      for (let k = 0; k < K; k++) {
+        if (boundary ? h.BP[k] > 0 : h.P[k] > 0) {
+          vals.push(boundary ? ratio(h.BTP[k], h.BT[k], h.BP[k], false) : ratio(h.TP[k], h.T[k], h.P[k], false));
+        }
+      }
+      return vals.length === 0 ? null : f32mean(vals) * 100;
+    };
+    return {
+      Acc: f32(this.ACC / N) * 100,
+      mIoU: f32mean(IoUs),
+      mBIoU: f32mean(BIoUs),
+      S: group(0, false), MS: group(1, false), ML: group(2, false), L: group(3, false),
+      BS: group(0, true), BMS: group(1, true), BML: group(2, true), BL: group(3, true),
+      FMeasure: f32(this.F / N) * 100,
+      IoUs,
+      BIoUs,
+    };
+  }
+}
+
+function fold(acc: HistSet, img: HistSet, touched: Set<number>, exact: HistSet | null): void {
+  const A = acc.arrays(), I = img.arrays(), E = exact?.arrays();
+  for (let a = 0; a < 6; a++) {
+    const dst = A[a], src = I[a], ex = E?.[a];
+    for (const k of touched) {
+      const v = src[k];
+      if (v !== 0) {
+        dst[k] = f32(dst[k] + v);
+        if (ex) ex[k] += v;
+        src[k] = 0;
+      }
+    }
+  }
+}
+
+/** §6: f32(f32(tp / f32(f32(f32(t + p) - tp) + 1e-10)) [* 100]). */
+function ratio(tp: number, t: number, p: number, percent: boolean): number {
+  const r = f32(tp / f32(f32(f32(f32(t + p) - tp)) + EPS10));
+  return percent ? f32(r * 100) : r;
+}
+
+/** §8: float32 mean as f32(double sum / count); torch's own order is hardware-specific. */
+export function f32mean(values: number[]): number {
+  let s = 0;
+  for (const v of values) s += v;
+  return f32(s / values.length);
+}
