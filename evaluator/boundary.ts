@@ -37,30 +37,29 @@ export function boundaryFlags(
   if (width < span || height < span) return clearWrapped(ids, out, width * height);
   const cnt = scratch && scratch.length >= width ? scratch : new Int32Array(width);
   cnt.fill(0, 0, width);
-  const rowOk = new Uint8Array(width);
   for (let y = 0; y < height; y++) {
     const base = y * width;
-    rowOk.fill(0);
-    // Step 1: runs of equal ids in this row.
+    const prevBase = base - width;
+    const outRow = (y - n) * width; // the row whose window is complete at this row
+    let zeroFrom = 0; // columns before the current run's interior that are not row-interior
     let a = 0;
     while (a < width) {
       const v = ids[base + a];
       let b = a + 1;
       while (b < width && ids[base + b] === v) b++;
-      // run [a, b-1]
-      const lo = a + n, hi = b - 1 - n;
-      for (let x = lo; x <= hi; x++) rowOk[x] = 1;
+      const lo = a + n, hi = b - 1 - n; // row-interior part of the run [a, b-1]
+      if (lo <= hi) {
+        if (zeroFrom < lo) cnt.fill(0, zeroFrom, lo);
+        for (let x = lo; x <= hi; x++) {
+          const c = cnt[x] > 0 && ids[prevBase + x] === v ? cnt[x] + 1 : 1;
+          cnt[x] = c;
+          if (c >= span) out[outRow + x] = 0;
+        }
+        zeroFrom = hi + 1;
+      }
       a = b;
     }
-    // Step 2: vertical counters.
-    const prevBase = base - width;
-    const target = y - n;
-    for (let x = 0; x < width; x++) {
-      if (rowOk[x] === 0) { cnt[x] = 0; continue; }
-      const c = cnt[x] > 0 && ids[prevBase + x] === ids[base + x] ? cnt[x] + 1 : 1;
-      cnt[x] = c;
-      if (c >= span) out[target * width + x] = 0;
-    }
+    if (zeroFrom < width) cnt.fill(0, zeroFrom, width);
   }
   return clearWrapped(ids, out, width * height);
 }

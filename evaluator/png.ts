@@ -110,6 +110,12 @@ export interface IdMap {
   blueNonZero: number;
 }
 
+export interface DecodeOptions {
+  maxPixels?: number;
+  /** A buffer to decode into when it is large enough (avoids an allocation per image). */
+  into?: Uint16Array;
+}
+
 const ADAM7 = [
   [0, 0, 8, 8],
   [4, 0, 8, 8],
@@ -120,11 +126,13 @@ const ADAM7 = [
   [0, 1, 1, 2],
 ] as const;
 
-/** Decodes a PNG into a class-id map. `maxPixels` is checked before any allocation. */
-export function decodePng(buf: Uint8Array, maxPixels = Number.MAX_SAFE_INTEGER): IdMap {
+let zeros = Buffer.alloc(4096);
+
+/** Decodes a PNG into a class-id map. The pixel limit is checked before any allocation. */
+export function decodePng(buf: Uint8Array, opts: DecodeOptions = {}): IdMap {
   const h = readPngHeader(buf);
   checkEncoding(h);
-  checkPixelLimit(h, maxPixels);
+  checkPixelLimit(h, opts.maxPixels ?? Number.MAX_SAFE_INTEGER);
   const { width, height } = h;
   const channels = h.colorType === 2 ? 3 : h.colorType === 6 ? 4 : h.colorType === 4 ? 2 : 1;
   const bpp = channels * (h.bitDepth >> 3);
@@ -164,49 +172,76 @@ export function decodePng(buf: Uint8Array, maxPixels = Number.MAX_SAFE_INTEGER):
   }
   if (raw.length < expected) throw new PngError('truncated', `truncated PNG (image data holds ${raw.length} of ${expected} bytes)`);
 
-  const ids = new Uint16Array(width * height);
+  const npx = width * height;
+  const ids = opts.into && opts.into.length >= npx ? opts.into.subarray(0, npx) : new Uint16Array(npx);
   let blue = 0;
   let pos = 0;
   for (const [x0, y0, dx, dy] of passes) {
     const pw = Math.ceil((width - x0) / dx), ph = Math.ceil((height - y0) / dy);
     if (pw <= 0 || ph <= 0) continue;
     const stride = pw * bpp;
-    let prev = new Uint8Array(stride);
-    let cur = new Uint8Array(stride);
-    for (let r = 0; r < ph; r++) {
+    let rowBlue = 0; // blue pixels of the previous row, for rows copied from it
+    if (zeros.length < stride) zeros = Buffer.alloc(stride);
+    // Rows are unfiltered in place: the previous row of `raw` already holds unfiltered bytes.
+    for (let r = 0; r < ph; r++, pos += stride + 1) {
       const ft = raw[pos];
-      unfilter(ft, raw, pos + 1, cur, prev, stride, bpp);
-      pos += stride + 1;
+      const src = pos + 1;
       const rowBase = (y0 + r * dy) * width + x0;
-      blue += writeIds(cur, ids, rowBase, dx, pw, h.colorType, h.bitDepth);
-      const t = prev; prev = cur; cur = t;
+      // Fast paths (native calls): masks repeat the row above (Up filter, all-zero residuals)
+      // or are all background (None filter, all-zero bytes).
+      if ((ft === 2 || ft === 0) && raw.compare(zeros, 0, stride, src, src + stride) === 0) {
+        if (ft === 0 || r === 0) {
+          if (dx === 1) ids.fill(0, rowBase, rowBase + pw);
+          else for (let x = 0, o = rowBase; x < pw; x++, o += dx) ids[o] = 0;
+          rowBlue = 0;
+          continue;
+        }
+        raw.copyWithin(src, src - stride - 1, src - 1);
+        const prevBase = rowBase - dy * width;
+        if (dx === 1) ids.copyWithin(rowBase, prevBase, prevBase + pw);
+        else for (let x = 0, o = rowBase; x < pw; x++, o += dx) ids[o] = ids[o - dy * width];
+        blue += rowBlue;
+        continue;
+      }
+      unfilter(ft, raw, src, r === 0 ? -1 : src - stride - 1, stride, bpp);
+      rowBlue = writeIds(raw, src, ids, rowBase, dx, pw, h.colorType, h.bitDepth);
+      blue += rowBlue;
     }
   }
   return { width, height, ids, blueNonZero: blue };
 }
 
-function unfilter(ft: number, raw: Uint8Array, src: number, cur: Uint8Array, prev: Uint8Array, n: number, bpp: number): void {
+/** Unfilters one row in place; `prev` is the offset of the previous row's bytes, or -1 for the first row. */
+function unfilter(ft: number, raw: Uint8Array, src: number, prev: number, n: number, bpp: number): void {
+  const end = src + n;
   switch (ft) {
     case 0:
-      cur.set(raw.subarray(src, src + n));
       return;
     case 1:
-      for (let i = 0; i < bpp; i++) cur[i] = raw[src + i];
-      for (let i = bpp; i < n; i++) cur[i] = raw[src + i] + cur[i - bpp];
+      for (let i = src + bpp; i < end; i++) raw[i] += raw[i - bpp];
       return;
     case 2:
-      for (let i = 0; i < n; i++) cur[i] = raw[src + i] + prev[i];
+      if (prev < 0) return;
+      for (let i = src, j = prev; i < end; i++, j++) raw[i] += raw[j];
       return;
     case 3:
-      for (let i = 0; i < bpp; i++) cur[i] = raw[src + i] + (prev[i] >> 1);
-      for (let i = bpp; i < n; i++) cur[i] = raw[src + i] + ((cur[i - bpp] + prev[i]) >> 1);
+      if (prev < 0) {
+        for (let i = src + bpp; i < end; i++) raw[i] += raw[i - bpp] >> 1;
+        return;
+      }
+      for (let i = src, j = prev; i < src + bpp; i++, j++) raw[i] += raw[j] >> 1;
+      for (let i = src + bpp, j = prev + bpp; i < end; i++, j++) raw[i] += (raw[i - bpp] + raw[j]) >> 1;
       return;
     case 4:
-      for (let i = 0; i < bpp; i++) cur[i] = raw[src + i] + prev[i];
-      for (let i = bpp; i < n; i++) {
-        const a = cur[i - bpp], b = prev[i], c = prev[i - bpp];
+      if (prev < 0) {
+        for (let i = src + bpp; i < end; i++) raw[i] += raw[i - bpp];
+        return;
+      }
+      for (let i = src, j = prev; i < src + bpp; i++, j++) raw[i] += raw[j];
+      for (let i = src + bpp, j = prev + bpp; i < end; i++, j++) {
+        const a = raw[i - bpp], b = raw[j], c = raw[j - bpp];
         const pa = Math.abs(b - c), pb = Math.abs(a - c), pc = Math.abs(a + b - c - c);
-        cur[i] = raw[src + i] + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
+        raw[i] += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
       }
       return;
     default:
@@ -215,18 +250,18 @@ function unfilter(ft: number, raw: Uint8Array, src: number, cur: Uint8Array, pre
 }
 
 /** Writes one unfiltered row as ids; returns the number of pixels with a non-zero blue channel. */
-function writeIds(row: Uint8Array, ids: Uint16Array, base: number, dx: number, pw: number, ct: number, bd: number): number {
+function writeIds(raw: Uint8Array, src: number, ids: Uint16Array, base: number, dx: number, pw: number, ct: number, bd: number): number {
   let blue = 0;
   if (ct === 2 || ct === 6) {
     const c = ct === 2 ? 3 : 4;
-    for (let x = 0, i = 0, o = base; x < pw; x++, i += c, o += dx) {
-      ids[o] = row[i] | (row[i + 1] << 8);
-      if (row[i + 2] !== 0) blue++;
+    for (let x = 0, i = src, o = base; x < pw; x++, i += c, o += dx) {
+      ids[o] = raw[i] | (raw[i + 1] << 8);
+      if (raw[i + 2] !== 0) blue++;
     }
   } else {
     const c = (ct === 4 ? 2 : 1) * (bd >> 3);
-    if (bd === 8) for (let x = 0, i = 0, o = base; x < pw; x++, i += c, o += dx) ids[o] = row[i];
-    else for (let x = 0, i = 0, o = base; x < pw; x++, i += c, o += dx) ids[o] = (row[i] << 8) | row[i + 1];
+    if (bd === 8) for (let x = 0, i = src, o = base; x < pw; x++, i += c, o += dx) ids[o] = raw[i];
+    else for (let x = 0, i = src, o = base; x < pw; x++, i += c, o += dx) ids[o] = (raw[i] << 8) | raw[i + 1];
   }
   return blue;
 }

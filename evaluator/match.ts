@@ -1,0 +1,127 @@
+/**
+ * Class matching for the unsupervised protocol (§2.3, §7): applying a `match.json`, validating it,
+ * and the official default matching (image-level co-occurrence → Munkres).
+ */
+import type { ImageRecord } from './image-record.ts';
+import type { MatchLut } from './accumulator.ts';
+import { munkres } from './munkres.ts';
+import type { Problem } from './problems.ts';
+
+export type Match = Map<number, number>;
+
+/**
+ * Image-level co-occurrence of predicted and GT classes (§7 steps 1–2). Counts are integers, so
+ * partial accumulators merge exactly in any order.
+ */
+export class CooccurrenceAccumulator {
+  readonly counts: Int32Array;
+  images = 0;
+
+  constructor(readonly classes: number) {
+    this.counts = new Int32Array(classes * classes);
+  }
+
+  update(r: ImageRecord): void {
+    const C = this.classes;
+    const present = presentIds(r);
+    const preds = [...present.pred].filter((p) => p >= 1 && p <= C);
+    const gts = [...present.gt].filter((g) => g >= 1 && g <= C);
+    for (const p of preds) for (const g of gts) this.counts[(p - 1) * C + (g - 1)]++;
+    this.images++;
+  }
+
+  merge(other: CooccurrenceAccumulator): this {
+    for (let i = 0; i < this.counts.length; i++) this.counts[i] += other.counts[i];
+    this.images += other.images;
+    return this;
+  }
+
+  /** cost[i][j] = f32(1 - cnt[i][j] / Nimg), rows = predicted id − 1, columns = GT id − 1. */
+  costMatrix(): Float64Array {
+    const cost = new Float64Array(this.counts.length);
+    for (let k = 0; k < cost.length; k++) cost[k] = Math.fround(1.0 - this.counts[k] / this.images);
+    return cost;
+  }
+
+  /** The official default match: predicted id → GT id for 1..C, plus 0 → 0 (§7 step 4). */
+  result(): Match {
+    const C = this.classes;
+    const assignment = munkres(this.costMatrix(), C);
+    const match: Match = new Map();
+    for (let i = 0; i < C; i++) match.set(i + 1, assignment[i] + 1);
+    match.set(0, 0);
+    return match;
+  }
+}
+
+/** Ids with a non-zero pixel count in a record (predicted ids > C appear as the bucket C + 1). */
+export function presentIds(r: ImageRecord): { pred: Set<number>; gt: Set<number> } {
+  const nG = r.gtIds.length, plane = r.predIds.length * nG;
+  const pred = new Set<number>(), gt = new Set<number>();
+  for (let j = 0; j < r.keys.length; j++) {
+    const rest = r.keys[j] % plane;
+    pred.add(r.predIds[(rest / nG) | 0]);
+    gt.add(r.gtIds[rest % nG]);
+  }
+  return { pred, gt };
+}
+
+/** `json.dumps(match)` text as the official match.py writes it: keys 1..C in row order, then "0". */
+export function matchToJsonText(match: Match): string {
+  const keys = [...match.keys()].filter((k) => k !== 0).sort((a, b) => a - b);
+  const parts = keys.map((k) => `"${k}": ${match.get(k)}`);
+  if (match.has(0)) parts.push(`"0": ${match.get(0)}`);
+  return `{${parts.join(', ')}}`;
+}
+
+export function matchToObject(match: Match): Record<string, number> {
+  const o: Record<string, number> = {};
+  for (const [k, v] of match) o[String(k)] = v;
+  return o;
+}
+
+/**
+ * Parses a match.json text. Keys and values must be integers in 0..C (stricter than the official
+ * code, which accepts any value and then silently drops ids above C).
+ */
+export function parseMatch(text: string, classes: number, file = 'match.json'): { match: Match | null; problems: Problem[] } {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    return { match: null, problems: [{ file, problem: `not valid JSON (${(e as Error).message})` }] };
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    return { match: null, problems: [{ file, problem: 'must be a JSON object mapping predicted id → GT id, e.g. {"0": 0, "1": 14}' }] };
+  }
+  const match: Match = new Map();
+  const badKeys: string[] = [], badValues: string[] = [];
+  for (const [k, v] of Object.entries(data as Record<string, unknown>)) {
+    const key = /^\d+$/.test(k.trim()) ? Number(k.trim()) : NaN;
+    if (!Number.isInteger(key) || key < 0 || key > classes) { badKeys.push(JSON.stringify(k)); continue; }
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > classes) { badValues.push(`${k} → ${JSON.stringify(v)}`); continue; }
+    match.set(key, v);
+  }
+  const problems: Problem[] = [];
+  if (badKeys.length) problems.push({ file, problem: `keys must be predicted ids 0..${classes}; invalid: ${badKeys.slice(0, 20).join(', ')}${badKeys.length > 20 ? ', …' : ''}` });
+  if (badValues.length) problems.push({ file, problem: `values must be GT class ids 0..${classes}; invalid: ${badValues.slice(0, 20).join(', ')}${badValues.length > 20 ? ', …' : ''}` });
+  return { match: problems.length ? null : match, problems };
+}
+
+/**
+ * Checks that every predicted id that occurs on non-ignored pixels is a key (the official code
+ * raises KeyError otherwise, §2.3). `present` = ids seen (raw ids for > C), `where` = example files.
+ */
+export function checkMatchCovers(match: Match, present: Map<number, string[]>, file = 'match.json'): Problem[] {
+  const missing = [...present.keys()].filter((id) => !match.has(id)).sort((a, b) => a - b);
+  if (missing.length === 0) return [];
+  const detail = missing.slice(0, 20).map((id) => `${id} (e.g. in ${present.get(id)![0]})`).join(', ');
+  return [{ file, problem: `predicted ids without a key: ${detail}${missing.length > 20 ? `, and ${missing.length - 20} more` : ''}` }];
+}
+
+/** LUT over 0..C+1 for the accumulator; ids without a key map to the out-of-range bucket. */
+export function matchLut(match: Match, classes: number): MatchLut {
+  const lut = new Int32Array(classes + 2).fill(classes + 1);
+  for (const [k, v] of match) if (k <= classes) lut[k] = v;
+  return lut;
+}
