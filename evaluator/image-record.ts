@@ -45,6 +45,16 @@ export class RecordScratch {
   bp = new Uint8Array(0);
   cnt = new Int32Array(0);
   table = new Int32Array(0);
+  /** Decode targets for the GT and prediction ids. */
+  gtDecode = new Uint16Array(0);
+  predDecode = new Uint16Array(0);
+
+  ensureDecode(pixels: number): void {
+    if (this.gtDecode.length < pixels) {
+      this.gtDecode = new Uint16Array(pixels);
+      this.predDecode = new Uint16Array(pixels);
+    }
+  }
 
   ensure(pixels: number, width: number): void {
     if (this.bg.length < pixels) {

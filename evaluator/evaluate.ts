@@ -1,0 +1,159 @@
+/**
+ * One evaluation run, in three visible phases:
+ *   1. per image (parallel, worker threads): decode + checks + joint table  → ImageRecord[]
+ *   2. reduce (names-list order, float32 as officially)                      → accumulators
+ *   3. report                                                                 → Metrics + warnings
+ * Every input problem of the run is collected and raised together as an InputError.
+ */
+import { join } from 'node:path';
+import { OfficialAccumulator, identityLut, type Metrics } from './accumulator.ts';
+import type { ImageRecord } from './image-record.ts';
+import { CooccurrenceAccumulator, checkMatchCovers, matchLut, type Match } from './match.ts';
+import { PairPool, defaultWorkers } from './pool.ts';
+import { processPair, type PairJob, type PairResult } from './pair.ts';
+import { InputError, WarningCollector, type Problem, type Warning } from './problems.ts';
+import type { PredictionSource } from './sources.ts';
+
+export const EVALUATOR_VERSION = '1.0.0';
+export const DEFAULT_MAX_PIXELS = 40_000_000;
+
+export interface EvaluateOptions {
+  /** Directory of GT masks (`wnid/name.png`). */
+  gtRoot: string;
+  pred: PredictionSource;
+  /** Mask paths in names-list order. */
+  masks: string[];
+  classes: number;
+  /** A match to apply, 'auto' for the official default matching, or none (supervised protocols). */
+  match?: Match | 'auto' | null;
+  /** Worker threads; 0 runs in the calling thread. Default: all cores. */
+  workers?: number;
+  maxPixels?: number;
+  onProgress?: (done: number, total: number) => void;
+  /** Benchmarks only: decode every pair and stop. */
+  decodeOnly?: boolean;
+}
+
+export interface EvaluationResult {
+  metrics: Metrics;
+  images: number;
+  warnings: Warning[];
+  /** The applied match (the computed one with 'auto'). */
+  match?: Match;
+  records: ImageRecord[];
+  accumulator: OfficialAccumulator;
+}
+
+export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult> {
+  const { masks, classes } = opts;
+  const problems: Problem[] = [...opts.pred.problems];
+  const warnings = new WarningCollector();
+  if (masks.length === 0) throw new InputError('nothing to evaluate', [{ file: 'names list', problem: 'the names list has no entries' }]);
+
+  // Missing and extra files, all at once, before any decoding.
+  const available = new Set(opts.pred.files());
+  const wanted = new Set(masks);
+  for (const rel of wanted) if (!available.has(rel)) problems.push({ file: rel, problem: 'prediction file is missing' });
+  for (const rel of available) if (!wanted.has(rel)) warnings.add('extra-files', rel);
+  for (const rel of opts.pred.others) warnings.add('extra-files', rel);
+  if (problems.length) throw new InputError(`${problems.length} problem(s) with the submission`, problems);
+
+  const records = await dataPass(opts, problems);
+  if (problems.length) throw new InputError(`${problems.length} problem(s) with the submission`, sortProblems(problems, masks));
+  if (opts.decodeOnly) return { metrics: undefined as unknown as Metrics, images: masks.length, warnings: [], records: [], accumulator: new OfficialAccumulator(classes) };
+
+  // Ids present on non-ignored pixels (raw ids for > C), with an example file each.
+  const present = new Map<number, string[]>();
+  records.forEach((r, i) => {
+    for (let k = 0; k < r.predIds.length; k++) {
+      const id = r.predIds[k];
+      if (id <= classes && !present.has(id)) present.set(id, [masks[i]]);
+    }
+    for (const id of r.oorIds) if (!present.has(id)) present.set(id, [masks[i]]);
+    if (r.blueNonZero > 0) warnings.add('blue-channel', masks[i], r.blueNonZero);
+  });
+
+  let match: Match | undefined;
+  if (opts.match === 'auto') {
+    const co = new CooccurrenceAccumulator(classes);
+    for (const r of records) co.update(r);
+    match = co.result();
+  } else if (opts.match) match = opts.match;
+
+  if (match) {
+    const missing = checkMatchCovers(match, present, opts.match === 'auto' ? 'match (computed)' : 'match.json');
+    if (missing.length) {
+      if (opts.match === 'auto') missing[0].problem += `; the default matching only assigns ids 0..${classes}`;
+      throw new InputError('the match does not cover the predicted ids', missing);
+    }
+  } else {
+    records.forEach((r, i) => { if (r.oorPixels > 0) warnings.add('out-of-range-ids', masks[i], r.oorPixels, r.oorIds); });
+  }
+
+  const acc = new OfficialAccumulator(classes);
+  const lut = match ? matchLut(match, classes) : identityLut(classes);
+  for (const r of records) acc.update(r, lut);
+  return { metrics: acc.result(), images: masks.length, warnings: warnings.list(classes), match, records, accumulator: acc };
+}
+
+async function dataPass(opts: EvaluateOptions, problems: Problem[]): Promise<ImageRecord[]> {
+  const { masks } = opts;
+  const total = masks.length;
+  const records = new Array<ImageRecord>(total);
+  const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const workers = opts.workers ?? defaultWorkers();
+  const pool = workers > 0 ? new PairPool(workers) : null;
+  let done = 0;
+  const finish = (r: PairResult): void => {
+    if (r.problems) problems.push(...r.problems);
+    else if (r.record) records[r.id] = r.record;
+    done++;
+    opts.onProgress?.(done, total);
+  };
+  const makeJob = async (i: number): Promise<PairJob> => {
+    const rel = masks[i];
+    const predPath = opts.pred.pathOf(rel);
+    const job: PairJob = { id: i, rel, gtPath: join(opts.gtRoot, rel), classes: opts.classes, maxPixels, decodeOnly: opts.decodeOnly };
+    if (predPath) job.predPath = predPath;
+    else {
+      try { job.predBytes = new Uint8Array(await opts.pred.read(rel)); } catch (e) { job.predBytes = new Uint8Array(0); job.rel = rel; problems.push({ file: rel, problem: `cannot read the prediction from the archive (${(e as Error).message})` }); }
+    }
+    return job;
+  };
+  try {
+    if (!pool) {
+      for (let i = 0; i < total; i++) finish(processPair(await makeJob(i)));
+      return records;
+    }
+    // Keep a bounded number of pairs in flight: enough to hide I/O, few enough to bound memory.
+    const window = workers * 8;
+    let next = 0;
+    await new Promise<void>((resolve, reject) => {
+      let active = 0;
+      const pump = (): void => {
+        while (active < window && next < total) {
+          const i = next++;
+          active++;
+          makeJob(i)
+            .then((job) => (job.predBytes && job.predBytes.length === 0 ? { id: i } : pool.run(job)))
+            .then((r) => { finish(r); active--; if (next >= total && active === 0) resolve(); else pump(); })
+            .catch(reject);
+        }
+      };
+      pump();
+    });
+    return records;
+  } finally {
+    await pool?.close();
+  }
+}
+
+function sortProblems(problems: Problem[], masks: string[]): Problem[] {
+  const order = new Map(masks.map((m, i) => [m, i]));
+  const key = (p: Problem): number => order.get(p.file) ?? order.get(p.file.replace(/^GT /, '')) ?? -1;
+  return [...problems].sort((a, b) => key(a) - key(b));
+}
+
+export function isInputError(e: unknown): e is InputError {
+  return e instanceof InputError;
+}

@@ -1,0 +1,90 @@
+/**
+ * npm run -s evaluate -- --gt <dir> --pred <dir|zip> --names <list> --classes <N>
+ *                        [--match <match.json>|auto] [--json <out.json>]
+ * Exit status: 0 scored; 2 invalid input (report on stderr and in --json); 1 internal failure.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { readFile, writeFile, rename } from 'node:fs/promises';
+import { evaluate, DEFAULT_MAX_PIXELS } from '../evaluator/evaluate.ts';
+import { parseMatch } from '../evaluator/match.ts';
+import { parseNamesList } from '../evaluator/names.ts';
+import { InputError, type Problem } from '../evaluator/problems.ts';
+import { formatProblems, formatSummary, resultToJson } from '../evaluator/report.ts';
+import { openPredictionSource } from '../evaluator/sources.ts';
+import { Progress } from './progress.ts';
+
+const int = (min: number) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer ≥ ${min}`);
+  return n;
+};
+
+const program = new Command('evaluate')
+  .description('Score ImageNet-S predictions exactly as the official evaluator does.')
+  .requiredOption('--gt <dir>', 'ground-truth mask directory (wnid/name.png)')
+  .requiredOption('--pred <dir|zip>', 'prediction masks: a directory or a zip')
+  .requiredOption('--names <list>', 'names list (official format: "wnid/name.JPEG wnid/name.png" per line)')
+  .requiredOption('--classes <N>', 'number of classes C (50, 300 or 919)', int(1))
+  .option('--match <match.json|auto>', 'apply a match (unsupervised protocol); "auto" computes the official default matching')
+  .option('--json <out.json>', 'write the result (or the error report) as JSON')
+  .option('--class-names <file>', 'display names in class-id order, one per line')
+  .option('--workers <n>', 'worker threads (default: all cores; 0 = none)', int(0))
+  .option('--max-pixels <n>', `largest image accepted, in pixels (default ${DEFAULT_MAX_PIXELS})`, int(1))
+  .option('--quiet', 'print nothing but errors')
+  .showHelpAfterError();
+
+async function writeJson(path: string, data: unknown): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, JSON.stringify(data, null, 2) + '\n');
+  await rename(tmp, path); // never leave a half-written report
+}
+
+async function main(): Promise<number> {
+  program.parse();
+  const o = program.opts<{ gt: string; pred: string; names: string; classes: number; match?: string; json?: string; classNames?: string; workers?: number; maxPixels?: number; quiet?: boolean }>();
+  const fail = async (message: string, problems: Problem[]): Promise<number> => {
+    process.stderr.write(formatProblems(message, problems) + '\n');
+    if (o.json) await writeJson(o.json, { error: message, problems });
+    return 2;
+  };
+
+  let namesText: string;
+  try { namesText = await readFile(o.names, 'utf8'); } catch (e) { return fail('cannot read the names list', [{ file: o.names, problem: (e as Error).message }]); }
+  const names = parseNamesList(namesText, o.names);
+  if (names.problems.length) return fail('the names list is malformed', names.problems);
+
+  let match: Awaited<ReturnType<typeof parseMatch>>['match'] | 'auto' | undefined;
+  if (o.match === 'auto') match = 'auto';
+  else if (o.match) {
+    let text: string;
+    try { text = await readFile(o.match, 'utf8'); } catch (e) { return fail('cannot read the match file', [{ file: o.match, problem: (e as Error).message }]); }
+    const parsed = parseMatch(text, o.classes, o.match);
+    if (!parsed.match) return fail('the match file is invalid', parsed.problems);
+    match = parsed.match;
+  }
+
+  let source;
+  try { source = await openPredictionSource(o.pred, names.masks); } catch (e) { return fail('cannot open the predictions', [{ file: o.pred, problem: (e as Error).message }]); }
+  const progress = !o.quiet && process.stderr.isTTY ? new Progress(process.stderr) : null;
+  try {
+    const result = await evaluate({
+      gtRoot: o.gt, pred: source, masks: names.masks, classes: o.classes, match,
+      workers: o.workers, maxPixels: o.maxPixels,
+      onProgress: progress ? (d, t) => progress.update(d, t) : undefined,
+    });
+    progress?.done();
+    let classNames: string[] | undefined;
+    if (o.classNames) classNames = (await readFile(o.classNames, 'utf8')).split(/\r?\n/).filter((l) => l.length > 0);
+    if (!o.quiet) process.stdout.write(formatSummary(result, classNames) + '\n');
+    if (o.json) await writeJson(o.json, resultToJson(result));
+    return 0;
+  } catch (e) {
+    progress?.done();
+    if (e instanceof InputError) return fail(e.message, e.problems);
+    throw e;
+  } finally {
+    await source.close();
+  }
+}
+
+main().then((code) => { process.exitCode = code; }, (e) => { process.stderr.write(`internal error: ${(e as Error).stack ?? e}\n`); process.exitCode = 1; });
