@@ -40,6 +40,8 @@ export interface EvaluationResult {
   warnings: Warning[];
   /** The applied match (the computed one with 'auto'). */
   match?: Match;
+  /** True when the match was computed here (`match: 'auto'`). */
+  matchComputed: boolean;
   records: ImageRecord[];
   accumulator: OfficialAccumulator;
 }
@@ -60,7 +62,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult>
 
   const records = await dataPass(opts, problems);
   if (problems.length) throw new InputError(`${problems.length} problem(s) with the submission`, sortProblems(problems, masks));
-  if (opts.decodeOnly) return { metrics: undefined as unknown as Metrics, images: masks.length, warnings: [], records: [], accumulator: new OfficialAccumulator(classes) };
+  if (opts.decodeOnly) return { metrics: undefined as unknown as Metrics, images: masks.length, warnings: [], matchComputed: false, records: [], accumulator: new OfficialAccumulator(classes) };
 
   // Ids present on non-ignored pixels (raw ids for > C), with an example file each.
   const present = new Map<number, string[]>();
@@ -93,7 +95,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult>
   const acc = new OfficialAccumulator(classes);
   const lut = match ? matchLut(match, classes) : identityLut(classes);
   for (const r of records) acc.update(r, lut);
-  return { metrics: acc.result(), images: masks.length, warnings: warnings.list(classes), match, records, accumulator: acc };
+  return { metrics: acc.result(), images: masks.length, warnings: warnings.list(classes), match, matchComputed: opts.match === 'auto', records, accumulator: acc };
 }
 
 async function dataPass(opts: EvaluateOptions, problems: Problem[]): Promise<ImageRecord[]> {

@@ -25,7 +25,7 @@ export function resultToJson(r: EvaluationResult): ResultJson {
     images: r.images,
     warnings: r.warnings,
   };
-  if (r.match) out.match = matchToObject(r.match);
+  if (r.match && r.matchComputed) out.match = matchToObject(r.match);
   return out;
 }
 

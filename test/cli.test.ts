@@ -1,0 +1,75 @@
+/** The command-line contract the acceptance checks call. */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { writeMiniSplit } from '../datasets/imagenet-s/mini.ts';
+import { zipDirectory } from '../datasets/imagenet-s/zip-write.ts';
+import { compareMetrics, goldenSkip, GOLDEN } from './helpers/golden.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const dir = mkdtempSync(join(tmpdir(), 'isb-cli-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function evaluateCli(args: string[]) {
+  return spawnSync('npm', ['run', '-s', 'evaluate', '--', ...args], { cwd: ROOT, encoding: 'utf8' });
+}
+
+const KEYS = ['Acc', 'mIoU', 'mBIoU', 'S', 'MS', 'ML', 'L', 'BS', 'BMS', 'BML', 'BL', 'FMeasure', 'IoUs', 'images', 'warnings'];
+
+test('scores a golden suite: summary and per-class table on stdout, the JSON contract in --json, exit 0', { skip: goldenSkip }, () => {
+  const g = join(GOLDEN, 'p4-supervised-300');
+  const out = join(dir, 'p4.json');
+  const r = evaluateCli(['--gt', join(g, 'gt'), '--pred', join(g, 'pred'), '--names', join(g, 'names.txt'), '--classes', '300', '--json', out]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /mIoU 23\.48 {3}b-mIoU 20\.90/);
+  assert.match(r.stdout, /300  class 300/);
+  const json = JSON.parse(readFileSync(out, 'utf8'));
+  assert.deepEqual(Object.keys(json), KEYS);
+  assert.equal(json.IoUs.length, 301);
+  const expected = JSON.parse(readFileSync(join(g, 'expected.json'), 'utf8')).primary.metrics;
+  assert.deepEqual(compareMetrics(json, expected), []);
+});
+
+test('--match auto computes, applies and returns the official default match', { skip: goldenSkip }, () => {
+  const g = join(GOLDEN, 'p3-unsupervised-50');
+  const out = join(dir, 'p3.json');
+  const r = evaluateCli(['--gt', join(g, 'gt'), '--pred', join(g, 'pred'), '--names', join(g, 'names.txt'), '--classes', '50', '--match', 'auto', '--json', out]);
+  assert.equal(r.status, 0, r.stderr);
+  const json = JSON.parse(readFileSync(out, 'utf8'));
+  assert.deepEqual(json.match, JSON.parse(readFileSync(join(g, 'match.json'), 'utf8')));
+  const viaFile = join(dir, 'p3-file.json');
+  assert.equal(evaluateCli(['--gt', join(g, 'gt'), '--pred', join(g, 'pred'), '--names', join(g, 'names.txt'), '--classes', '50', '--match', join(g, 'match.json'), '--json', viaFile]).status, 0);
+  const { match: _m, ...a } = json;
+  assert.deepEqual(a, JSON.parse(readFileSync(viaFile, 'utf8')));
+});
+
+test('invalid input: exit 2, the report on stderr, {error, problems} in --json; a zip works as --pred', async () => {
+  const mini = await writeMiniSplit(join(dir, 'mini'), { withPredictions: true, validation: 8, test: 1 });
+  const v = mini.subsets.validation;
+  const zip = join(dir, 'preds.zip');
+  await zipDirectory(v.predictionsDir!, zip);
+  const ok = evaluateCli(['--gt', v.masksDir, '--pred', zip, '--names', v.namesFile, '--classes', '6', '--quiet']);
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.equal(ok.stdout, '');
+
+  const names = join(dir, 'names-extra.txt');
+  writeFileSync(names, readFileSync(v.namesFile, 'utf8') + '\nn90000001/X.JPEG n90000001/missing-one.png\nn90000002/Y.JPEG n90000002/missing-two.png');
+  const out = join(dir, 'err.json');
+  const bad = evaluateCli(['--gt', v.masksDir, '--pred', zip, '--names', names, '--classes', '6', '--json', out]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /n90000001\/missing-one\.png: prediction file is missing/);
+  assert.match(bad.stderr, /n90000002\/missing-two\.png: prediction file is missing/);
+  const report = JSON.parse(readFileSync(out, 'utf8'));
+  assert.deepEqual(Object.keys(report), ['error', 'problems']);
+  assert.deepEqual(report.problems.map((p: { file: string }) => p.file), ['n90000001/missing-one.png', 'n90000002/missing-two.png']);
+
+  const badMatch = join(dir, 'bad-match.json');
+  writeFileSync(badMatch, '{"0": 0, "1": 99}');
+  const m = evaluateCli(['--gt', v.masksDir, '--pred', zip, '--names', v.namesFile, '--classes', '6', '--match', badMatch]);
+  assert.equal(m.status, 2);
+  assert.match(m.stderr, /values must be GT class ids 0\.\.6; invalid: 1 → 99/);
+  assert.ok(!existsSync(`${out}.tmp-${process.pid}`));
+});

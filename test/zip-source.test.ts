@@ -1,0 +1,67 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import yazl from 'yazl';
+import { evaluate } from '../evaluator/evaluate.ts';
+import { DirectorySource, openPredictionSource, ZipSource } from '../evaluator/sources.ts';
+import { zipDirectory } from '../datasets/imagenet-s/zip-write.ts';
+import { writeMiniSplit } from '../datasets/imagenet-s/mini.ts';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+
+const dir = mkdtempSync(join(tmpdir(), 'isb-zip-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const mini = await writeMiniSplit(dir, { withPredictions: true, validation: 20, test: 2 });
+const v = mini.subsets.validation;
+
+async function scoreWith(source: Awaited<ReturnType<typeof openPredictionSource>>) {
+  try { return await evaluate({ gtRoot: v.masksDir, pred: source, masks: v.masks, classes: mini.classes, workers: 2 }); } finally { await source.close(); }
+}
+
+test('a zip with masks at the root or under one top folder scores exactly like the directory', async () => {
+  const fromDir = await scoreWith(await DirectorySource.open(v.predictionsDir!));
+  const rootZip = join(dir, 'root.zip'), topZip = join(dir, 'top.zip');
+  await zipDirectory(v.predictionsDir!, rootZip, '', { 'method.txt': 'Method name: test\n' });
+  await zipDirectory(v.predictionsDir!, topZip, 'my-submission/');
+  for (const z of [rootZip, topZip]) {
+    const src = await openPredictionSource(z, v.masks);
+    assert.ok(src instanceof ZipSource);
+    assert.deepEqual(src.problems, []);
+    const r = await scoreWith(src);
+    assert.deepEqual(r.metrics, fromDir.metrics, z);
+    assert.deepEqual(r.warnings, []);
+  }
+});
+
+async function craftZip(path: string, add: (z: yazl.ZipFile) => void, rename: [string, string][] = []): Promise<void> {
+  const z = new yazl.ZipFile();
+  add(z);
+  z.end();
+  await new Promise<void>((res, rej) => z.outputStream.pipe(createWriteStream(path)).on('close', res).on('error', rej));
+  // yazl refuses unsafe names, so write a same-length safe name and patch the bytes afterwards
+  let bytes = readFileSync(path);
+  for (const [from, to] of rename) bytes = Buffer.from(bytes.toString('latin1').split(from).join(to), 'latin1');
+  writeFileSync(path, bytes);
+}
+
+test('unsafe zip entries are reported, never read: zip-slip paths, symlinks, bombs', async () => {
+  const bad = join(dir, 'bad.zip');
+  await craftZip(bad, (z) => {
+    z.addBuffer(Buffer.from('x'), 'aa/aa/etc/evil.png');
+    z.addBuffer(Buffer.from('/etc/passwd'), 'n90000001/link.png', { mode: 0o120777 });
+    z.addBuffer(Buffer.alloc(5_000_000), 'n90000001/bomb.png', { compress: true });
+  }, [['aa/aa/etc/evil.png', '../../etc/evil.png']]);
+  const src = await openPredictionSource(bad, v.masks);
+  const byFile = Object.fromEntries(src.problems.map((p) => [p.file, p.problem]));
+  assert.match(byFile['../../etc/evil.png'], /escapes the archive root/);
+  assert.match(byFile['n90000001/link.png'], /symbolic link/);
+  assert.match(byFile['n90000001/bomb.png'], /compression ratio .* exceeds/);
+  assert.deepEqual(src.files(), []);
+  await src.close();
+});
+
+test('a file that is not a zip is a clear problem', async () => {
+  const src = await openPredictionSource(join(v.masksDir, v.masks[0]), v.masks);
+  assert.match(src.problems[0].problem, /not a readable zip archive/);
+});
