@@ -3,8 +3,8 @@
  * Runs in a worker thread; also callable directly (tests, single-threaded use).
  */
 import { readFileSync } from 'node:fs';
-import { buildImageRecord, RecordScratch, type ImageRecord } from './image-record.ts';
-import { decodePng, readPngHeader, checkEncoding, checkPixelLimit, PngError, type PngHeader } from './png.ts';
+import { buildImageRecordFromRuns, RunRecordScratch, type ImageRecord } from './image-record.ts';
+import { decodePngRuns, readPngHeader, checkEncoding, checkPixelLimit, PngError, type PngHeader } from './png.ts';
 import type { Problem } from './problems.ts';
 
 export interface PairJob {
@@ -17,7 +17,7 @@ export interface PairJob {
   predBytes?: Uint8Array;
   classes: number;
   maxPixels: number;
-  /** Benchmarks only: decode both images and stop (the decode-only floor). */
+  /** Benchmarks only: decode both images (straight into runs, our fastest decode) and stop: the decode-only floor. */
   decodeOnly?: boolean;
 }
 
@@ -27,7 +27,7 @@ export interface PairResult {
   problems?: Problem[];
 }
 
-export function processPair(job: PairJob, scratch: RecordScratch = new RecordScratch()): PairResult {
+export function processPair(job: PairJob, scratch: RunRecordScratch = new RunRecordScratch()): PairResult {
   const problems: Problem[] = [];
   const gtFile = `GT ${job.rel}`;
   let gtBuf: Buffer;
@@ -65,20 +65,18 @@ export function processPair(job: PairJob, scratch: RecordScratch = new RecordScr
   }
   if (problems.length) return { id: job.id, problems };
 
-  const npx = gh!.width * gh!.height;
-  scratch.ensureDecode(npx);
   let gt, pred;
   try {
-    gt = decodePng(gtBuf, { maxPixels: job.maxPixels, into: scratch.gtDecode });
+    gt = decodePngRuns(gtBuf, { maxPixels: job.maxPixels, builder: scratch.gtRuns });
   } catch (e) {
     return { id: job.id, problems: [{ file: gtFile, problem: `ground-truth mask: ${(e as Error).message}` }] };
   }
   try {
-    pred = decodePng(predBuf, { maxPixels: job.maxPixels, into: scratch.predDecode });
+    pred = decodePngRuns(predBuf, { maxPixels: job.maxPixels, builder: scratch.predRuns });
   } catch (e) {
     if (e instanceof PngError) return { id: job.id, problems: [{ file: job.rel, problem: e.message }] };
     throw e;
   }
   if (job.decodeOnly) return { id: job.id };
-  return { id: job.id, record: buildImageRecord(gt, pred, job.classes, scratch) };
+  return { id: job.id, record: buildImageRecordFromRuns(gt, pred, job.classes, scratch) };
 }

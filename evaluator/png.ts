@@ -13,6 +13,7 @@
  * official code would either crash or silently read something else.
  */
 import { inflateSync, crc32 } from 'node:zlib';
+import { idsToRuns, RunBuilder, type RunMap } from './runs.ts';
 
 export const PNG_SIGNATURE = Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]);
 
@@ -128,16 +129,22 @@ const ADAM7 = [
 
 let zeros = Buffer.alloc(4096);
 
-/** Decodes a PNG into a class-id map. The pixel limit is checked before any allocation. */
-export function decodePng(buf: Uint8Array, opts: DecodeOptions = {}): IdMap {
+interface Inflated {
+  header: PngHeader;
+  raw: Buffer;
+  bpp: number;
+  passes: readonly (readonly [number, number, number, number])[];
+}
+
+/** Signature, chunks (CRC-checked as PIL does), IDAT inflated with its size bounded by the header. */
+function inflatePng(buf: Uint8Array, maxPixels: number): Inflated {
   const h = readPngHeader(buf);
   checkEncoding(h);
-  checkPixelLimit(h, opts.maxPixels ?? Number.MAX_SAFE_INTEGER);
+  checkPixelLimit(h, maxPixels);
   const { width, height } = h;
   const channels = h.colorType === 2 ? 3 : h.colorType === 6 ? 4 : h.colorType === 4 ? 2 : 1;
   const bpp = channels * (h.bitDepth >> 3);
 
-  // Collect IDAT payloads, verifying every chunk's CRC as PIL does.
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const idat: Uint8Array[] = [];
   let off = 8;
@@ -171,7 +178,19 @@ export function decodePng(buf: Uint8Array, opts: DecodeOptions = {}): IdMap {
     throw new PngError('corrupt', `corrupt PNG (${msg})`);
   }
   if (raw.length < expected) throw new PngError('truncated', `truncated PNG (image data holds ${raw.length} of ${expected} bytes)`);
+  if (zeros.length < width * bpp) zeros = Buffer.alloc(width * bpp);
+  return { header: h, raw, bpp, passes };
+}
 
+/** True when the row's filtered bytes are all zero (a native comparison). */
+function zeroRow(raw: Buffer, src: number, stride: number): boolean {
+  return raw.compare(zeros, 0, stride, src, src + stride) === 0;
+}
+
+/** Decodes a PNG into a per-pixel class-id map. The pixel limit is checked before any allocation. */
+export function decodePng(buf: Uint8Array, opts: DecodeOptions = {}): IdMap {
+  const { header: h, raw, bpp, passes } = inflatePng(buf, opts.maxPixels ?? Number.MAX_SAFE_INTEGER);
+  const { width, height } = h;
   const npx = width * height;
   const ids = opts.into && opts.into.length >= npx ? opts.into.subarray(0, npx) : new Uint16Array(npx);
   let blue = 0;
@@ -181,7 +200,6 @@ export function decodePng(buf: Uint8Array, opts: DecodeOptions = {}): IdMap {
     if (pw <= 0 || ph <= 0) continue;
     const stride = pw * bpp;
     let rowBlue = 0; // blue pixels of the previous row, for rows copied from it
-    if (zeros.length < stride) zeros = Buffer.alloc(stride);
     // Rows are unfiltered in place: the previous row of `raw` already holds unfiltered bytes.
     for (let r = 0; r < ph; r++, pos += stride + 1) {
       const ft = raw[pos];
@@ -189,7 +207,7 @@ export function decodePng(buf: Uint8Array, opts: DecodeOptions = {}): IdMap {
       const rowBase = (y0 + r * dy) * width + x0;
       // Fast paths (native calls): masks repeat the row above (Up filter, all-zero residuals)
       // or are all background (None filter, all-zero bytes).
-      if ((ft === 2 || ft === 0) && raw.compare(zeros, 0, stride, src, src + stride) === 0) {
+      if ((ft === 2 || ft === 0) && zeroRow(raw, src, stride)) {
         if (ft === 0 || r === 0) {
           if (dx === 1) ids.fill(0, rowBase, rowBase + pw);
           else for (let x = 0, o = rowBase; x < pw; x++, o += dx) ids[o] = 0;
@@ -209,6 +227,74 @@ export function decodePng(buf: Uint8Array, opts: DecodeOptions = {}): IdMap {
     }
   }
   return { width, height, ids, blueNonZero: blue };
+}
+
+/**
+ * Decodes a PNG straight into runs (see runs.ts): no per-pixel id map is written, and rows that
+ * repeat the row above share its runs. Interlaced files go through the per-pixel decoder.
+ */
+export function decodePngRuns(buf: Uint8Array, opts: { maxPixels?: number; builder?: RunBuilder } = {}): RunMap {
+  const inflated = inflatePng(buf, opts.maxPixels ?? Number.MAX_SAFE_INTEGER);
+  const { header: h, raw, bpp } = inflated;
+  const { width, height } = h;
+  if (h.interlace) {
+    const m = decodePng(buf, opts);
+    return idsToRuns(m.ids, width, height, m.blueNonZero);
+  }
+  const b = opts.builder ?? new RunBuilder(height * 4);
+  b.reset();
+  const rowFirst = new Int32Array(height), rowEnd = new Int32Array(height);
+  const stride = width * bpp;
+  const ct = h.colorType, bd = h.bitDepth;
+  let blue = 0, rowBlue = 0;
+  for (let r = 0, pos = 0; r < height; r++, pos += stride + 1) {
+    const ft = raw[pos];
+    const src = pos + 1;
+    if ((ft === 2 || ft === 0) && zeroRow(raw, src, stride)) {
+      if (ft === 0 || r === 0) {
+        rowFirst[r] = b.length; b.push(0, 0); rowEnd[r] = b.length;
+        rowBlue = 0;
+        continue;
+      }
+      raw.copyWithin(src, src - stride - 1, src - 1);
+      rowFirst[r] = rowFirst[r - 1]; rowEnd[r] = rowEnd[r - 1];
+      blue += rowBlue;
+      continue;
+    }
+    unfilter(ft, raw, src, r === 0 ? -1 : src - stride - 1, stride, bpp);
+    b.reserve(width);
+    rowFirst[r] = b.length;
+    const starts = b.start, values = b.value;
+    let n = b.length;
+    rowBlue = 0;
+    if (ct === 2 || ct === 6) {
+      const c = ct === 2 ? 3 : 4;
+      let last = -1;
+      for (let x = 0, i = src; x < width; x++, i += c) {
+        const id = raw[i] | (raw[i + 1] << 8);
+        if (id !== last) { starts[n] = x; values[n++] = id; last = id; }
+        if (raw[i + 2] !== 0) rowBlue++;
+      }
+    } else {
+      const c = (ct === 4 ? 2 : 1) * (bd >> 3);
+      let last = -1;
+      if (bd === 8) {
+        for (let x = 0, i = src; x < width; x++, i += c) {
+          const id = raw[i];
+          if (id !== last) { starts[n] = x; values[n++] = id; last = id; }
+        }
+      } else {
+        for (let x = 0, i = src; x < width; x++, i += c) {
+          const id = (raw[i] << 8) | raw[i + 1];
+          if (id !== last) { starts[n] = x; values[n++] = id; last = id; }
+        }
+      }
+    }
+    b.length = n;
+    rowEnd[r] = n;
+    blue += rowBlue;
+  }
+  return { width, height, rowFirst, rowEnd, start: b.start, value: b.value, blueNonZero: blue };
 }
 
 /** Unfilters one row in place; `prev` is the offset of the previous row's bytes, or -1 for the first row. */

@@ -4,9 +4,9 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { processPair, type PairJob } from './pair.ts';
-import { RecordScratch } from './image-record.ts';
+import { RunRecordScratch } from './image-record.ts';
 
-const scratch = new RecordScratch();
+const scratch = new RunRecordScratch();
 
 parentPort!.on('message', (job: PairJob) => {
   const result = processPair(job, scratch);
