@@ -28,6 +28,8 @@ export interface EvaluateOptions {
   match?: Match | 'auto' | null;
   /** Worker threads; 0 runs in the calling thread. Default: all cores. */
   workers?: number;
+  /** A long-lived pool to use instead of starting one (servers, benchmarks); it is not closed. */
+  pool?: PairPool;
   maxPixels?: number;
   onProgress?: (done: number, total: number) => void;
   /** Benchmarks only: decode every pair and stop. */
@@ -103,8 +105,9 @@ async function dataPass(opts: EvaluateOptions, problems: Problem[]): Promise<Ima
   const total = masks.length;
   const records = new Array<ImageRecord>(total);
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
-  const workers = opts.workers ?? defaultWorkers();
-  const pool = workers > 0 ? new PairPool(workers) : null;
+  const workers = opts.pool ? opts.pool.size : opts.workers ?? defaultWorkers();
+  const ownPool = !opts.pool && workers > 0;
+  const pool = opts.pool ?? (ownPool ? new PairPool(workers) : null);
   let done = 0;
   const finish = (r: PairResult): void => {
     if (r.problems) problems.push(...r.problems);
@@ -146,7 +149,7 @@ async function dataPass(opts: EvaluateOptions, problems: Problem[]): Promise<Ima
     });
     return records;
   } finally {
-    await pool?.close();
+    if (ownPool) await pool?.close();
   }
 }
 

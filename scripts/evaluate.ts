@@ -31,6 +31,7 @@ const program = new Command('evaluate')
   .option('--workers <n>', 'worker threads (default: all cores; 0 = none)', int(0))
   .option('--max-pixels <n>', `largest image accepted, in pixels (default ${DEFAULT_MAX_PIXELS})`, int(1))
   .option('--quiet', 'print nothing but errors')
+  .option('--stats', 'print {seconds, images, imagesPerSecond, peakRssMB} as one JSON line on stderr (benchmarks)')
   .showHelpAfterError();
 
 async function writeJson(path: string, data: unknown): Promise<void> {
@@ -41,7 +42,8 @@ async function writeJson(path: string, data: unknown): Promise<void> {
 
 async function main(): Promise<number> {
   program.parse();
-  const o = program.opts<{ gt: string; pred: string; names: string; classes: number; match?: string; json?: string; classNames?: string; workers?: number; maxPixels?: number; quiet?: boolean }>();
+  const o = program.opts<{ gt: string; pred: string; names: string; classes: number; match?: string; json?: string; classNames?: string; workers?: number; maxPixels?: number; quiet?: boolean; stats?: boolean }>();
+  const started = performance.now();
   const fail = async (message: string, problems: Problem[]): Promise<number> => {
     process.stderr.write(formatProblems(message, problems) + '\n');
     if (o.json) await writeJson(o.json, { error: message, problems });
@@ -77,6 +79,11 @@ async function main(): Promise<number> {
     if (o.classNames) classNames = (await readFile(o.classNames, 'utf8')).split(/\r?\n/).filter((l) => l.length > 0);
     if (!o.quiet) process.stdout.write(formatSummary(result, classNames) + '\n');
     if (o.json) await writeJson(o.json, resultToJson(result));
+    if (o.stats) {
+      const seconds = (performance.now() - started) / 1000;
+      // maxRSS covers the worker threads too: they live in this process
+      process.stderr.write(JSON.stringify({ seconds, images: result.images, imagesPerSecond: result.images / seconds, peakRssMB: process.resourceUsage().maxRSS / 1024 }) + '\n');
+    }
     return 0;
   } catch (e) {
     progress?.done();

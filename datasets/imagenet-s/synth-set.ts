@@ -1,0 +1,69 @@
+/**
+ * Writes synthetic GT + prediction sets in parallel (worker threads): `<out>/gt/<rel>`,
+ * `<out>/pred/<rel>` and `<out>/names.txt`. Every file depends only on (seed, its path), so the
+ * result is identical whatever the number of workers.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { startWorker } from '../../evaluator/pool.ts';
+import type { SynthJob } from './synth-job.ts';
+
+export interface SynthItem {
+  /** Mask path, `wnid/name.png`. */
+  rel: string;
+  /** The image's own class id (1..C). */
+  cls: number;
+}
+
+export interface SynthSetOptions {
+  classes: number;
+  seed: number;
+  /** Predictions with a permutation of the class ids (unsupervised flavour). */
+  permuted?: boolean;
+  /** Write predictions too (default true). */
+  predictions?: boolean;
+  /** Share of images at the large sizes (up to 1200×900). */
+  largeShare?: number;
+  workers?: number;
+  gtDir?: string;
+  predDir?: string;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export async function writeSynthSet(out: string, items: SynthItem[], opts: SynthSetOptions): Promise<{ gtDir: string; predDir: string; namesFile: string }> {
+  const gtDir = opts.gtDir ?? join(out, 'gt');
+  const predDir = opts.predDir ?? join(out, 'pred');
+  await mkdir(out, { recursive: true });
+  const dirs = new Set(items.map((i) => i.rel.slice(0, i.rel.lastIndexOf('/'))));
+  for (const d of dirs) {
+    await mkdir(join(gtDir, d), { recursive: true });
+    if (opts.predictions !== false) await mkdir(join(predDir, d), { recursive: true });
+  }
+  const workers = Math.max(1, Math.min(opts.workers ?? availableParallelism(), items.length));
+  const batch = 64;
+  let next = 0, done = 0;
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      const w = startWorker(new URL('./synth-worker.ts', import.meta.url));
+      try {
+        while (next < items.length) {
+          const slice = items.slice(next, (next += batch));
+          const job: SynthJob = { items: slice, gtDir, predDir: opts.predictions === false ? null : predDir, classes: opts.classes, seed: opts.seed, permuted: !!opts.permuted, largeShare: opts.largeShare ?? 0.03 };
+          await new Promise<void>((resolve, reject) => {
+            w.once('message', (m: { error?: string }) => (m.error ? reject(new Error(m.error)) : resolve()));
+            w.once('error', reject);
+            w.postMessage(job);
+          });
+          done += slice.length;
+          opts.onProgress?.(done, items.length);
+        }
+      } finally {
+        await w.terminate();
+      }
+    }),
+  );
+  const namesFile = join(out, 'names.txt');
+  await writeFile(namesFile, items.map((i) => `${i.rel.replace(/\.png$/, '.JPEG')} ${i.rel}`).join('\n'));
+  return { gtDir, predDir, namesFile };
+}

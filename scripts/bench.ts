@@ -1,0 +1,225 @@
+/**
+ * npm run bench [-- --quick] [--images N] [--scale-images N]
+ *
+ * Prints, from one run (all ratios against baselines measured in the same run; the machine is
+ * shared and noisy, so absolute numbers vary):
+ *   1. throughput: decode-only floor vs full evaluation (images/s and ratio), on the golden
+ *      timing-200 set and on a generated set of typical ImageNet sizes, on 1 and on all cores;
+ *   2. boundary extraction cost per pixel for d = 1…45 (ours on runs, ours per pixel, and the
+ *      official erosion loop as the baseline);
+ *   3. the default matching for 50, 300 and 919 classes;
+ *   4. scale: the full ImageNet-S-919 test size (27,423 images) through the CLI: images/s, per-image
+ *      cost against a 1,000-image run, and peak RSS.
+ * Generated sets are cached under .bench/ (delete it to regenerate).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Command } from 'commander';
+import { evaluate } from '../evaluator/evaluate.ts';
+import { boundaryFlags, dilationWidth } from '../evaluator/boundary.ts';
+import { interiorIntervals, IntervalScratch } from '../evaluator/boundary-runs.ts';
+import { CooccurrenceAccumulator } from '../evaluator/match.ts';
+import { parseNamesList } from '../evaluator/names.ts';
+import { idsToRuns } from '../evaluator/runs.ts';
+import { DirectorySource } from '../evaluator/sources.ts';
+import { PairPool } from '../evaluator/pool.ts';
+import { munkres } from '../evaluator/munkres.ts';
+import { writeSynthSet, type SynthItem } from '../datasets/imagenet-s/synth-set.ts';
+import { drawGt, makeImage, rng } from '../datasets/imagenet-s/synth-image.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const BENCH = join(ROOT, '.bench');
+const GOLDEN_TIMING = resolve(ROOT, '../shared/golden/timing-200');
+
+const opts = new Command('bench')
+  .option('--quick', 'skip the 27,423-image scale run')
+  .option('--images <n>', 'size of the generated throughput set', (v) => parseInt(v, 10), 1200)
+  .option('--scale-images <n>', 'size of the scale run', (v) => parseInt(v, 10), 27423)
+  .parse()
+  .opts<{ quick?: boolean; images: number; scaleImages: number }>();
+
+const cores = availableParallelism();
+const f = (x: number, d = 0): string => x.toFixed(d);
+
+function items(count: number, classes: number): SynthItem[] {
+  return Array.from({ length: count }, (_, i) => {
+    const cls = 1 + (i % classes);
+    return { rel: `n${String(cls).padStart(8, '0')}/SYNTH_test_${String(i + 1).padStart(8, '0')}.png`, cls };
+  });
+}
+
+/** A generated GT + prediction set, cached by its parameters. */
+async function generated(name: string, count: number, classes: number, largeShare: number): Promise<{ gt: string; pred: string; names: string }> {
+  const dir = join(BENCH, name);
+  const stamp = JSON.stringify({ count, classes, largeShare, v: 1 });
+  const stampFile = join(dir, 'stamp.json');
+  if (!existsSync(stampFile) || readFileSync(stampFile, 'utf8') !== stamp) {
+    rmSync(dir, { recursive: true, force: true });
+    const t = performance.now();
+    process.stdout.write(`  generating ${count} GT + prediction pairs (${classes} classes) in ${dir} … `);
+    await writeSynthSet(dir, items(count, classes), { classes, seed: 2026, largeShare });
+    console.log(`${f((performance.now() - t) / 1000, 1)} s`);
+    writeFileSync(stampFile, stamp);
+  }
+  return { gt: join(dir, 'gt'), pred: join(dir, 'pred'), names: join(dir, 'names.txt') };
+}
+
+/** Images/s of one pass over the set with a started, warm pool (start-up is not in the timing). */
+async function timeRun(set: { gt: string; pred: string; names: string }, classes: number, pool: PairPool, decodeOnly: boolean): Promise<number> {
+  const masks = parseNamesList(readFileSync(set.names, 'utf8')).masks;
+  const source = await DirectorySource.open(set.pred);
+  const t = performance.now();
+  await evaluate({ gtRoot: set.gt, pred: source, masks, classes, pool, decodeOnly });
+  return masks.length / ((performance.now() - t) / 1000);
+}
+
+async function throughput(label: string, set: { gt: string; pred: string; names: string }, classes: number): Promise<void> {
+  for (const workers of [...new Set([1, cores])]) {
+    const pool = new PairPool(workers);
+    try {
+      // warm the page cache and the JIT, then interleave floor and full runs; best of three each
+      await timeRun(set, classes, pool, true);
+      await timeRun(set, classes, pool, false);
+      let floor = 0, full = 0;
+      for (let i = 0; i < 3; i++) {
+        floor = Math.max(floor, await timeRun(set, classes, pool, true));
+        full = Math.max(full, await timeRun(set, classes, pool, false));
+      }
+      console.log(`  ${label.padEnd(38)} ${String(workers).padStart(2)} worker(s): decode-only ${f(floor).padStart(5)} img/s   full ${f(full).padStart(5)} img/s   full/floor time ratio ${(floor / full).toFixed(2)}`);
+    } finally {
+      await pool.close();
+    }
+  }
+}
+
+/** The official definition, literally: per label, n erosions with a 3×3 kernel of the zero-padded mask. */
+function officialErosion(ids: Uint16Array, w: number, h: number, n: number): Uint8Array {
+  const out = new Uint8Array(w * h);
+  const labels = new Set(ids);
+  let a = new Uint8Array((w + 2) * (h + 2)), b = new Uint8Array((w + 2) * (h + 2));
+  const W = w + 2;
+  for (const v of labels) {
+    a.fill(0);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) a[(y + 1) * W + x + 1] = ids[y * w + x] === v ? 1 : 0;
+    for (let it = 0; it < n; it++) {
+      b.fill(0);
+      for (let y = 1; y <= h; y++) for (let x = 1; x <= w; x++) {
+        const i = y * W + x;
+        b[i] = a[i - W - 1] & a[i - W] & a[i - W + 1] & a[i - 1] & a[i] & a[i + 1] & a[i + W - 1] & a[i + W] & a[i + W + 1];
+      }
+      const t = a; a = b; b = t;
+    }
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (ids[y * w + x] === v && !a[(y + 1) * W + x + 1]) out[y * w + x] = 1;
+  }
+  return out;
+}
+
+function boundaryCost(): void {
+  const r = rng(7);
+  const img = makeImage(r, 3, () => 5, [375, 500]);
+  const ids = drawGt(img);
+  const { width: w, height: h } = img;
+  const runs = idsToRuns(ids, w, h);
+  const px = w * h;
+  const scratch = new IntervalScratch();
+  const flags = new Uint8Array(px);
+  const per = (fn: () => void, minMs = 150): number => {
+    fn();
+    let reps = 0;
+    const t = performance.now();
+    while (performance.now() - t < minMs) { fn(); reps++; }
+    return ((performance.now() - t) * 1e6) / reps / px; // ns per pixel
+  };
+  console.log(`  375×500 GT mask, one map; ns per pixel (official d for this size = ${dilationWidth(h, w)})`);
+  console.log('     d   on runs   per pixel   official erosion loop   official/runs');
+  const ours: number[] = [];
+  for (const d of [1, 2, 3, 5, 8, 12, 19, 25, 32, 45]) {
+    const onRuns = per(() => interiorIntervals(runs, d, scratch));
+    const perPixel = per(() => boundaryFlags(ids, w, h, d, flags));
+    const official = [1, 5, 19, 45].includes(d) ? per(() => officialErosion(ids, w, h, d), 50) : NaN;
+    ours.push(onRuns);
+    console.log(`  ${String(d).padStart(4)} ${onRuns.toFixed(3).padStart(9)} ${perPixel.toFixed(3).padStart(11)} ${Number.isNaN(official) ? '–'.padStart(23) : official.toFixed(1).padStart(23)} ${Number.isNaN(official) ? '' : f(official / onRuns).padStart(14) + '×'}`);
+  }
+  console.log(`  flatness: cost at d=45 / cost at d=1 = ${(ours[ours.length - 1] / ours[0]).toFixed(2)} (on runs)`);
+}
+
+function matching(): void {
+  for (const [C, N] of [[50, 752], [300, 4097], [919, 12419]] as const) {
+    const r = rng(C);
+    const perm = Array.from({ length: C }, (_, i) => i);
+    for (let i = C - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); [perm[i], perm[j]] = [perm[j], perm[i]]; }
+    const acc = new CooccurrenceAccumulator(C);
+    acc.images = N;
+    // image-level presence like real predictions: the own class (permuted), sometimes a second
+    // GT class, sometimes one or two spurious predicted ids
+    for (let im = 0; im < N; im++) {
+      const g = [1 + (im % C)];
+      if (r() < 0.3) g.push(1 + Math.floor(r() * C));
+      const p = [perm[g[0] - 1] + 1];
+      if (r() < 0.5) p.push(1 + Math.floor(r() * C));
+      if (r() < 0.2) p.push(1 + Math.floor(r() * C));
+      for (const pp of new Set(p)) for (const gg of new Set(g)) acc.counts[(pp - 1) * C + gg - 1]++;
+    }
+    const t = performance.now();
+    const m = acc.result();
+    const ms = performance.now() - t;
+    let recovered = 0;
+    for (let i = 0; i < C; i++) if (m.get(perm[i] + 1) === i + 1) recovered++;
+    console.log(`  C = ${String(C).padStart(3)}, ${String(N).padStart(5)} images: ${f(ms, 1).padStart(7)} ms (cost matrix + Munkres), ${recovered}/${C} classes recovered`);
+  }
+  // a garbage submission: 3 random predicted ids per image, no relation to the GT
+  {
+    const C = 919, N = 12419, r = rng(5);
+    const acc = new CooccurrenceAccumulator(C);
+    acc.images = N;
+    for (let im = 0; im < N; im++) {
+      const p = new Set([1, 2, 3].map(() => 1 + Math.floor(r() * C)));
+      for (const pp of p) acc.counts[(pp - 1) * C + (im % C)]++;
+    }
+    const t = performance.now();
+    acc.result();
+    console.log(`  C = 919, 12419 images of random predictions: ${f(performance.now() - t, 0)} ms`);
+  }
+  // worst case: uniformly random float32 costs (no structure for the algorithm to exploit)
+  const r = rng(99), n = 919;
+  const cost = Float64Array.from({ length: n * n }, () => Math.fround(r()));
+  const t = performance.now();
+  munkres(cost, n);
+  console.log(`  C = 919, random costs (worst case): ${f(performance.now() - t, 0)} ms`);
+}
+
+function cliRun(set: { gt: string; pred: string; names: string }, classes: number): { seconds: number; images: number; imagesPerSecond: number; peakRssMB: number } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/evaluate.ts'), '--gt', set.gt, '--pred', set.pred, '--names', set.names, '--classes', String(classes), '--quiet', '--stats'], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`evaluate failed: ${r.stderr}`);
+  return JSON.parse(r.stderr.trim().split('\n').pop()!);
+}
+
+console.log(`ImageNet-S Bench evaluator benchmark: ${cores} core(s), Node ${process.version}`);
+console.log('\n1. Throughput (decode-only floor = both PNGs decoded, nothing else; same pool, same I/O)');
+if (existsSync(join(GOLDEN_TIMING, 'names.txt'))) {
+  await throughput('golden timing-200 (375×500, C=50)', { gt: join(GOLDEN_TIMING, 'gt'), pred: join(GOLDEN_TIMING, 'pred'), names: join(GOLDEN_TIMING, 'names.txt') }, 50);
+} else console.log('  (../shared/golden/timing-200 not found: skipped)');
+const typical = await generated(`typical-${opts.images}`, opts.images, 919, 0.05);
+await throughput(`generated ${opts.images} (typical sizes, C=919)`, typical, 919);
+console.log('  reference: the official evaluator scores 30–50 img/s on a 2-core machine (docs/imagenet-s-metrics.md §11)');
+
+console.log('\n2. Boundary extraction cost for d = 1…45');
+boundaryCost();
+
+console.log('\n3. Default matching (after the data pass)');
+matching();
+
+if (!opts.quick) {
+  console.log(`\n4. Scale: the evaluate CLI on 1,000 images and on ${opts.scaleImages} images (C = 919, all cores)`);
+  const small = await generated('scale-1000', 1000, 919, 0.03);
+  const big = await generated(`scale-${opts.scaleImages}`, opts.scaleImages, 919, 0.03);
+  cliRun(small, 919); // warm the page cache
+  const a = cliRun(small, 919);
+  const b = cliRun(big, 919);
+  const perA = (a.seconds * 1000) / a.images, perB = (b.seconds * 1000) / b.images;
+  console.log(`  ${String(a.images).padStart(6)} images: ${f(a.seconds, 1).padStart(6)} s, ${f(a.imagesPerSecond).padStart(5)} img/s, ${perA.toFixed(3)} ms/image, peak RSS ${f(a.peakRssMB)} MB`);
+  console.log(`  ${String(b.images).padStart(6)} images: ${f(b.seconds, 1).padStart(6)} s, ${f(b.imagesPerSecond).padStart(5)} img/s, ${perB.toFixed(3)} ms/image, peak RSS ${f(b.peakRssMB)} MB`);
+  console.log(`  per-image cost, large run / 1,000-image run: ${(perB / perA).toFixed(2)} (process start-up included in both)`);
+}
