@@ -32,8 +32,6 @@ export interface EvaluateOptions {
   pool?: PairPool;
   maxPixels?: number;
   onProgress?: (done: number, total: number) => void;
-  /** Benchmarks only: decode every pair and stop. */
-  decodeOnly?: boolean;
 }
 
 export interface EvaluationResult {
@@ -62,9 +60,8 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult>
   for (const rel of opts.pred.others) warnings.add('extra-files', rel);
   if (problems.length) throw new InputError(`${problems.length} problem(s) with the submission`, problems);
 
-  const records = await dataPass(opts, problems);
+  const records = await dataPass(opts, problems, false);
   if (problems.length) throw new InputError(`${problems.length} problem(s) with the submission`, sortProblems(problems, masks));
-  if (opts.decodeOnly) return { metrics: undefined as unknown as Metrics, images: masks.length, warnings: [], matchComputed: false, records: [], accumulator: new OfficialAccumulator(classes) };
 
   // Ids present on non-ignored pixels (raw ids for > C), with an example file each.
   const present = new Map<number, string[]>();
@@ -100,7 +97,17 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult>
   return { metrics: acc.result(), images: masks.length, warnings: warnings.list(classes), match, matchComputed: opts.match === 'auto', records, accumulator: acc };
 }
 
-async function dataPass(opts: EvaluateOptions, problems: Problem[]): Promise<ImageRecord[]> {
+/**
+ * Benchmarks: the same pass (same pool, same I/O) decoding both PNGs of every pair and nothing
+ * else: the floor that full evaluation is compared with.
+ */
+export async function decodeOnlyPass(opts: EvaluateOptions): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  await dataPass(opts, problems, true);
+  return problems;
+}
+
+async function dataPass(opts: EvaluateOptions, problems: Problem[], decodeOnly: boolean): Promise<ImageRecord[]> {
   const { masks } = opts;
   const total = masks.length;
   const records = new Array<ImageRecord>(total);
@@ -115,19 +122,28 @@ async function dataPass(opts: EvaluateOptions, problems: Problem[]): Promise<Ima
     done++;
     opts.onProgress?.(done, total);
   };
-  const makeJob = async (i: number): Promise<PairJob> => {
+  /** The job for pair i, or a finished result when its prediction cannot be read. */
+  const makeJob = async (i: number): Promise<PairJob | PairResult> => {
     const rel = masks[i];
     const predPath = opts.pred.pathOf(rel);
-    const job: PairJob = { id: i, rel, gtPath: join(opts.gtRoot, rel), classes: opts.classes, maxPixels, decodeOnly: opts.decodeOnly };
+    const job: PairJob = { id: i, rel, gtPath: join(opts.gtRoot, rel), classes: opts.classes, maxPixels, decodeOnly };
     if (predPath) job.predPath = predPath;
     else {
-      try { job.predBytes = new Uint8Array(await opts.pred.read(rel)); } catch (e) { job.predBytes = new Uint8Array(0); job.rel = rel; problems.push({ file: rel, problem: `cannot read the prediction from the archive (${(e as Error).message})` }); }
+      try {
+        job.predBytes = new Uint8Array(await opts.pred.read(rel));
+      } catch (e) {
+        return { id: i, problems: [{ file: rel, problem: `cannot read the prediction from the archive (${(e as Error).message})` }] };
+      }
     }
     return job;
   };
+  const isJob = (j: PairJob | PairResult): j is PairJob => 'gtPath' in j;
   try {
     if (!pool) {
-      for (let i = 0; i < total; i++) finish(processPair(await makeJob(i)));
+      for (let i = 0; i < total; i++) {
+        const job = await makeJob(i);
+        finish(isJob(job) ? processPair(job) : job);
+      }
       return records;
     }
     // Keep a bounded number of pairs in flight: enough to hide I/O, few enough to bound memory.
@@ -140,7 +156,7 @@ async function dataPass(opts: EvaluateOptions, problems: Problem[]): Promise<Ima
           const i = next++;
           active++;
           makeJob(i)
-            .then((job) => (job.predBytes && job.predBytes.length === 0 ? { id: i } : pool.run(job)))
+            .then((job) => (isJob(job) ? pool.run(job) : job))
             .then((r) => { finish(r); active--; if (next >= total && active === 0) resolve(); else pump(); })
             .catch(reject);
         }

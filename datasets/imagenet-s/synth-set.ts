@@ -46,15 +46,15 @@ export async function writeSynthSet(out: string, items: SynthItem[], opts: Synth
   await Promise.all(
     Array.from({ length: workers }, async () => {
       const w = startWorker(new URL('./synth-worker.ts', import.meta.url));
+      // one batch in flight per worker: one handler each for its answer and for its failure
+      let pending: { resolve: () => void; reject: (e: Error) => void } | null = null;
+      w.on('message', (m: { error?: string }) => { const p = pending; pending = null; if (m.error) p?.reject(new Error(m.error)); else p?.resolve(); });
+      w.on('error', (e) => { const p = pending; pending = null; p?.reject(e); });
       try {
         while (next < items.length) {
           const slice = items.slice(next, (next += batch));
           const job: SynthJob = { items: slice, gtDir, predDir: opts.predictions === false ? null : predDir, classes: opts.classes, seed: opts.seed, permuted: !!opts.permuted, largeShare: opts.largeShare ?? 0.03 };
-          await new Promise<void>((resolve, reject) => {
-            w.once('message', (m: { error?: string }) => (m.error ? reject(new Error(m.error)) : resolve()));
-            w.once('error', reject);
-            w.postMessage(job);
-          });
+          await new Promise<void>((resolve, reject) => { pending = { resolve, reject }; w.postMessage(job); });
           done += slice.length;
           opts.onProgress?.(done, items.length);
         }

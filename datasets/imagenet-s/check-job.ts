@@ -1,0 +1,60 @@
+/**
+ * Checks one mask (and its image): a readable PNG of an accepted encoding, the same size as the
+ * image, ids within 0..C or 1000. Runs in worker threads during indexing.
+ */
+import { readFileSync, openSync, readSync, closeSync } from 'node:fs';
+import { decodePngRuns } from '../../evaluator/png.ts';
+import { RunBuilder } from '../../evaluator/runs.ts';
+import { imageSize } from './image-header.ts';
+
+export interface CheckItem {
+  mask: string | null;
+  image: string | null;
+}
+
+export interface CheckResult {
+  mask?: { width: number; height: number; badIds: number[] } | { error: string };
+  image?: { width: number; height: number } | { error: string };
+}
+
+const builder = new RunBuilder();
+
+function headOf(path: string, n: number): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(n);
+    const read = readSync(fd, buf, 0, n, 0);
+    return buf.subarray(0, read);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function checkItem(item: CheckItem, classes: number, maxPixels: number): CheckResult {
+  const out: CheckResult = {};
+  if (item.mask) {
+    try {
+      const m = decodePngRuns(readFileSync(item.mask), { maxPixels, builder });
+      const bad = new Set<number>();
+      for (let y = 0; y < m.height; y++) {
+        for (let k = m.rowFirst[y]; k < m.rowEnd[y]; k++) {
+          const v = m.value[k];
+          if (v > classes && v !== 1000 && bad.size < 10) bad.add(v);
+        }
+      }
+      out.mask = { width: m.width, height: m.height, badIds: [...bad].sort((a, b) => a - b) };
+    } catch (e) {
+      out.mask = { error: (e as Error).message };
+    }
+  }
+  if (item.image) {
+    try {
+      let size = imageSize(headOf(item.image, 65536));
+      if (!size) size = imageSize(headOf(item.image, 4 << 20));
+      out.image = size ? { width: size.width, height: size.height } : { error: 'not a readable JPEG or PNG image' };
+    } catch (e) {
+      out.image = { error: (e as NodeJS.ErrnoException).code ?? (e as Error).message };
+    }
+  }
+  return out;
+}
