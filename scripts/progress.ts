@@ -4,14 +4,14 @@ export class Progress {
   private readonly start = Date.now();
   constructor(private readonly out: NodeJS.WriteStream) {}
 
-  update(done: number, total: number): void {
+  update(done: number, total: number, label = 'images'): void {
     const now = Date.now();
     if (done < total && now - this.last < 100) return;
     this.last = now;
     const width = 30;
     const filled = Math.round((done / total) * width);
     const rate = done / Math.max((now - this.start) / 1000, 1e-3);
-    this.out.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} images  ${rate.toFixed(0)}/s `);
+    this.out.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${label}  ${rate.toFixed(0)}/s `);
   }
 
   done(): void {

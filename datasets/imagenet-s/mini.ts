@@ -1,11 +1,13 @@
 /**
  * The `mini` split: a self-contained synthetic demo of ImageNet-S (no toolbox, no ImageNet),
- * in the official directory layout, with visibly synthetic class and file names. Used by the
+ * in the official directory layout (images and masks), with visibly synthetic class and file names. Used by the
  * embedded default and by tests.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { encodeMask } from './png-write.ts';
+import { renderPhoto } from './synth-job.ts';
 import { drawGt, drawPrediction, makeImage, permutation, rng, seedOf, type PredictionStyle } from './synth-image.ts';
 
 export const MINI_SPLIT = 'ImageNetSmini';
@@ -61,7 +63,10 @@ export async function writeMiniSplit(out: string, opts: MiniOptions = {}): Promi
       const small: [number, number] | undefined = i % 4 === 0 ? [120 + Math.floor(r() * 80), 160 + Math.floor(r() * 80)] : undefined;
       const img = makeImage(r, cls, () => 1 + Math.floor(r() * C), small);
       await mkdir(join(masksDir, wnid), { recursive: true });
-      await writeFile(join(masksDir, rel), encodeMask(drawGt(img), img.width, img.height));
+      await mkdir(join(root, subset, wnid), { recursive: true });
+      const gt = drawGt(img);
+      await writeFile(join(masksDir, rel), encodeMask(gt, img.width, img.height));
+      await sharp(renderPhoto(gt, img.width, img.height), { raw: { width: img.width, height: img.height, channels: 3 } }).jpeg({ quality: 70 }).toFile(join(root, subset, `${wnid}/${name}.JPEG`));
       if (predictionsDir) {
         const { ids } = drawPrediction(rng(seedOf(seed + 1, rel)), img, style);
         await mkdir(join(predictionsDir, wnid), { recursive: true });

@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { startWorker } from '../../evaluator/pool.ts';
 import type { SynthJob } from './synth-job.ts';
+import { namesListText } from './splits.ts';
 
 export interface SynthItem {
   /** Mask path, `wnid/name.png`. */
@@ -28,6 +29,10 @@ export interface SynthSetOptions {
   workers?: number;
   gtDir?: string;
   predDir?: string;
+  /** Where to write the JPEG images (none by default). */
+  imageDir?: string;
+  /** Where to write the names list (default `<out>/names.txt`). */
+  namesFile?: string;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -39,6 +44,7 @@ export async function writeSynthSet(out: string, items: SynthItem[], opts: Synth
   for (const d of dirs) {
     await mkdir(join(gtDir, d), { recursive: true });
     if (opts.predictions !== false) await mkdir(join(predDir, d), { recursive: true });
+    if (opts.imageDir) await mkdir(join(opts.imageDir, d), { recursive: true });
   }
   const workers = Math.max(1, Math.min(opts.workers ?? availableParallelism(), items.length));
   const batch = 64;
@@ -53,7 +59,7 @@ export async function writeSynthSet(out: string, items: SynthItem[], opts: Synth
       try {
         while (next < items.length) {
           const slice = items.slice(next, (next += batch));
-          const job: SynthJob = { items: slice, gtDir, predDir: opts.predictions === false ? null : predDir, classes: opts.classes, seed: opts.seed, permuted: !!opts.permuted, largeShare: opts.largeShare ?? 0.03 };
+          const job: SynthJob = { items: slice, gtDir, predDir: opts.predictions === false ? null : predDir, imageDir: opts.imageDir ?? null, classes: opts.classes, seed: opts.seed, permuted: !!opts.permuted, largeShare: opts.largeShare ?? 0.03 };
           await new Promise<void>((resolve, reject) => { pending = { resolve, reject }; w.postMessage(job); });
           done += slice.length;
           opts.onProgress?.(done, items.length);
@@ -63,7 +69,7 @@ export async function writeSynthSet(out: string, items: SynthItem[], opts: Synth
       }
     }),
   );
-  const namesFile = join(out, 'names.txt');
-  await writeFile(namesFile, items.map((i) => `${i.rel.replace(/\.png$/, '.JPEG')} ${i.rel}`).join('\n'));
+  const namesFile = opts.namesFile ?? join(out, 'names.txt');
+  await writeFile(namesFile, namesListText(items.map((i) => i.rel)));
   return { gtDir, predDir, namesFile };
 }

@@ -2,10 +2,8 @@ import { parentPort } from 'node:worker_threads';
 import { runSynthJob, type SynthJob } from './synth-job.ts';
 
 parentPort!.on('message', (job: SynthJob) => {
-  try {
-    runSynthJob(job);
-    parentPort!.postMessage({});
-  } catch (e) {
-    parentPort!.postMessage({ error: (e as Error).stack ?? String(e) });
-  }
+  runSynthJob(job).then(
+    () => parentPort!.postMessage({}),
+    (e) => parentPort!.postMessage({ error: (e as Error).stack ?? String(e) }),
+  );
 });
