@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --quick] [--images N] [--scale-images N]
+ * npm run bench [-- --quick] [--sections a,b,…] [--images N] [--scale-images N]
  *
  * Prints, from one run (all ratios against baselines measured in the same run; the machine is
  * shared and noisy, so absolute numbers vary):
@@ -9,7 +9,9 @@
  *      official erosion loop as the baseline);
  *   3. the default matching for 50, 300 and 919 classes;
  *   4. scale: the full ImageNet-S-919 test size (27,423 images) through the CLI: images/s, per-image
- *      cost against a 1,000-image run, and peak RSS.
+ *      cost against a 1,000-image run, and peak RSS;
+ *   5. dataset: generating the full ImageNet-S-919 test split (images + masks, real names, from the
+ *      toolbox lists) and indexing it, fresh and from the cache.
  * Generated sets are cached under .bench/ (delete it to regenerate).
  */
 import { spawnSync } from 'node:child_process';
@@ -27,18 +29,24 @@ import { DirectorySource } from '../evaluator/sources.ts';
 import { PairPool } from '../evaluator/pool.ts';
 import { munkres } from '../evaluator/munkres.ts';
 import { writeSynthSet, type SynthItem } from '../datasets/imagenet-s/synth-set.ts';
+import { indexRoot } from '../datasets/imagenet-s/dataset-index.ts';
+import { readToolboxSplit } from '../datasets/imagenet-s/splits.ts';
 import { drawGt, makeImage, rng } from '../datasets/imagenet-s/synth-image.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const BENCH = join(ROOT, '.bench');
 const GOLDEN_TIMING = resolve(ROOT, '../shared/golden/timing-200');
+const TOOLBOX = resolve(ROOT, '../shared/imagenet-s-toolbox');
 
+const SECTIONS = ['throughput', 'boundary', 'matching', 'scale', 'dataset'];
 const opts = new Command('bench')
-  .option('--quick', 'skip the 27,423-image scale run')
+  .option('--quick', 'skip the long sections (scale, dataset)')
+  .option('--sections <list>', `comma-separated, of ${SECTIONS.join(', ')}`, (v) => v.split(','), SECTIONS)
   .option('--images <n>', 'size of the generated throughput set', (v) => parseInt(v, 10), 1200)
   .option('--scale-images <n>', 'size of the scale run', (v) => parseInt(v, 10), 27423)
   .parse()
-  .opts<{ quick?: boolean; images: number; scaleImages: number }>();
+  .opts<{ quick?: boolean; sections: string[]; images: number; scaleImages: number }>();
+const run = (section: string): boolean => opts.sections.includes(section) && !(opts.quick && (section === 'scale' || section === 'dataset'));
 
 const cores = availableParallelism();
 const f = (x: number, d = 0): string => x.toFixed(d);
@@ -197,22 +205,28 @@ function cliRun(set: { gt: string; pred: string; names: string }, classes: numbe
   return JSON.parse(r.stderr.trim().split('\n').pop()!);
 }
 
-console.log(`ImageNet-S Bench evaluator benchmark: ${cores} core(s), Node ${process.version}`);
-console.log('\n1. Throughput (decode-only floor = both PNGs decoded, nothing else; same pool, same I/O)');
-if (existsSync(join(GOLDEN_TIMING, 'names.txt'))) {
-  await throughput('golden timing-200 (375×500, C=50)', { gt: join(GOLDEN_TIMING, 'gt'), pred: join(GOLDEN_TIMING, 'pred'), names: join(GOLDEN_TIMING, 'names.txt') }, 50);
-} else console.log('  (../shared/golden/timing-200 not found: skipped)');
-const typical = await generated(`typical-${opts.images}`, opts.images, 919, 0.05);
-await throughput(`generated ${opts.images} (typical sizes, C=919)`, typical, 919);
-console.log('  reference: the official evaluator scores 30–50 img/s on a 2-core machine (docs/imagenet-s-metrics.md §11)');
+console.log(`ImageNet-S Bench benchmark: ${cores} core(s), Node ${process.version}`);
+if (run('throughput')) {
+  console.log('\n1. Throughput (decode-only floor = both PNGs decoded, nothing else; same pool, same I/O)');
+  if (existsSync(join(GOLDEN_TIMING, 'names.txt'))) {
+    await throughput('golden timing-200 (375×500, C=50)', { gt: join(GOLDEN_TIMING, 'gt'), pred: join(GOLDEN_TIMING, 'pred'), names: join(GOLDEN_TIMING, 'names.txt') }, 50);
+  } else console.log('  (../shared/golden/timing-200 not found: skipped)');
+  const typical = await generated(`typical-${opts.images}`, opts.images, 919, 0.05);
+  await throughput(`generated ${opts.images} (typical sizes, C=919)`, typical, 919);
+  console.log('  reference: the official evaluator scores 30–50 img/s on a 2-core machine (docs/imagenet-s-metrics.md §11)');
+}
 
-console.log('\n2. Boundary extraction cost for d = 1…45');
-boundaryCost();
+if (run('boundary')) {
+  console.log('\n2. Boundary extraction cost for d = 1…45');
+  boundaryCost();
+}
 
-console.log('\n3. Default matching (after the data pass)');
-matching();
+if (run('matching')) {
+  console.log('\n3. Default matching (after the data pass)');
+  matching();
+}
 
-if (!opts.quick) {
+if (run('scale')) {
   console.log(`\n4. Scale: the evaluate CLI on 1,000 images and on ${opts.scaleImages} images (C = 919, all cores)`);
   const small = await generated('scale-1000', 1000, 919, 0.03);
   const big = await generated(`scale-${opts.scaleImages}`, opts.scaleImages, 919, 0.03);
@@ -224,4 +238,28 @@ if (!opts.quick) {
     console.log(`  ${String(x.images).padStart(6)} images: process ${f(x.seconds, 1).padStart(5)} s (${f(x.imagesPerSecond).padStart(4)} img/s), evaluation pass ${f(x.passSeconds, 1).padStart(5)} s = ${((x.passSeconds * 1000) / x.images).toFixed(3)} ms/image, peak RSS ${f(x.peakRssMB)} MB`);
   }
   console.log(`  per-image cost of the evaluation pass, ${b.images} / 1,000 images: ${(perB / perA).toFixed(2)}`);
+}
+
+if (run('dataset')) {
+  console.log('\n5. Dataset: the full ImageNet-S-919 test split (27,423 images + masks), generated and indexed (validation is not generated, and reported missing)');
+  if (!existsSync(join(TOOLBOX, 'data'))) console.log('  (../shared/imagenet-s-toolbox not found: skipped)');
+  else {
+    const out = join(BENCH, 'like919-test');
+    rmSync(out, { recursive: true, force: true });
+    let t = performance.now();
+    const lists = await readToolboxSplit(TOOLBOX, 'ImageNetS919');
+    const root = join(out, 'ImageNetS919');
+    await writeSynthSet(join(out, 'lists'), lists.test.map((rel) => ({ rel, cls: lists.classes.find((c) => c.wnid === rel.split('/')[0])!.id })), {
+      classes: 919, seed: 1, predictions: false, gtDir: join(root, 'test-segmentation'), imageDir: join(root, 'test'), largeShare: 0.02,
+    });
+    console.log(`  generate: ${f((performance.now() - t) / 1000, 1)} s for ${lists.test.length} JPEG images + PNG masks (${f(lists.test.length / ((performance.now() - t) / 1000))} pairs/s)`);
+    const cache = join(out, 'index-cache.json');
+    for (const label of ['index, fresh (masks decoded, image headers read)', 'index, cached (restart, nothing changed)']) {
+      t = performance.now();
+      const idx = await indexRoot(out, { toolbox: TOOLBOX, cache });
+      const s = idx.splits[0];
+      const errors = s.problems.filter((p) => p.severity === 'error').map((p) => `${p.file}: ${p.problem}`);
+      console.log(`  ${label}: ${f((performance.now() - t) / 1000, 2)} s, test ${s.subsets.test?.images} images / ${s.subsets.test?.masks} masks; problems: ${errors.join('; ') || 'none'}`);
+    }
+  }
 }
