@@ -7,8 +7,9 @@
  * Zip entries are untrusted: names escaping the root, symlinks, encrypted entries, oversized or
  * over-compressed entries are reported as problems and never read.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { listFiles } from './files.ts';
 import yauzl from 'yauzl';
 import type { Problem } from './problems.ts';
 
@@ -66,14 +67,9 @@ export class DirectorySource implements PredictionSource {
   ) {}
 
   static async open(root: string): Promise<DirectorySource> {
-    const entries = await readdir(root, { recursive: true, withFileTypes: true });
     const list: string[] = [];
     const src = new DirectorySource(root, list);
-    for (const e of entries) {
-      if (!e.isFile()) continue;
-      // Node 20 names the parent `path`; later versions `parentPath`.
-      const parent = (e as unknown as { parentPath?: string }).parentPath ?? (e as unknown as { path: string }).path;
-      const rel = relative(root, join(parent, e.name)).split(sep).join('/');
+    for (const rel of await listFiles(root)) {
       if (JUNK.test(rel)) continue;
       if (rel.toLowerCase().endsWith('.png')) list.push(rel);
       else if (!METADATA.test(rel)) src.others.push(rel);

@@ -5,7 +5,6 @@
  * info exits 2 when the root has problems that would make scores wrong.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { indexRoot, scoreAffecting, type DatasetIndex } from '../datasets/imagenet-s/dataset-index.ts';
 import { writeLikeSplit } from '../datasets/imagenet-s/synth-like.ts';
@@ -13,14 +12,9 @@ import { MINI_SPLIT, writeMiniSplit } from '../datasets/imagenet-s/mini.ts';
 import { SPLIT_NAMES, SUBSETS, type SplitName } from '../datasets/imagenet-s/splits.ts';
 import { zipDirectory } from '../datasets/imagenet-s/zip-write.ts';
 import { Progress } from './progress.ts';
+import { writeJsonAtomic } from '../evaluator/files.ts';
 
 const program = new Command('dataset').description('Index, verify and generate ImageNet-S splits.');
-
-async function writeJson(path: string, data: unknown): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, JSON.stringify(data, null, 2) + '\n');
-  await rename(tmp, path);
-}
 
 export function indexToJson(idx: DatasetIndex): unknown {
   return {
@@ -65,7 +59,7 @@ program
         if (s.problems.length > o.maxProblems) console.log(`    … and ${s.problems.length - o.maxProblems} more${o.json ? ' (all in the JSON report)' : ' (use --json for all)'}`);
       }
     }
-    if (o.json) await writeJson(o.json, indexToJson(idx));
+    if (o.json) await writeJsonAtomic(o.json, indexToJson(idx));
     process.exitCode = fatal > 0 ? 2 : 0;
   });
 

@@ -4,9 +4,8 @@
  * and the command that reproduces it.
  */
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { readFile } from 'node:fs/promises';
 import { evaluate } from '../evaluator/evaluate.ts';
 import { parseNamesList } from '../evaluator/names.ts';
 import { formatSummary } from '../evaluator/report.ts';

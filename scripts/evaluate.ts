@@ -4,7 +4,7 @@
  * Exit status: 0 scored; 2 invalid input (report on stderr and in --json); 1 internal failure.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { readFile, writeFile, rename } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { evaluate, DEFAULT_MAX_PIXELS } from '../evaluator/evaluate.ts';
 import { parseMatch } from '../evaluator/match.ts';
 import { parseNamesList } from '../evaluator/names.ts';
@@ -12,6 +12,7 @@ import { InputError, type Problem } from '../evaluator/problems.ts';
 import { formatProblems, formatSummary, resultToJson } from '../evaluator/report.ts';
 import { openPredictionSource } from '../evaluator/sources.ts';
 import { Progress } from './progress.ts';
+import { writeJsonAtomic } from '../evaluator/files.ts';
 
 const int = (min: number) => (v: string): number => {
   const n = Number(v);
@@ -34,19 +35,13 @@ const program = new Command('evaluate')
   .option('--stats', 'print {seconds, passSeconds, images, imagesPerSecond, peakRssMB} as one JSON line on stderr (benchmarks)')
   .showHelpAfterError();
 
-async function writeJson(path: string, data: unknown): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, JSON.stringify(data, null, 2) + '\n');
-  await rename(tmp, path); // never leave a half-written report
-}
-
 async function main(): Promise<number> {
   program.parse();
   const o = program.opts<{ gt: string; pred: string; names: string; classes: number; match?: string; json?: string; classNames?: string; workers?: number; maxPixels?: number; quiet?: boolean; stats?: boolean }>();
   const started = performance.now();
   const fail = async (message: string, problems: Problem[]): Promise<number> => {
     process.stderr.write(formatProblems(message, problems) + '\n');
-    if (o.json) await writeJson(o.json, { error: message, problems });
+    if (o.json) await writeJsonAtomic(o.json, { error: message, problems });
     return 2;
   };
 
@@ -80,7 +75,7 @@ async function main(): Promise<number> {
     let classNames: string[] | undefined;
     if (o.classNames) classNames = (await readFile(o.classNames, 'utf8')).split(/\r?\n/).filter((l) => l.length > 0);
     if (!o.quiet) process.stdout.write(formatSummary(result, classNames) + '\n');
-    if (o.json) await writeJson(o.json, resultToJson(result));
+    if (o.json) await writeJsonAtomic(o.json, resultToJson(result));
     if (o.stats) {
       const seconds = (performance.now() - started) / 1000;
       // maxRSS covers the worker threads too: they live in this process

@@ -17,6 +17,7 @@ import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promi
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { startWorker } from '../../evaluator/pool.ts';
+import { listFiles } from '../../evaluator/files.ts';
 import { DEFAULT_MAX_PIXELS } from '../../evaluator/evaluate.ts';
 import { parseNamesList } from '../../evaluator/names.ts';
 import type { CheckItem, CheckResult } from './check-job.ts';
@@ -195,17 +196,6 @@ function strayReason(f: string, wnids: Set<string>): string {
   const wnid = f.split('/')[0];
   if (!f.includes('/') || !wnids.has(wnid)) return 'stray file: not in a class folder of this split';
   return 'stray file: not in the official list';
-}
-
-/** All files under dir, relative, `/`-separated, sorted. */
-async function listFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (!e.isFile()) continue;
-    const parent = (e as unknown as { parentPath?: string; path: string }).parentPath ?? (e as unknown as { path: string }).path;
-    out.push(join(parent, e.name).slice(dir.length + 1).split('\\').join('/'));
-  }
-  return out.sort();
 }
 
 /** File-check results keyed by path, valid while size and mtime are unchanged. */
