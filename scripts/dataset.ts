@@ -4,6 +4,7 @@
  *                             [--scale <0..1>] [--seed <n>] [--with-predictions] [--permuted] [--zip]
  * info exits 2 when the root has problems that would make scores wrong.
  */
+import './stdout.ts';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { join, resolve } from 'node:path';
 import { indexRoot, scoreAffecting, type DatasetIndex } from '../datasets/imagenet-s/dataset-index.ts';

@@ -3,6 +3,7 @@
  * scores the zip with the evaluator exactly as `npm run evaluate` would, and prints the result
  * and the command that reproduces it.
  */
+import './stdout.ts';
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';

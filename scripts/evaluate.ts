@@ -3,6 +3,7 @@
  *                        [--match <match.json>|auto] [--json <out.json>]
  * Exit status: 0 scored; 2 invalid input (report on stderr and in --json); 1 internal failure.
  */
+import './stdout.ts';
 import { Command, InvalidArgumentError } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { evaluate, DEFAULT_MAX_PIXELS } from '../evaluator/evaluate.ts';
