@@ -32,6 +32,8 @@ export interface EvaluateOptions {
   pool?: PairPool;
   maxPixels?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Aborts the run (the promise rejects with the signal's reason). */
+  signal?: AbortSignal;
 }
 
 export interface EvaluationResult {
@@ -141,6 +143,7 @@ async function dataPass(opts: EvaluateOptions, problems: Problem[], decodeOnly: 
   try {
     if (!pool) {
       for (let i = 0; i < total; i++) {
+        opts.signal?.throwIfAborted();
         const job = await makeJob(i);
         finish(isJob(job) ? processPair(job) : job);
       }
@@ -152,6 +155,7 @@ async function dataPass(opts: EvaluateOptions, problems: Problem[], decodeOnly: 
     await new Promise<void>((resolve, reject) => {
       let active = 0;
       const pump = (): void => {
+        if (opts.signal?.aborted) { reject(opts.signal.reason ?? new Error('aborted')); return; }
         while (active < window && next < total) {
           const i = next++;
           active++;

@@ -1,0 +1,48 @@
+/**
+ * npm run -s admin -- create-user <name> [--admin]     prints a new API token on stdout (contract)
+ * npm run -s admin -- list-users
+ * npm run -s admin -- tokens <name>                     lists a user's tokens (never the tokens themselves)
+ * npm run -s admin -- new-token <name> [--label <text>] prints a new token
+ * npm run -s admin -- revoke-token <id>
+ * Works on the database in DATA_DIR (default ./data), also while the server runs.
+ */
+import './stdout.ts';
+import { Command } from 'commander';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createUserWithToken, issueToken } from '../server/auth.ts';
+import { loadConfig } from '../server/config.ts';
+import { openDb } from '../server/db.ts';
+import { HttpError } from '../server/errors.ts';
+import { Queries } from '../server/queries.ts';
+
+const config = loadConfig();
+mkdirSync(config.dataDir, { recursive: true });
+const q = new Queries(openDb(join(config.dataDir, 'imagenet-s-bench.sqlite')));
+const program = new Command('admin').description('ImageNet-S Bench accounts and tokens');
+
+const fail = (msg: string): never => { process.stderr.write(`error: ${msg}\n`); process.exit(2); };
+const userNamed = (name: string) => q.userByName(name) ?? fail(`no user ${JSON.stringify(name)}`);
+
+program.command('create-user <name>').option('--admin', 'an administrator').description('create an account; prints its API token').action((name: string, o: { admin?: boolean }) => {
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) fail('a user name is 1–64 letters, digits, "_", "." or "-"');
+  try {
+    process.stdout.write(createUserWithToken(q, name, !!o.admin).token + '\n');
+  } catch (e) {
+    fail(e instanceof HttpError ? e.message : String(e));
+  }
+});
+program.command('list-users').action(() => {
+  for (const u of q.listUsers()) console.log(`${String(u.id).padStart(4)}  ${u.name}${u.is_admin ? '  (admin)' : ''}  created ${u.created_at}`);
+});
+program.command('tokens <name>').action((name: string) => {
+  for (const t of q.tokensOf(userNamed(name).id)) console.log(`${String(t.id).padStart(4)}  ${t.prefix}…  ${t.label ?? ''}  created ${t.created_at}  last used ${t.last_used_at ?? 'never'}${t.revoked_at ? `  REVOKED ${t.revoked_at}` : ''}`);
+});
+program.command('new-token <name>').option('--label <text>').action((name: string, o: { label?: string }) => {
+  process.stdout.write(issueToken(q, userNamed(name).id, o.label ?? null).token + '\n');
+});
+program.command('revoke-token <id>').action((id: string) => {
+  if (!q.revokeToken(Number(id), null)) fail(`no active token ${id}`);
+  console.log(`revoked token ${id}`);
+});
+program.parse();

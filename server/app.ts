@@ -1,0 +1,258 @@
+/**
+ * The HTTP API (express 5). Handlers parse (zod) and authorise, then call one domain function.
+ * No stack traces reach clients; paths are never built from user input without checks.
+ */
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { existsSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
+import type { Logger } from 'pino';
+import { z, ZodError } from 'zod';
+import { namesListText } from '../datasets/imagenet-s/splits.ts';
+import { authenticate, createUserWithToken, FailureLimiter, issueToken, requireAdmin } from './auth.ts';
+import { HttpError } from './errors.ts';
+import { boardCsv, rankRows, SORT_KEYS } from './leaderboard.ts';
+import type { Queries, SubmissionRow } from './queries.ts';
+import type { Scorer } from './scorer.ts';
+import { quotaLeft, submissionView, submit, type SubmitContext } from './submissions.ts';
+import { receiveUpload } from './upload-receive.ts';
+
+export interface AppContext extends SubmitContext {
+  scorer: Scorer;
+  log: Logger;
+  maxUploadBytes: number;
+  authFailuresPerMinute: number;
+}
+
+const Id = z.coerce.number().int().positive();
+const WNID = /^n\d{8}$/;
+const FILE = /^[A-Za-z0-9_.-]{1,200}$/;
+const SUBSETS_PUBLIC_MASKS = new Set(['validation', 'train-semi']);
+
+export function createApp(ctx: AppContext): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  const limiter = new FailureLimiter(ctx.authFailuresPerMinute);
+  const optionalAuth = authenticate(ctx.q, limiter, false);
+  const requireAuth = authenticate(ctx.q, limiter, true);
+
+  app.use((req, res, next) => {
+    const t = performance.now();
+    res.on('finish', () => ctx.log.debug({ method: req.method, url: req.originalUrl, status: res.statusCode, ms: Math.round(performance.now() - t) }, 'request'));
+    next();
+  });
+  app.use(express.json({ limit: '64kb' }));
+
+  app.get('/api/health', (_req, res) => { res.json({ ok: true }); });
+
+  // ---- dataset hosting ----
+  app.get('/api/benchmarks', (_req, res) => {
+    res.json([...ctx.catalogue.benchmarks.values()].map((b) => ({
+      id: b.id, split: b.split.id, protocol: b.protocol, phase: b.phase, classes: b.classes, images: b.masks.length,
+      open: !b.closed, ...(b.closed ? { closed: b.closed } : {}),
+    })));
+  });
+  app.get('/api/splits', (_req, res) => {
+    res.json([...ctx.catalogue.splits.values()].map((s) => ({
+      id: s.id, name: s.name, classes: s.classes.length,
+      subsets: Object.fromEntries(Object.entries(s.index.subsets).map(([k, v]) => [k, { images: v!.images, masks: k === 'test' ? undefined : v!.masks }])),
+    })));
+  });
+  app.get('/api/splits/:split/classes', (req, res) => {
+    const s = splitOf(req);
+    res.json([{ id: 0, wnid: null, name: 'other' }, ...s.classes]);
+  });
+  app.get('/api/splits/:split/:subset/list', (req, res) => {
+    const s = splitOf(req);
+    const sub = s.index.subsets[req.params.subset as keyof typeof s.index.subsets];
+    if (!sub) throw new HttpError(404, `no subset ${req.params.subset} in ${s.name}`);
+    res.type('text/plain').send(req.params.subset === 'train' ? sub.list.join('\n') : namesListText(sub.list));
+  });
+  app.get('/api/splits/:split/:subset/images/:wnid/:file', (req, res, next) => {
+    const s = splitOf(req);
+    if (!s.index.subsets[req.params.subset as keyof typeof s.index.subsets]) throw new HttpError(404, 'no such subset');
+    sendChecked(res, next, join(s.dir, req.params.subset), req.params.wnid, req.params.file, /\.(jpe?g|png)$/i);
+  });
+  app.get('/api/splits/:split/:subset/masks/:wnid/:file', (req, res, next) => {
+    const s = splitOf(req);
+    // Test-split ground truth never leaves the server, by any route.
+    if (!SUBSETS_PUBLIC_MASKS.has(req.params.subset)) throw new HttpError(403, `${req.params.subset} masks are private to this server`);
+    if (!s.index.subsets[req.params.subset as keyof typeof s.index.subsets]) throw new HttpError(404, 'no such subset');
+    sendChecked(res, next, join(s.dir, `${req.params.subset}-segmentation`), req.params.wnid, req.params.file, /\.png$/);
+  });
+
+  // ---- leaderboards ----
+  const BoardQuery = z.object({
+    sort: z.enum(SORT_KEYS as [string, ...string[]]).default('mIoU'),
+    order: z.enum(['asc', 'desc']).default('desc'),
+    all: z.enum(['true', 'false', '1', '0']).optional(),
+    format: z.enum(['json', 'csv']).default('json'),
+  });
+  const board = (req: Request, res: Response, csv: boolean): void => {
+    const b = ctx.catalogue.benchmarks.get(String(req.params.benchmark));
+    if (!b) throw new HttpError(404, `unknown benchmark ${JSON.stringify(req.params.benchmark)}`);
+    const qy = BoardQuery.parse(req.query);
+    const rows = rankRows(ctx.q.boardRows(b.id, req.user?.id ?? null, false), qy.sort as (typeof SORT_KEYS)[number], qy.order, qy.all === 'true' || qy.all === '1');
+    if (csv || qy.format === 'csv') {
+      res.type('text/csv').attachment(`${b.id}.csv`).send(boardCsv(rows));
+      return;
+    }
+    res.json({ benchmark: b.id, sort: qy.sort, order: qy.order, rows });
+  };
+  app.get('/api/leaderboards/:benchmark.csv', optionalAuth, (req, res) => board(req, res, true));
+  app.get('/api/leaderboards/:benchmark', optionalAuth, (req, res) => board(req, res, false));
+
+  // ---- submissions ----
+  app.post('/api/submissions', requireAuth, async (req, res) => {
+    const tmp = join(ctx.dataDir, 'uploads');
+    await mkdir(tmp, { recursive: true });
+    const received = await receiveUpload(req, tmp, ctx.maxUploadBytes);
+    const row = await submit(ctx, req.user!, received);
+    ctx.scorer.kick();
+    res.status(202).location(`/api/submissions/${row.id}`).json({ id: row.id, status: row.status });
+  });
+  app.get('/api/submissions', requireAuth, (req, res) => {
+    res.json(ctx.q.submissionsOf(req.user!.id).map((s) => submissionView(ctx, s)));
+  });
+  app.get('/api/submissions/:id', requireAuth, (req, res) => {
+    res.json(submissionView(ctx, ownOrAdmin(req)));
+  });
+  app.get('/api/submissions/:id/match.json', requireAuth, (req, res) => {
+    const s = ownOrAdmin(req);
+    if (!s.computed_match) throw new HttpError(404, 'no computed match for this submission');
+    res.type('application/json').attachment(`match-${s.id}.json`).send(s.computed_match);
+  });
+  app.get('/api/submissions/:id/events', requireAuth, (req, res) => {
+    const s = ownOrAdmin(req);
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    const send = (e: { status: string; done: number; total: number }): void => {
+      res.write(`event: progress\ndata: ${JSON.stringify({ id: s.id, ...e })}\n\n`);
+      if (['finished', 'failed', 'cancelled'].includes(e.status)) res.end();
+    };
+    const now = ctx.q.submission(s.id)!;
+    send({ status: now.status, done: now.progress_done, total: now.images });
+    if (res.writableEnded) return;
+    const off = ctx.scorer.subscribe(s.id, send);
+    const ping = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    res.on('close', () => { off(); clearInterval(ping); });
+  });
+  const MetaPatch = z.object({
+    method: z.string().max(200).nullable().optional(),
+    description: z.string().max(4000).nullable().optional(),
+    link: z.string().max(500).url().refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL').nullable().optional(),
+    private: z.boolean().optional(),
+  }).strict();
+  app.patch('/api/submissions/:id', requireAuth, (req, res) => {
+    const s = own(req);
+    ctx.q.updateMeta(s.id, MetaPatch.parse(req.body ?? {}));
+    res.json(submissionView(ctx, ctx.q.submission(s.id)!));
+  });
+  app.delete('/api/submissions/:id', requireAuth, (req, res) => {
+    const s = own(req);
+    if (!ctx.scorer.cancel(s.id)) throw new HttpError(409, `submission ${s.id} is ${s.status}; only queued or scoring submissions can be cancelled`);
+    res.json(submissionView(ctx, ctx.q.submission(s.id)!));
+  });
+
+  // ---- accounts ----
+  app.get('/api/me', requireAuth, (req, res) => {
+    const quotas = [...ctx.catalogue.benchmarks.values()].map((b) => ({ benchmark: b.id, ...quotaLeft(ctx, req.user!, b) }));
+    res.json({ id: req.user!.id, name: req.user!.name, admin: req.user!.isAdmin, quotas });
+  });
+  app.get('/api/me/tokens', requireAuth, (req, res) => {
+    res.json(ctx.q.tokensOf(req.user!.id).map((t) => ({ id: t.id, prefix: t.prefix, label: t.label, created_at: t.created_at, last_used_at: t.last_used_at, revoked_at: t.revoked_at, current: t.id === req.user!.tokenId })));
+  });
+  app.post('/api/me/tokens', requireAuth, (req, res) => {
+    const { label } = z.object({ label: z.string().max(100).optional() }).strict().parse(req.body ?? {});
+    res.status(201).json(issueToken(ctx.q, req.user!.id, label ?? null));
+  });
+  app.delete('/api/me/tokens/:id', requireAuth, (req, res) => {
+    if (!ctx.q.revokeToken(Id.parse(req.params.id), req.user!.id)) throw new HttpError(404, 'no such active token');
+    res.status(204).end();
+  });
+
+  // ---- admin ----
+  app.post('/api/admin/users', requireAuth, requireAdmin, (req, res) => {
+    const { name, admin } = z.object({ name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), admin: z.boolean().default(false) }).strict().parse(req.body ?? {});
+    const { user, token } = createUserWithToken(ctx.q, name, admin);
+    res.status(201).json({ id: user.id, name: user.name, admin: user.is_admin === 1, token });
+  });
+  const Flag = z.object({ value: z.boolean().default(true) }).strict();
+  app.post('/api/admin/submissions/:id/hide', requireAuth, requireAdmin, (req, res) => {
+    const s = byId(req);
+    ctx.q.setFlag(s.id, 'hidden', Flag.parse(req.body ?? {}).value);
+    res.json(submissionView(ctx, ctx.q.submission(s.id)!));
+  });
+  app.post('/api/admin/submissions/:id/baseline', requireAuth, requireAdmin, (req, res) => {
+    const s = byId(req);
+    ctx.q.setFlag(s.id, 'baseline', Flag.parse(req.body ?? {}).value);
+    res.json(submissionView(ctx, ctx.q.submission(s.id)!));
+  });
+  app.post('/api/admin/submissions/:id/rescore', requireAuth, requireAdmin, (req, res) => {
+    const s = byId(req);
+    if (!ctx.q.requeue(s.id)) throw new HttpError(409, `submission ${s.id} is ${s.status}; only finished or failed submissions are re-scored`);
+    ctx.scorer.kick();
+    res.status(202).json({ id: s.id, status: 'queued' });
+  });
+  app.post('/api/admin/benchmarks/:benchmark/rescore', requireAuth, requireAdmin, (req, res) => {
+    const b = ctx.catalogue.benchmarks.get(String(req.params.benchmark));
+    if (!b) throw new HttpError(404, 'unknown benchmark');
+    const n = ctx.q.requeueBenchmark(b.id);
+    ctx.scorer.kick();
+    res.status(202).json({ benchmark: b.id, queued: n });
+  });
+  app.delete('/api/admin/submissions/:id', requireAuth, requireAdmin, async (req, res) => {
+    const s = byId(req);
+    ctx.scorer.cancel(s.id);
+    const row = ctx.q.deleteSubmission(s.id);
+    if (row) await rm(join(ctx.dataDir, row.file), { force: true });
+    res.status(204).end();
+  });
+
+  app.use('/api', (_req, _res, next) => next(new HttpError(404, 'no such route')));
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (res.headersSent) { res.end(); return; }
+    if (err instanceof HttpError) { res.status(err.status).json({ error: err.message, ...err.extra }); return; }
+    if (err instanceof ZodError) {
+      res.status(400).json({ error: 'invalid request', problems: err.issues.map((i) => ({ file: i.path.join('.') || 'request', problem: i.message })) });
+      return;
+    }
+    const status = (err as { status?: number; statusCode?: number }).status ?? (err as { statusCode?: number }).statusCode;
+    if (status && status >= 400 && status < 500) { res.status(status).json({ error: status === 413 ? 'request body too large' : 'invalid request' }); return; }
+    ctx.log.error({ err, url: req.originalUrl }, 'unhandled error');
+    res.status(500).json({ error: 'internal error' });
+  });
+
+  function splitOf(req: Request) {
+    const s = ctx.catalogue.splits.get(String(req.params.split));
+    if (!s) throw new HttpError(404, `unknown split ${JSON.stringify(req.params.split)}`);
+    return s;
+  }
+  function byId(req: Request): SubmissionRow {
+    const s = ctx.q.submission(Id.parse(req.params.id));
+    if (!s) throw new HttpError(404, 'no such submission');
+    return s;
+  }
+  function ownOrAdmin(req: Request): SubmissionRow {
+    const s = byId(req);
+    if (s.user_id !== req.user!.id && !req.user!.isAdmin) throw new HttpError(404, 'no such submission');
+    return s;
+  }
+  function own(req: Request): SubmissionRow {
+    const s = byId(req);
+    if (s.user_id !== req.user!.id) throw new HttpError(404, 'no such submission');
+    return s;
+  }
+  return app;
+}
+
+/** Sends dir/wnid/file after checking both names and that the resolved path stays inside dir. */
+function sendChecked(res: Response, next: NextFunction, dir: string, wnid: string, file: string, ext: RegExp): void {
+  if (!WNID.test(wnid) || !FILE.test(file) || !ext.test(file) || file.startsWith('.')) throw new HttpError(400, 'invalid file name');
+  const base = resolve(dir);
+  const path = resolve(base, wnid, file);
+  if (!path.startsWith(base + sep)) throw new HttpError(400, 'invalid file name');
+  if (!existsSync(path)) throw new HttpError(404, 'no such file');
+  res.sendFile(path, { dotfiles: 'deny', maxAge: '1d' }, (err) => { if (err && !res.headersSent) next(err); });
+}

@@ -1,0 +1,72 @@
+/**
+ * Leaderboards: finished submissions of a benchmark, sorted by any metric; ties share a rank
+ * (1, 2, 2, 4); one row per user by default (their best by the sort metric), all rows on request.
+ * A metric that is null (an empty size group) sorts after every number, whatever the order.
+ */
+import { METRICS } from '../evaluator/metrics.ts';
+import type { SubmissionRow } from './queries.ts';
+
+export const SORT_KEYS = METRICS.map((m) => m.key);
+export type SortKey = (typeof SORT_KEYS)[number];
+
+export interface BoardRow {
+  rank: number;
+  submission: number;
+  user: string;
+  method: string | null;
+  link: string | null;
+  baseline: boolean;
+  submitted_at: string;
+  metrics: Record<string, number | null | number[]>;
+}
+
+type Row = SubmissionRow & { user_name: string; metrics: string };
+
+export function rankRows(rows: Row[], sort: SortKey, order: 'asc' | 'desc', all: boolean): BoardRow[] {
+  const value = (r: { metrics: Record<string, unknown> }): number | null => {
+    const v = r.metrics[sort];
+    return typeof v === 'number' && Number.isFinite(v) ? v : null;
+  };
+  const parsed = rows.map((r) => ({ row: r, metrics: JSON.parse(r.metrics) as Record<string, number | null | number[]> }));
+  const cmp = (a: (typeof parsed)[number], b: (typeof parsed)[number]): number => {
+    const va = value(a), vb = value(b);
+    if (va === null || vb === null) return va === vb ? 0 : va === null ? 1 : -1;
+    return order === 'desc' ? vb - va : va - vb;
+  };
+  // earlier submissions first among equals: a stable, meaningful tie order
+  parsed.sort((a, b) => cmp(a, b) || a.row.id - b.row.id);
+  let kept = parsed;
+  if (!all) {
+    const seen = new Set<number>();
+    kept = parsed.filter((p) => {
+      if (p.row.baseline) return true; // every baseline is its own method
+      if (seen.has(p.row.user_id)) return false;
+      seen.add(p.row.user_id);
+      return true;
+    });
+  }
+  const out: BoardRow[] = [];
+  kept.forEach((p, i) => {
+    const rank = i > 0 && cmp(kept[i - 1], p) === 0 ? out[i - 1].rank : i + 1;
+    out.push({
+      rank, submission: p.row.id, user: p.row.user_name, method: p.row.method, link: p.row.link,
+      baseline: p.row.baseline === 1, submitted_at: p.row.created_at, metrics: p.metrics,
+    });
+  });
+  return out;
+}
+
+const csvCell = (v: unknown): string => {
+  const s = v === null || v === undefined ? '' : String(v);
+  // quote always when needed; a leading = + - @ is neutralised against spreadsheet formula injection
+  const safe = /^[=+\-@]/.test(s) && !/^-?\d/.test(s) ? `'${s}` : s;
+  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+};
+
+export function boardCsv(rows: BoardRow[]): string {
+  const keys = SORT_KEYS as readonly string[];
+  const head = ['rank', 'submission', 'user', 'method', 'link', 'baseline', 'submitted_at', ...keys];
+  const lines = [head.join(',')];
+  for (const r of rows) lines.push([r.rank, r.submission, r.user, r.method, r.link, r.baseline, r.submitted_at, ...keys.map((k) => r.metrics[k] as number | null)].map(csvCell).join(','));
+  return lines.join('\r\n') + '\r\n';
+}

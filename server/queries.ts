@@ -1,0 +1,142 @@
+/** Every SQL statement of the server, named. The rest of the server never writes SQL. */
+import type { Db } from './db.ts';
+
+export interface UserRow { id: number; name: string; is_admin: number; created_at: string }
+export interface TokenRow { id: number; user_id: number; hash: string; prefix: string; label: string | null; created_at: string; last_used_at: string | null; revoked_at: string | null }
+export type Status = 'queued' | 'scoring' | 'finished' | 'failed' | 'cancelled';
+export interface SubmissionRow {
+  id: number; user_id: number; benchmark: string; status: Status;
+  method: string | null; description: string | null; link: string | null;
+  file: string; file_bytes: number; images: number; has_match: number; progress_done: number; attempts: number;
+  error: string | null; problems: string | null; warnings: string | null; computed_match: string | null;
+  hidden: number; private: number; baseline: number;
+  created_at: string; started_at: string | null; finished_at: string | null;
+}
+export interface ScoreRow { id: number; submission_id: number; evaluator_version: string; metrics: string; created_at: string }
+
+const now = (): string => new Date().toISOString();
+
+export class Queries {
+  constructor(readonly db: Db) {}
+
+  // users and tokens
+  createUser(name: string, isAdmin: boolean): UserRow {
+    return this.db.prepare('INSERT INTO users (name, is_admin, created_at) VALUES (?, ?, ?) RETURNING *').get(name, isAdmin ? 1 : 0, now()) as UserRow;
+  }
+  userByName(name: string): UserRow | undefined {
+    return this.db.prepare('SELECT * FROM users WHERE name = ?').get(name) as UserRow | undefined;
+  }
+  userById(id: number): UserRow | undefined {
+    return this.db.prepare('SELECT * FROM users WHERE id = ?').get(id) as UserRow | undefined;
+  }
+  listUsers(): UserRow[] {
+    return this.db.prepare('SELECT * FROM users ORDER BY id').all() as UserRow[];
+  }
+  addToken(userId: number, hash: string, prefix: string, label: string | null): TokenRow {
+    return this.db.prepare('INSERT INTO tokens (user_id, hash, prefix, label, created_at) VALUES (?, ?, ?, ?, ?) RETURNING *').get(userId, hash, prefix, label, now()) as TokenRow;
+  }
+  activeTokenByHash(hash: string): (TokenRow & { name: string; is_admin: number }) | undefined {
+    return this.db.prepare('SELECT t.*, u.name, u.is_admin FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ? AND t.revoked_at IS NULL').get(hash) as (TokenRow & { name: string; is_admin: number }) | undefined;
+  }
+  touchToken(id: number): void {
+    this.db.prepare('UPDATE tokens SET last_used_at = ? WHERE id = ?').run(now(), id);
+  }
+  tokensOf(userId: number): TokenRow[] {
+    return this.db.prepare('SELECT * FROM tokens WHERE user_id = ? ORDER BY id').all(userId) as TokenRow[];
+  }
+  revokeToken(id: number, userId: number | null): boolean {
+    const r = userId === null
+      ? this.db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now(), id)
+      : this.db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL').run(now(), id, userId);
+    return r.changes > 0;
+  }
+
+  // submissions
+  insertSubmission(s: { user_id: number; benchmark: string; method: string | null; description: string | null; link: string | null; file: string; file_bytes: number; images: number; has_match: boolean; private: boolean; baseline: boolean }): SubmissionRow {
+    return this.db.prepare(`INSERT INTO submissions (user_id, benchmark, status, method, description, link, file, file_bytes, images, has_match, private, baseline, created_at)
+      VALUES (@user_id, @benchmark, 'queued', @method, @description, @link, @file, @file_bytes, @images, @has_match, @private, @baseline, @created_at) RETURNING *`)
+      .get({ ...s, has_match: s.has_match ? 1 : 0, private: s.private ? 1 : 0, baseline: s.baseline ? 1 : 0, created_at: now() }) as SubmissionRow;
+  }
+  submission(id: number): SubmissionRow | undefined {
+    return this.db.prepare('SELECT * FROM submissions WHERE id = ?').get(id) as SubmissionRow | undefined;
+  }
+  submissionsOf(userId: number): SubmissionRow[] {
+    return this.db.prepare('SELECT * FROM submissions WHERE user_id = ? ORDER BY id DESC').all(userId) as SubmissionRow[];
+  }
+  /** Submissions counted against the quota: not failed, not cancelled, created since `since`. */
+  countForQuota(userId: number, benchmark: string, since: string): number {
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM submissions WHERE user_id = ? AND benchmark = ? AND created_at >= ? AND status IN ('queued', 'scoring', 'finished')`).get(userId, benchmark, since) as { n: number }).n;
+  }
+  /**
+   * The next submission to score, fairly: the queued submission of the user served longest ago
+   * (or never), oldest first within a user.
+   */
+  nextQueued(): SubmissionRow | undefined {
+    return this.db.prepare(`SELECT s.* FROM submissions s WHERE s.status = 'queued'
+      ORDER BY (SELECT MAX(x.started_at) FROM submissions x WHERE x.user_id = s.user_id) ASC NULLS FIRST, s.id ASC LIMIT 1`).get() as SubmissionRow | undefined;
+  }
+  /** queued → scoring, only if still queued (a concurrent cancel wins). */
+  startScoring(id: number): boolean {
+    return this.db.prepare(`UPDATE submissions SET status = 'scoring', started_at = ?, attempts = attempts + 1, progress_done = 0 WHERE id = ? AND status = 'queued'`).run(now(), id).changes > 0;
+  }
+  setProgress(id: number, done: number): void {
+    this.db.prepare(`UPDATE submissions SET progress_done = ? WHERE id = ? AND status = 'scoring'`).run(done, id);
+  }
+  finish(id: number, version: string, metrics: unknown, warnings: unknown, computedMatch: unknown | null): void {
+    this.db.transaction(() => {
+      this.db.prepare('INSERT INTO scores (submission_id, evaluator_version, metrics, created_at) VALUES (?, ?, ?, ?)').run(id, version, JSON.stringify(metrics), now());
+      this.db.prepare(`UPDATE submissions SET status = 'finished', finished_at = ?, progress_done = images, error = NULL, problems = NULL, warnings = ?, computed_match = ? WHERE id = ?`)
+        .run(now(), JSON.stringify(warnings), computedMatch === null ? null : JSON.stringify(computedMatch), id);
+    })();
+  }
+  fail(id: number, error: string, problems: unknown[] | null): void {
+    this.db.prepare(`UPDATE submissions SET status = 'failed', finished_at = ?, error = ?, problems = ? WHERE id = ?`).run(now(), error, problems ? JSON.stringify(problems) : null, id);
+  }
+  cancel(id: number): boolean {
+    return this.db.prepare(`UPDATE submissions SET status = 'cancelled', finished_at = ? WHERE id = ? AND status IN ('queued', 'scoring')`).run(now(), id).changes > 0;
+  }
+  /** After a crash or restart: interrupted scorings go back to the queue. */
+  requeueInterrupted(): number {
+    return this.db.prepare(`UPDATE submissions SET status = 'queued', progress_done = 0 WHERE status = 'scoring'`).run().changes;
+  }
+  /** Re-scoring (admin): back to the queue; earlier scores stay in `scores`. */
+  requeue(id: number): boolean {
+    return this.db.prepare(`UPDATE submissions SET status = 'queued', progress_done = 0, error = NULL, problems = NULL WHERE id = ? AND status IN ('finished', 'failed')`).run(id).changes > 0;
+  }
+  requeueBenchmark(benchmark: string): number {
+    return this.db.prepare(`UPDATE submissions SET status = 'queued', progress_done = 0, error = NULL, problems = NULL WHERE benchmark = ? AND status IN ('finished', 'failed')`).run(benchmark).changes;
+  }
+  updateMeta(id: number, fields: { method?: string | null; description?: string | null; link?: string | null; private?: boolean }): void {
+    const cur = this.submission(id)!;
+    this.db.prepare('UPDATE submissions SET method = ?, description = ?, link = ?, private = ? WHERE id = ?').run(
+      fields.method !== undefined ? fields.method : cur.method,
+      fields.description !== undefined ? fields.description : cur.description,
+      fields.link !== undefined ? fields.link : cur.link,
+      fields.private !== undefined ? (fields.private ? 1 : 0) : cur.private,
+      id,
+    );
+  }
+  setFlag(id: number, flag: 'hidden' | 'baseline', value: boolean): boolean {
+    const sql = flag === 'hidden' ? 'UPDATE submissions SET hidden = ? WHERE id = ?' : 'UPDATE submissions SET baseline = ? WHERE id = ?';
+    return this.db.prepare(sql).run(value ? 1 : 0, id).changes > 0;
+  }
+  deleteSubmission(id: number): SubmissionRow | undefined {
+    return this.db.prepare('DELETE FROM submissions WHERE id = ? RETURNING *').get(id) as SubmissionRow | undefined;
+  }
+
+  // scores and leaderboards
+  latestScore(submissionId: number): ScoreRow | undefined {
+    return this.db.prepare('SELECT * FROM scores WHERE submission_id = ? ORDER BY id DESC LIMIT 1').get(submissionId) as ScoreRow | undefined;
+  }
+  scoresOf(submissionId: number): ScoreRow[] {
+    return this.db.prepare('SELECT * FROM scores WHERE submission_id = ? ORDER BY id').all(submissionId) as ScoreRow[];
+  }
+  /** Finished submissions of a benchmark with their latest score, visible to `viewer` (null: public). */
+  boardRows(benchmark: string, viewer: number | null, includeHidden: boolean): (SubmissionRow & { user_name: string; metrics: string })[] {
+    return this.db.prepare(`SELECT s.*, u.name AS user_name, sc.metrics AS metrics
+      FROM submissions s JOIN users u ON u.id = s.user_id
+      JOIN scores sc ON sc.id = (SELECT MAX(id) FROM scores WHERE submission_id = s.id)
+      WHERE s.benchmark = ? AND s.status = 'finished' AND (? OR s.hidden = 0) AND (s.private = 0 OR s.user_id = ?)`)
+      .all(benchmark, includeHidden ? 1 : 0, viewer ?? -1) as (SubmissionRow & { user_name: string; metrics: string })[];
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Wiring: config → database → catalogue (indexed splits) → scorer → HTTP. Used by `npm start`
+ * and by the tests (which start it on a temporary DATA_DIR and port 0).
+ */
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import pino, { type Logger } from 'pino';
+import { createApp } from './app.ts';
+import { Catalogue } from './catalogue.ts';
+import type { Config } from './config.ts';
+import { openDb, type Db } from './db.ts';
+import { Queries } from './queries.ts';
+import { Scorer } from './scorer.ts';
+
+export interface Running {
+  url: string;
+  server: Server;
+  db: Db;
+  q: Queries;
+  catalogue: Catalogue;
+  scorer: Scorer;
+  log: Logger;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Config, log: Logger = pino({ level: config.logLevel })): Promise<Running> {
+  await mkdir(config.dataDir, { recursive: true });
+  // uploads that were never accepted (a crash mid-upload) are not submissions: remove them
+  await rm(join(config.dataDir, 'uploads'), { recursive: true, force: true });
+  const db = openDb(join(config.dataDir, 'imagenet-s-bench.sqlite'));
+  const q = new Queries(db);
+  const catalogue = await Catalogue.load({ root: config.imagenetsRoot, toolbox: config.toolbox, dataDir: config.dataDir, onLog: (m, e) => log.info(e ?? {}, m) });
+  await removeOrphans(config.dataDir, db);
+  const scorer = new Scorer(q, catalogue, { dataDir: config.dataDir, workers: config.scoringWorkers, maxPixels: config.maxPixels, log });
+  scorer.start();
+  const app = createApp({ q, catalogue, dataDir: config.dataDir, quota: config.quota, maxPixels: config.maxPixels, scorer, log, maxUploadBytes: config.maxUploadBytes, authFailuresPerMinute: config.authFailuresPerMinute });
+  const server = await new Promise<Server>((resolve) => { const s = app.listen(config.port, config.host, () => resolve(s)); });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  const open = [...catalogue.benchmarks.values()].filter((b) => !b.closed).length;
+  log.info({ url, dataDir: config.dataDir, splits: [...catalogue.splits.keys()], benchmarks: catalogue.benchmarks.size, open }, 'ImageNet-S Bench is serving');
+  return {
+    url, server, db, q, catalogue, scorer, log,
+    async close() {
+      await new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections?.();
+      await scorer.close();
+      db.close();
+    },
+  };
+}
+
+/** Submission files whose row does not exist (a crash between storing and recording). */
+async function removeOrphans(dataDir: string, db: Db): Promise<void> {
+  const dir = join(dataDir, 'submissions');
+  let files: string[];
+  try { files = await readdir(dir); } catch { return; }
+  const known = new Set((db.prepare('SELECT file FROM submissions').all() as { file: string }[]).map((r) => r.file));
+  for (const f of files) if (!known.has(join('submissions', f))) await rm(join(dir, f), { force: true });
+}

@@ -1,0 +1,117 @@
+/**
+ * Accepting submissions (checked completely before anything is queued, quota counted only for
+ * accepted ones) and presenting them.
+ */
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { Catalogue, type Benchmark } from './catalogue.ts';
+import { HttpError } from './errors.ts';
+import type { Queries, SubmissionRow } from './queries.ts';
+import type { Received } from './upload-receive.ts';
+import { checkUpload } from './upload-check.ts';
+import type { AuthUser } from './auth.ts';
+
+export const SubmitFields = z.object({
+  benchmark: z.string().min(1).max(100),
+  method: z.string().max(200).optional(),
+  description: z.string().max(4000).optional(),
+  link: z.string().max(500).url().refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL').optional(),
+  private: z.enum(['true', 'false', '1', '0']).optional(),
+  baseline: z.enum(['true', 'false', '1', '0']).optional(),
+});
+
+export interface SubmitContext {
+  q: Queries;
+  catalogue: Catalogue;
+  dataDir: string;
+  quota: { test: number; validation: number };
+  maxPixels: number;
+}
+
+/** Start of the current UTC day, and of the next one (when a daily quota resets). */
+export function utcDay(now = new Date()): { start: string; next: string } {
+  const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+  return { start: start.toISOString(), next: new Date(start.getTime() + 86_400_000).toISOString() };
+}
+
+export function quotaLeft(ctx: SubmitContext, user: AuthUser, b: Benchmark): { limit: number; used: number; resetsAt: string } {
+  const limit = b.phase === 'test' ? ctx.quota.test : ctx.quota.validation;
+  const day = utcDay();
+  return { limit, used: limit > 0 ? ctx.q.countForQuota(user.id, b.id, day.start) : 0, resetsAt: day.next };
+}
+
+/** Validates, checks and queues an upload; the temporary file is consumed either way. */
+export async function submit(ctx: SubmitContext, user: AuthUser, rec: Received): Promise<SubmissionRow> {
+  const tmp = rec.file?.path;
+  try {
+    const parsed = SubmitFields.safeParse(rec.fields);
+    if (!parsed.success) {
+      throw new HttpError(400, 'invalid submission fields', { problems: parsed.error.issues.map((i) => ({ file: i.path.join('.') || 'form', problem: i.message })) });
+    }
+    const f = parsed.data;
+    const b = ctx.catalogue.benchmarks.get(f.benchmark);
+    if (!b) throw new HttpError(400, `unknown benchmark ${JSON.stringify(f.benchmark)}`, { benchmarks: [...ctx.catalogue.benchmarks.keys()] });
+    if (b.closed) throw new HttpError(503, `benchmark ${b.id} is closed: ${b.closed}`);
+    if (!rec.file) throw new HttpError(400, 'no file: send the zip of masks in the field "file"');
+    const baseline = f.baseline === 'true' || f.baseline === '1';
+    if (baseline && !user.isAdmin) throw new HttpError(403, 'only admins submit baselines');
+
+    const quota = quotaLeft(ctx, user, b);
+    if (quota.limit > 0 && quota.used >= quota.limit) {
+      throw new HttpError(429, `quota reached: ${quota.limit} submission(s) per UTC day to ${b.id}`, { limit: quota.limit, used: quota.used, resets_at: quota.resetsAt });
+    }
+
+    const check = await checkUpload(rec.file.path, b, ctx.maxPixels);
+    if (check.problems.length) throw new HttpError(400, `the upload has ${check.problems.length} problem(s); nothing was queued`, { problems: check.problems });
+
+    const dir = join(ctx.dataDir, 'submissions');
+    await mkdir(dir, { recursive: true });
+    const name = `${Date.now()}-${Math.random().toString(36).slice(2, 10)}.zip`;
+    await rename(rec.file.path, join(dir, name));
+    return ctx.q.insertSubmission({
+      user_id: user.id, benchmark: b.id,
+      method: f.method ?? check.meta.method ?? null, description: f.description ?? check.meta.description ?? null, link: f.link ?? check.meta.link ?? null,
+      file: join('submissions', name), file_bytes: rec.file.bytes, images: b.masks.length, has_match: !!check.match,
+      private: f.private === 'true' || f.private === '1', baseline,
+    });
+  } finally {
+    if (tmp) await rm(tmp, { force: true });
+  }
+}
+
+/** The API view of a submission. */
+export function submissionView(ctx: SubmitContext, s: SubmissionRow) {
+  const b = ctx.catalogue.benchmarks.get(s.benchmark);
+  const score = ctx.q.latestScore(s.id);
+  const metrics = score ? (JSON.parse(score.metrics) as Record<string, unknown>) : undefined;
+  const { BIoUs, ...publicMetrics } = (metrics ?? {}) as { BIoUs?: number[] } & Record<string, unknown>;
+  const view: Record<string, unknown> = {
+    id: s.id,
+    benchmark: s.benchmark,
+    status: s.status,
+    progress: { done: s.progress_done, total: s.images },
+    method: s.method, description: s.description, link: s.link,
+    private: s.private === 1, hidden: s.hidden === 1, baseline: s.baseline === 1,
+    created_at: s.created_at, started_at: s.started_at, finished_at: s.finished_at,
+    warnings: s.warnings ? JSON.parse(s.warnings) : [],
+  };
+  if (metrics) {
+    view.metrics = publicMetrics;
+    view.evaluator_version = score!.evaluator_version;
+    const ious = (publicMetrics.IoUs as number[]) ?? [];
+    view.classes = ious.map((iou, k) => ({
+      id: k,
+      wnid: k === 0 ? null : b?.split.classes[k - 1]?.wnid ?? null,
+      name: k === 0 ? 'other' : b?.split.classes[k - 1]?.name ?? `class ${k}`,
+      IoU: iou,
+      BIoU: BIoUs?.[k] ?? null,
+    }));
+    view.scores = ctx.q.scoresOf(s.id).map((x) => ({ evaluator_version: x.evaluator_version, created_at: x.created_at, mIoU: (JSON.parse(x.metrics) as { mIoU: number }).mIoU }));
+  }
+  if (s.computed_match) view.match_url = `/api/submissions/${s.id}/match.json`;
+  if (s.error) view.error = s.error;
+  if (s.problems) view.problems = JSON.parse(s.problems);
+  if (b && Catalogue.needsMatch(b) === 'auto') view.match = s.has_match ? 'match.json from the upload' : 'default matching (computed)';
+  return view;
+}
