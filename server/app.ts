@@ -213,7 +213,12 @@ export function createApp(ctx: AppContext): express.Express {
   // eslint-disable-next-line @typescript-eslint/no-unused-vars
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (res.headersSent) { res.end(); return; }
-    if (err instanceof HttpError) { res.status(err.status).json({ error: err.message, ...err.extra }); return; }
+    if (err instanceof HttpError) {
+      const { close, ...extra } = err.extra;
+      if (close) res.set('connection', 'close');
+      res.status(err.status).json({ error: err.message, ...extra });
+      return;
+    }
     if (err instanceof ZodError) {
       res.status(400).json({ error: 'invalid request', problems: err.issues.map((i) => ({ file: i.path.join('.') || 'request', problem: i.message })) });
       return;

@@ -1,6 +1,7 @@
 /**
  * Leaderboards: finished submissions of a benchmark, sorted by any metric; ties share a rank
- * (1, 2, 2, 4); one row per user by default (their best by the sort metric), all rows on request.
+ * (1, 2, 2, 4); one row per user by default (their best by the sort metric, in the metric's own
+ * direction), all rows on request.
  * A metric that is null (an empty size group) sorts after every number, whatever the order.
  */
 import { METRICS } from '../evaluator/metrics.ts';
@@ -28,13 +29,16 @@ export function rankRows(rows: Row[], sort: SortKey, order: 'asc' | 'desc', all:
     return typeof v === 'number' && Number.isFinite(v) ? v : null;
   };
   const parsed = rows.map((r) => ({ row: r, metrics: JSON.parse(r.metrics) as Record<string, number | null | number[]> }));
-  const cmp = (a: (typeof parsed)[number], b: (typeof parsed)[number]): number => {
+  const higherIsBetter = METRICS.find((m) => m.key === sort)?.higherIsBetter ?? true;
+  const by = (dir: 'asc' | 'desc') => (a: (typeof parsed)[number], b: (typeof parsed)[number]): number => {
     const va = value(a), vb = value(b);
     if (va === null || vb === null) return va === vb ? 0 : va === null ? 1 : -1;
-    return order === 'desc' ? vb - va : va - vb;
+    return dir === 'desc' ? vb - va : va - vb;
   };
-  // earlier submissions first among equals: a stable, meaningful tie order
-  parsed.sort((a, b) => cmp(a, b) || a.row.id - b.row.id);
+  // A user's row is their best submission by the metric's own direction, whatever the display
+  // order; earlier submissions first among equals.
+  const best = by(higherIsBetter ? 'desc' : 'asc');
+  parsed.sort((a, b) => best(a, b) || a.row.id - b.row.id);
   let kept = parsed;
   if (!all) {
     const seen = new Set<number>();
@@ -45,6 +49,8 @@ export function rankRows(rows: Row[], sort: SortKey, order: 'asc' | 'desc', all:
       return true;
     });
   }
+  const cmp = by(order);
+  kept = [...kept].sort((a, b) => cmp(a, b) || a.row.id - b.row.id);
   const out: BoardRow[] = [];
   kept.forEach((p, i) => {
     const rank = i > 0 && cmp(kept[i - 1], p) === 0 ? out[i - 1].rank : i + 1;

@@ -119,7 +119,7 @@ export class Scorer {
         },
       });
       // the computed match is stored on its own (downloadable), not among the metrics
-      const { warnings, match: _computed, ...metrics } = resultToJson(result);
+      const { warnings, match: _computed, images: _images, ...metrics } = resultToJson(result);
       this.q.finish(s.id, EVALUATOR_VERSION, { ...metrics, BIoUs: result.metrics.BIoUs }, warnings, result.matchComputed && result.match ? matchToObject(result.match) : null);
       log.info({ seconds: (performance.now() - started) / 1000, mIoU: metrics.mIoU }, 'scored');
       this.emit({ id: s.id, status: 'finished', done: b.masks.length, total: b.masks.length });

@@ -17,7 +17,13 @@ export interface Received {
 
 export async function receiveUpload(req: Request, tmpDir: string, maxBytes: number): Promise<Received> {
   const declared = Number(req.get('content-length') ?? 0);
-  if (declared > maxBytes + 64 * 1024) throw new HttpError(413, `upload of ${declared} bytes exceeds the limit of ${maxBytes} bytes`);
+  if (declared > maxBytes + 64 * 1024) {
+    // Read and discard a body of plausible size (nothing is stored) so the client can finish
+    // sending and read the 413; beyond that, close the connection at once.
+    const drain = declared <= 4 * maxBytes;
+    if (drain) await new Promise<void>((resolve) => { req.on('end', resolve); req.on('close', resolve); req.resume(); });
+    throw new HttpError(413, `upload of ${declared} bytes exceeds the limit of ${maxBytes} bytes`, { close: !drain });
+  }
   let bb: busboy.Busboy;
   try {
     bb = busboy({ headers: req.headers, limits: { files: 1, fileSize: maxBytes, fields: 20, fieldSize: 16 * 1024 } });

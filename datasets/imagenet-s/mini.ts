@@ -28,6 +28,8 @@ export interface MiniOptions {
   withPredictions?: boolean;
   /** Predictions with permuted ids (the unsupervised flavour). */
   permuted?: boolean;
+  /** Seed of the prediction perturbations (default seed + 1): other predictions of the same GT. */
+  predictionSeed?: number;
 }
 
 export type MiniSubset = 'validation' | 'test';
@@ -68,7 +70,7 @@ export async function writeMiniSplit(out: string, opts: MiniOptions = {}): Promi
       await writeFile(join(masksDir, rel), encodeMask(gt, img.width, img.height));
       await sharp(renderPhoto(gt, img.width, img.height), { raw: { width: img.width, height: img.height, channels: 3 } }).jpeg({ quality: 70 }).toFile(join(root, subset, `${wnid}/${name}.JPEG`));
       if (predictionsDir) {
-        const { ids } = drawPrediction(rng(seedOf(seed + 1, rel)), img, style);
+        const { ids } = drawPrediction(rng(seedOf(opts.predictionSeed ?? seed + 1, rel)), img, style);
         await mkdir(join(predictionsDir, wnid), { recursive: true });
         await writeFile(join(predictionsDir, rel), encodeMask(ids, img.width, img.height));
       }

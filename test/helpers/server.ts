@@ -1,0 +1,48 @@
+/** A real server (real SQLite file, real worker pool) on a temporary DATA_DIR, for integration tests. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { loadConfig } from '../../server/config.ts';
+import { startServer, type Running } from '../../server/server.ts';
+import { createUserWithToken } from '../../server/auth.ts';
+import { writeMiniSplit } from '../../datasets/imagenet-s/mini.ts';
+import { zipDirectory } from '../../datasets/imagenet-s/zip-write.ts';
+
+export interface TestServer extends Running {
+  dataDir: string;
+  user(name: string, admin?: boolean): string;
+  cleanup(): Promise<void>;
+}
+
+export async function testServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'isb-server-'));
+  const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', SCORING_WORKERS: '1', LOG_LEVEL: 'silent', ...env });
+  const running = await startServer(config, pino({ level: 'silent' }));
+  return Object.assign(running, {
+    dataDir,
+    user: (name: string, admin = false) => createUserWithToken(running.q, name, admin).token,
+    async cleanup() {
+      await running.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  });
+}
+
+/** Prediction zips for the server's mini split (same seed, so the same file names). */
+export async function miniPredictions(dir: string, opts: { predictionSeed?: number; permuted?: boolean } = {}) {
+  const m = await writeMiniSplit(dir, { seed: 1, withPredictions: true, permuted: opts.permuted, predictionSeed: opts.predictionSeed });
+  const zips: Record<'validation' | 'test', string> = { validation: join(dir, 'validation.zip'), test: join(dir, 'test.zip') };
+  for (const subset of ['validation', 'test'] as const) await zipDirectory(m.subsets[subset].predictionsDir!, zips[subset]);
+  return { mini: m, zips };
+}
+
+export async function waitFor<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, ms = 30_000, what = 'condition'): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,340 @@
+/**
+ * The server against the real app: real SQLite file, real worker pool, real zips.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import request from 'supertest';
+import yazl from 'yazl';
+import { encodeMask } from '../datasets/imagenet-s/png-write.ts';
+import { zipDirectory } from '../datasets/imagenet-s/zip-write.ts';
+import { miniPredictions, testServer, waitFor, type TestServer } from './helpers/server.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const work = mkdtempSync(join(tmpdir(), 'isb-srv-test-'));
+let srv: TestServer;
+let alice: string, bob: string, carol: string, admin: string;
+let preds: Awaited<ReturnType<typeof miniPredictions>>;
+let worse: Awaited<ReturnType<typeof miniPredictions>>;
+let permuted: Awaited<ReturnType<typeof miniPredictions>>;
+
+const VAL = 'imagenetsmini.semi-supervised.validation';
+const TEST = 'imagenetsmini.semi-supervised.test';
+
+before(async () => {
+  srv = await testServer({ QUOTA_TEST_PER_DAY: '2', MAX_UPLOAD_BYTES: String(3_000_000) });
+  alice = srv.user('alice');
+  bob = srv.user('bob');
+  carol = srv.user('carol');
+  admin = srv.user('root', true);
+  preds = await miniPredictions(join(work, 'preds'));
+  worse = await miniPredictions(join(work, 'worse'), { predictionSeed: 99 });
+  permuted = await miniPredictions(join(work, 'perm'), { permuted: true });
+});
+after(async () => {
+  await srv.cleanup();
+  rmSync(work, { recursive: true, force: true });
+});
+
+const api = () => request(srv.server);
+function upload(token: string | null, benchmark: string, file: string, fields: Record<string, string> = {}) {
+  let r = api().post('/api/submissions');
+  if (token) r = r.set('Authorization', `Bearer ${token}`);
+  r = r.field('benchmark', benchmark);
+  for (const [k, v] of Object.entries(fields)) r = r.field(k, v);
+  return r.attach('file', file);
+}
+async function finished(token: string, id: number) {
+  return waitFor(async () => {
+    const r = await api().get(`/api/submissions/${id}`).set('Authorization', `Bearer ${token}`);
+    return ['finished', 'failed', 'cancelled'].includes(r.body.status) ? r.body : undefined;
+  }, 60_000, `submission ${id}`);
+}
+function submissionsOnDisk(): string[] {
+  const d = join(srv.dataDir, 'submissions');
+  return existsSync(d) ? readdirSync(d) : [];
+}
+async function craftZip(path: string, add: (z: yazl.ZipFile) => void, rename: [string, string][] = []) {
+  const z = new yazl.ZipFile();
+  add(z);
+  z.end();
+  await new Promise<void>((res, rej) => z.outputStream.pipe(createWriteStream(path)).on('close', res).on('error', rej));
+  let bytes = readFileSync(path);
+  for (const [from, to] of rename) bytes = Buffer.from(bytes.toString('latin1').split(from).join(to), 'latin1');
+  writeFileSync(path, bytes);
+}
+
+test('benchmarks: four protocols × two phases of the hosted split', async () => {
+  const r = await api().get('/api/benchmarks').expect(200);
+  assert.equal(r.body.length, 8);
+  const b = r.body.find((x: { id: string }) => x.id === VAL);
+  assert.deepEqual(b, { id: VAL, split: 'imagenetsmini', protocol: 'semi-supervised', phase: 'validation', classes: 6, images: 36, open: true });
+});
+
+test('a good upload is scored with the same metrics the evaluator CLI gives for the same masks', async () => {
+  const r = await upload(alice, VAL, preds.zips.validation, { method: 'Alice-Net', link: 'https://example.org/alice' }).expect(202);
+  assert.deepEqual(Object.keys(r.body), ['id', 'status']);
+  assert.equal(r.body.status, 'queued');
+  const s = await finished(alice, r.body.id);
+  assert.equal(s.status, 'finished', JSON.stringify(s));
+  assert.deepEqual(s.progress, { done: 36, total: 36 });
+  assert.equal(s.method, 'Alice-Net');
+  assert.equal(s.evaluator_version, '1.0.0');
+  const out = join(work, 'cli.json');
+  const split = join(srv.dataDir, 'demo-dataset', 'ImageNetSmini');
+  const cli = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/evaluate.ts'), '--gt', join(split, 'validation-segmentation'), '--pred', preds.zips.validation, '--names', join(split, 'validation.txt'), '--classes', '6', '--json', out, '--quiet'], { encoding: 'utf8' });
+  assert.equal(cli.status, 0, cli.stderr);
+  const { warnings: _w, images: _i, ...expected } = JSON.parse(readFileSync(out, 'utf8'));
+  assert.deepEqual(s.metrics, expected);
+  assert.equal(s.classes.length, 7);
+  assert.deepEqual(s.classes[1], { id: 1, wnid: 'n90000001', name: 'synthetic ellipse one', IoU: expected.IoUs[1], BIoU: s.classes[1].BIoU });
+  assert.equal(typeof s.classes[1].BIoU, 'number');
+});
+
+test('progress as server-sent events, ending with the final state', async () => {
+  const r = await upload(alice, 'imagenetsmini.free.validation', preds.zips.validation).expect(202);
+  const events = await api().get(`/api/submissions/${r.body.id}/events`).set('Authorization', `Bearer ${alice}`).buffer(true).parse((res, cb) => {
+    let data = '';
+    res.on('data', (c: Buffer) => { data += c.toString(); });
+    res.on('end', () => cb(null, data));
+  });
+  const payloads = String(events.body).split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)));
+  assert.ok(payloads.length >= 1);
+  assert.equal(payloads.at(-1).status, 'finished');
+  assert.equal(payloads.at(-1).done, 36);
+});
+
+test('every class of bad upload is rejected with all its problems, nothing kept, no quota used', async () => {
+  const before = submissionsOnDisk().length;
+  const countBefore = (srv.q.db.prepare('SELECT COUNT(*) n FROM submissions').get() as { n: number }).n;
+  // one zip with a missing mask, an extra file, a wrong size, a paletted mask and a non-PNG
+  const masks = preds.mini.subsets.validation.masks;
+  const dir = preds.mini.subsets.validation.predictionsDir!;
+  const bad = join(work, 'bad.zip');
+  await craftZip(bad, (z) => {
+    masks.slice(4).forEach((m) => z.addFile(join(dir, m), m)); // masks[0..3] handled below; masks[0] missing
+    z.addBuffer(encodeMask(new Uint16Array(12), 4, 3), masks[1]);
+    z.addBuffer(encodeMask(new Uint16Array(4), 2, 2, { encoding: 'palette' }), masks[2]);
+    z.addBuffer(Buffer.from('GIF89a'), masks[3]);
+    z.addBuffer(Buffer.from('x'), 'n90000001/not-in-split.png');
+    z.addBuffer(Buffer.from('notes'), 'notes.docx');
+  });
+  const r = await upload(alice, VAL, bad).expect(400);
+  const byFile = Object.fromEntries(r.body.problems.map((p: { file: string; problem: string }) => [p.file, p.problem]));
+  assert.equal(byFile[masks[0]], 'prediction file is missing');
+  assert.match(byFile[masks[1]], /prediction is 4×3 .* ground truth is \d+×\d+/);
+  assert.match(byFile[masks[2]], /paletted/);
+  assert.match(byFile[masks[3]], /not a PNG/);
+  assert.match(byFile['n90000001/not-in-split.png'], /extra file/);
+  assert.match(byFile['notes.docx'], /unexpected file/);
+  assert.equal(r.body.problems.length, 6);
+  assert.match(r.body.error, /6 problem\(s\); nothing was queued/);
+
+  const evil = join(work, 'evil.zip');
+  await craftZip(evil, (z) => {
+    z.addBuffer(Buffer.from('x'), 'aa/aa/etc/evil.png');
+    z.addBuffer(Buffer.from('/etc/passwd'), 'n90000001/link.png', { mode: 0o120777 });
+  }, [['aa/aa/etc/evil.png', '../../etc/evil.png']]);
+  const e = await upload(alice, VAL, evil).expect(400);
+  const ep = e.body.problems.map((p: { file: string; problem: string }) => `${p.file}: ${p.problem}`).join('\n');
+  assert.match(ep, /\.\.\/\.\.\/etc\/evil\.png: path escapes the archive root/);
+  assert.match(ep, /n90000001\/link\.png: symbolic link/);
+
+  const notZip = join(work, 'not.zip');
+  writeFileSync(notZip, 'plain text');
+  assert.match((await upload(alice, VAL, notZip).expect(400)).body.problems[0].problem, /not a readable zip/);
+
+  const huge = join(work, 'huge.zip');
+  writeFileSync(huge, Buffer.alloc(3_500_000, 7));
+  await upload(alice, VAL, huge).expect(413);
+
+  await upload(null, VAL, preds.zips.validation).expect(401);
+  await upload('isb_not-a-real-token', VAL, preds.zips.validation).expect(401);
+  await upload(alice, 'imagenets919.semi-supervised.validation', preds.zips.validation).expect(400);
+
+  assert.equal(submissionsOnDisk().length, before, 'no file kept');
+  assert.deepEqual(readdirSync(join(srv.dataDir, 'uploads')), [], 'no temporary upload left');
+  assert.equal((srv.q.db.prepare('SELECT COUNT(*) n FROM submissions').get() as { n: number }).n, countBefore, 'nothing queued');
+});
+
+test('quota: per user, benchmark and UTC day; failed and cancelled submissions do not count; 429 says when it resets', async () => {
+  // a submission that passes the header checks but fails while scoring (truncated PNG body)
+  const masks = preds.mini.subsets.test.masks;
+  const dir = preds.mini.subsets.test.predictionsDir!;
+  const failing = join(work, 'failing.zip');
+  await craftZip(failing, (z) => {
+    masks.slice(1).forEach((m) => z.addFile(join(dir, m), m));
+    z.addBuffer(readFileSync(join(dir, masks[0])).subarray(0, 60), masks[0]);
+  });
+  const f = await upload(bob, TEST, failing).expect(202);
+  const fs = await finished(bob, f.body.id);
+  assert.equal(fs.status, 'failed');
+  assert.match(fs.problems[0].problem, /truncated/);
+
+  const a = await upload(bob, TEST, preds.zips.test).expect(202);
+  await finished(bob, a.body.id);
+  const b = await upload(bob, TEST, preds.zips.test).expect(202);
+  await finished(bob, b.body.id);
+  const over = await upload(bob, TEST, preds.zips.test).expect(429);
+  assert.match(over.body.error, /quota reached: 2 submission\(s\) per UTC day/);
+  assert.equal(over.body.resets_at, new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate() + 1)).toISOString());
+  // another benchmark and the validation phase are separate (validation: unlimited)
+  await upload(bob, VAL, preds.zips.validation).expect(202);
+  const me = await api().get('/api/me').set('Authorization', `Bearer ${bob}`).expect(200);
+  assert.deepEqual(me.body.quotas.find((x: { benchmark: string }) => x.benchmark === TEST), { benchmark: TEST, limit: 2, used: 2, resetsAt: over.body.resets_at });
+});
+
+test('cancel: the owner cancels a queued submission, which then does not count', async () => {
+  const a = await upload(carol, TEST, preds.zips.test).expect(202);
+  const b = await upload(carol, TEST, preds.zips.test).expect(202);
+  const del = await api().delete(`/api/submissions/${b.body.id}`).set('Authorization', `Bearer ${carol}`);
+  // it may already be scoring or even finished on a fast machine; a finished one cannot be cancelled
+  if (del.status === 200) {
+    assert.equal(del.body.status, 'cancelled');
+    await finished(carol, a.body.id);
+    await upload(carol, TEST, preds.zips.test).expect(202);
+  } else assert.equal(del.status, 409);
+  await api().delete(`/api/submissions/${a.body.id}`).set('Authorization', `Bearer ${bob}`).expect(404); // not bob's
+});
+
+test('fully-unsupervised validation: the default matching is computed and offered for download', async () => {
+  const r = await upload(alice, 'imagenetsmini.fully-unsupervised.validation', permuted.zips.validation).expect(202);
+  const s = await finished(alice, r.body.id);
+  assert.equal(s.status, 'finished', JSON.stringify(s));
+  assert.equal(s.match, 'default matching (computed)');
+  const m = await api().get(s.match_url).set('Authorization', `Bearer ${alice}`).expect(200);
+  const match = JSON.parse(m.text);
+  const split = join(srv.dataDir, 'demo-dataset', 'ImageNetSmini');
+  const out = join(work, 'auto.json');
+  spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/evaluate.ts'), '--gt', join(split, 'validation-segmentation'), '--pred', permuted.zips.validation, '--names', join(split, 'validation.txt'), '--classes', '6', '--match', 'auto', '--json', out, '--quiet']);
+  const cli = JSON.parse(readFileSync(out, 'utf8'));
+  assert.deepEqual(match, cli.match);
+  assert.equal(s.metrics.mIoU, cli.mIoU);
+});
+
+test('fully-unsupervised test: match.json is required; with one the upload is accepted', async () => {
+  const B = 'imagenetsmini.fully-unsupervised.test';
+  const r = await upload(alice, B, permuted.zips.test).expect(400);
+  assert.deepEqual(r.body.problems.map((p: { file: string }) => p.file), ['match.json']);
+  assert.match(r.body.problems[0].problem, /required for fully-unsupervised test submissions/);
+  const withMatch = join(work, 'perm-test-match.zip');
+  const match = JSON.stringify({ 0: 0, 1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 6: 6 });
+  await zipDirectory(permuted.mini.subsets.test.predictionsDir!, withMatch, '', { 'match.json': match, 'method.txt': 'Method name: Perm\nLink: https://example.org/p\n' });
+  const ok = await upload(alice, B, withMatch).expect(202);
+  const s = await finished(alice, ok.body.id);
+  assert.equal(s.status, 'finished', JSON.stringify(s));
+  assert.equal(s.method, 'Perm');
+  assert.equal(s.link, 'https://example.org/p');
+  // a match.json with ids outside 0..C is caught before queueing
+  const badMatch = join(work, 'perm-test-badmatch.zip');
+  await zipDirectory(permuted.mini.subsets.test.predictionsDir!, badMatch, '', { 'match.json': '{"0": 0, "1": 77}' });
+  assert.match((await upload(alice, B, badMatch).expect(400)).body.problems[0].problem, /values must be GT class ids 0\.\.6/);
+});
+
+test('leaderboard: order, shared ranks for ties, one row per user unless all, private rows, hidden rows, CSV', async () => {
+  const B = 'imagenetsmini.distance-matching.validation';
+  const ids: Record<string, number> = {};
+  for (const [who, token, zip] of [['alice', alice, preds.zips.validation], ['bob', bob, preds.zips.validation], ['carol', carol, worse.zips.validation], ['alice2', alice, worse.zips.validation]] as const) {
+    ids[who] = (await upload(token, B, zip, { method: who }).expect(202)).body.id;
+    await finished(token, ids[who]);
+  }
+  const board = (q = '', token?: string) => { const r = api().get(`/api/leaderboards/${B}${q}`); return token ? r.set('Authorization', `Bearer ${token}`) : r; };
+  const r = (await board().expect(200)).body;
+  const all = (await board('?all=true').expect(200)).body.rows as { rank: number; user: string; submission: number; metrics: { mIoU: number } }[];
+  assert.equal(all.length, 4);
+  const score = (id: number) => all.find((x) => x.submission === id)!.metrics.mIoU;
+  assert.equal(score(ids.alice), score(ids.bob), 'the same masks score the same');
+  assert.equal(score(ids.alice2), score(ids.carol));
+  const otherBetter = score(ids.carol) > score(ids.alice);
+  assert.notEqual(score(ids.carol), score(ids.alice));
+  // one row per user (alice's best), ties share a rank, earlier submissions first among equals
+  assert.deepEqual(r.rows.map((x: { rank: number; user: string; submission: number }) => [x.rank, x.user, x.submission]),
+    otherBetter ? [[1, 'carol', ids.carol], [1, 'alice', ids.alice2], [3, 'bob', ids.bob]] : [[1, 'alice', ids.alice], [1, 'bob', ids.bob], [3, 'carol', ids.carol]]);
+  assert.deepEqual(all.map((x) => x.rank), [1, 1, 3, 3]);
+  const asc = (await board('?order=asc').expect(200)).body.rows;
+  assert.equal(asc[0].user, otherBetter ? 'bob' : 'carol');
+  const byF = (await board('?sort=FMeasure&all=1').expect(200)).body;
+  assert.equal(byF.sort, 'FMeasure');
+  for (let i = 1; i < byF.rows.length; i++) assert.ok(byF.rows[i - 1].metrics.FMeasure >= byF.rows[i].metrics.FMeasure);
+  await board('?sort=nonsense').expect(400);
+
+  // private: visible to its owner only
+  await api().patch(`/api/submissions/${ids.carol}`).set('Authorization', `Bearer ${carol}`).send({ private: true, method: 'Carol-v2' }).expect(200);
+  assert.ok(!(await board().expect(200)).body.rows.some((x: { user: string }) => x.user === 'carol'));
+  const own = (await board('', carol).expect(200)).body.rows.find((x: { user: string }) => x.user === 'carol');
+  assert.equal(own.method, 'Carol-v2');
+  // hidden by an admin: gone for everyone; a non-admin cannot hide
+  await api().post(`/api/admin/submissions/${ids.bob}/hide`).set('Authorization', `Bearer ${alice}`).send({}).expect(403);
+  await api().post(`/api/admin/submissions/${ids.bob}/hide`).set('Authorization', `Bearer ${admin}`).send({ value: true }).expect(200);
+  assert.deepEqual((await board().expect(200)).body.rows.map((x: { user: string }) => x.user), ['alice']);
+  const aliceShown = (await board().expect(200)).body.rows[0];
+  assert.equal(aliceShown.submission, otherBetter ? ids.alice2 : ids.alice);
+  // CSV
+  const csv = await api().get(`/api/leaderboards/${B}.csv`).expect(200);
+  assert.match(csv.headers['content-type'], /text\/csv/);
+  const lines = csv.text.trim().split('\r\n');
+  assert.equal(lines[0], 'rank,submission,user,method,link,baseline,submitted_at,mIoU,mBIoU,Acc,FMeasure,S,MS,ML,L,BS,BMS,BML,BL');
+  assert.equal(lines.length, 2);
+  assert.match(lines[1], new RegExp(`^1,${aliceShown.submission},alice,${aliceShown.method},,false,`));
+});
+
+test('admin: re-score keeps the old score and adds a new one; baselines are flagged', async () => {
+  const r = await upload(admin, 'imagenetsmini.free.test', preds.zips.test, { baseline: 'true', method: 'Baseline' }).expect(202);
+  await finished(admin, r.body.id);
+  await upload(alice, 'imagenetsmini.free.test', preds.zips.test, { baseline: 'true' }).expect(403);
+  await api().post(`/api/admin/submissions/${r.body.id}/rescore`).set('Authorization', `Bearer ${admin}`).expect(202);
+  const s = await waitFor(async () => {
+    const x = (await api().get(`/api/submissions/${r.body.id}`).set('Authorization', `Bearer ${admin}`)).body;
+    return x.status === 'finished' && x.scores.length === 2 ? x : undefined;
+  });
+  assert.equal(s.scores[0].mIoU, s.scores[1].mIoU);
+  const row = (await api().get('/api/leaderboards/imagenetsmini.free.test').expect(200)).body.rows[0];
+  assert.equal(row.baseline, true);
+});
+
+test('dataset hosting: classes, lists, images and validation masks; test masks are refused by every route', async () => {
+  const classes = (await api().get('/api/splits/imagenetsmini/classes').expect(200)).body;
+  assert.equal(classes.length, 7);
+  assert.deepEqual(classes[1], { id: 1, wnid: 'n90000001', name: 'synthetic ellipse one' });
+  const list = (await api().get('/api/splits/imagenetsmini/test/list').expect(200)).text.split('\n');
+  assert.equal(list.length, 24);
+  const [jpeg, png] = list[0].split(' ');
+  await api().get(`/api/splits/imagenetsmini/test/images/${jpeg}`).expect(200).expect('content-type', /jpeg/);
+  const refused = await api().get(`/api/splits/imagenetsmini/test/masks/${png}`).expect(403);
+  assert.match(refused.body.error, /test masks are private/);
+  await api().get(`/api/splits/imagenetsmini/test-segmentation/images/${png}`).expect(404);
+  await api().get(`/api/splits/imagenetsmini/test/images/..%2F..%2Ftest-segmentation%2F${png.replace('/', '%2F')}`).expect(404);
+  await api().get(`/api/splits/imagenetsmini/validation/images/n90000001/..%2F..%2Fvalidation-segmentation`).expect(400);
+  const vmask = (await api().get('/api/splits/imagenetsmini/validation/list').expect(200)).text.split('\n')[0].split(' ')[1];
+  await api().get(`/api/splits/imagenetsmini/validation/masks/${vmask}`).expect(200).expect('content-type', /png/);
+  const splits = (await api().get('/api/splits').expect(200)).body;
+  assert.equal(splits[0].subsets.test.masks, undefined);
+});
+
+test('tokens are stored hashed: the database holds SHA-256 digests, never a token', async () => {
+  const rows = srv.q.db.prepare('SELECT hash, prefix FROM tokens').all() as { hash: string; prefix: string }[];
+  assert.ok(rows.length >= 4);
+  const digest = createHash('sha256').update(alice).digest('hex');
+  assert.ok(rows.some((r) => r.hash === digest));
+  for (const r of rows) assert.match(r.hash, /^[0-9a-f]{64}$/);
+  srv.q.db.pragma('wal_checkpoint(TRUNCATE)');
+  const file = readFileSync(join(srv.dataDir, 'imagenet-s-bench.sqlite')).toString('latin1');
+  for (const t of [alice, bob, carol, admin]) assert.ok(!file.includes(t) && !file.includes(t.slice(10)), 'no token in the database file');
+  // revoking a token locks it out
+  const extra = (await api().post('/api/me/tokens').set('Authorization', `Bearer ${alice}`).send({ label: 'ci' }).expect(201)).body;
+  await api().get('/api/me').set('Authorization', `Bearer ${extra.token}`).expect(200);
+  await api().delete(`/api/me/tokens/${extra.id}`).set('Authorization', `Bearer ${alice}`).expect(204);
+  await api().get('/api/me').set('Authorization', `Bearer ${extra.token}`).expect(401);
+});
+
+test('errors never carry stack traces; unknown routes and bad bodies get clear answers', async () => {
+  const r = await api().patch('/api/submissions/1').set('Authorization', `Bearer ${alice}`).set('content-type', 'application/json').send('{"method": ').expect(400);
+  assert.ok(!JSON.stringify(r.body).includes('at '));
+  await api().get('/api/nope').expect(404);
+  const z = await api().patch('/api/submissions/1').set('Authorization', `Bearer ${alice}`).send({ link: 'javascript:alert(1)' }).expect(400);
+  assert.equal(z.body.error, 'invalid request');
+});
