@@ -1,0 +1,96 @@
+/**
+ * A server killed with SIGKILL at any moment loses no accepted submission: the server runs as a
+ * separate process; ten times, a submission is accepted and the process is killed while scoring;
+ * after the last restart every submission finishes with the metrics the evaluator gives.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { evaluate } from '../evaluator/evaluate.ts';
+import { resultToJson } from '../evaluator/report.ts';
+import { DirectorySource } from '../evaluator/sources.ts';
+import { writeMiniSplit } from '../datasets/imagenet-s/mini.ts';
+import { zipDirectory } from '../datasets/imagenet-s/zip-write.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const work = mkdtempSync(join(tmpdir(), 'isb-crash-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+async function freePort(): Promise<number> {
+  return new Promise((res) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => res(p)); }); });
+}
+
+test('ten SIGKILLs while scoring lose nothing: every accepted submission finishes with the right metrics', { timeout: 300_000 }, async () => {
+  // a hosted split big enough that scoring takes a while on one worker
+  const root = join(work, 'root');
+  const mini = await writeMiniSplit(root, { validation: 500, test: 2, withPredictions: true });
+  const v = mini.subsets.validation;
+  const zip = join(work, 'preds.zip');
+  await zipDirectory(v.predictionsDir!, zip);
+  const expected = resultToJson(await evaluate({ gtRoot: v.masksDir, pred: await DirectorySource.open(v.predictionsDir!), masks: v.masks, classes: mini.classes, workers: 2 }));
+
+  const dataDir = join(work, 'data');
+  const port = await freePort();
+  const env = { ...process.env, DATA_DIR: dataDir, IMAGENETS_ROOT: root, PORT: String(port), HOST: '127.0.0.1', SCORING_WORKERS: '1', LOG_LEVEL: 'warn' };
+  const token = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/admin.ts'), 'create-user', 'crash'], { env, encoding: 'utf8' }).stdout.trim();
+  assert.match(token, /^isb_/);
+  const base = `http://127.0.0.1:${port}`;
+  const auth = { authorization: `Bearer ${token}` };
+
+  const start = async (): Promise<ChildProcess> => {
+    const p = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'server/main.ts')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    for (let i = 0; i < 400; i++) {
+      try { if ((await fetch(`${base}/api/health`)).ok) return p; } catch { /* not up yet */ }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('server did not start');
+  };
+  const kill = async (p: ChildProcess): Promise<void> => {
+    const exited = new Promise((r) => p.once('exit', r));
+    p.kill('SIGKILL');
+    await exited;
+  };
+  const list = async (): Promise<{ id: number; status: string; metrics?: Record<string, unknown>; progress: { done: number } }[]> => (await fetch(`${base}/api/submissions`, { headers: auth })).json();
+
+  const accepted: number[] = [];
+  let killedWhileScoring = 0;
+  for (let k = 0; k < 10; k++) {
+    const p = await start();
+    const form = new FormData();
+    form.set('benchmark', 'imagenetsmini.semi-supervised.validation');
+    form.set('file', new Blob([readFileSync(zip)]), 'preds.zip');
+    const r = await fetch(`${base}/api/submissions`, { method: 'POST', headers: auth, body: form });
+    assert.equal(r.status, 202);
+    accepted.push(((await r.json()) as { id: number }).id);
+    // kill at a random moment once scoring is under way
+    for (let i = 0; i < 400 && !(await list()).some((s) => s.status === 'scoring'); i++) await new Promise((res) => setTimeout(res, 10));
+    await new Promise((res) => setTimeout(res, Math.random() * 250));
+    if ((await list()).some((s) => s.status === 'scoring')) killedWhileScoring++;
+    await kill(p);
+  }
+  assert.ok(killedWhileScoring >= 8, `most kills land mid-scoring (${killedWhileScoring}/10)`);
+
+  const p = await start();
+  try {
+    let subs = await list();
+    for (let i = 0; i < 1200 && !subs.every((s) => s.status === 'finished'); i++) {
+      await new Promise((res) => setTimeout(res, 100));
+      subs = await list();
+    }
+    assert.deepEqual(subs.map((s) => s.id).sort((a, b) => a - b), accepted, 'every accepted submission is there');
+    const { warnings: _w, images: _i, ...metrics } = expected;
+    for (const s of subs) {
+      assert.equal(s.status, 'finished');
+      assert.deepEqual(s.metrics, metrics, `submission ${s.id}`);
+    }
+    // interrupted runs left no partial scores: exactly one score per submission
+    const scores = subs.map(async (s) => ((await (await fetch(`${base}/api/submissions/${s.id}`, { headers: auth })).json()) as { scores: unknown[] }).scores.length);
+    assert.deepEqual(await Promise.all(scores), accepted.map(() => 1));
+  } finally {
+    await kill(p);
+  }
+});
