@@ -11,7 +11,9 @@
  *   4. scale: the full ImageNet-S-919 test size (27,423 images) through the CLI: images/s, per-image
  *      cost against a 1,000-image run, and peak RSS;
  *   5. dataset: generating the full ImageNet-S-919 test split (images + masks, real names, from the
- *      toolbox lists) and indexing it, fresh and from the cache.
+ *      toolbox lists) and indexing it, fresh and from the cache;
+ *   6. server (a separate process): leaderboard latency with 100 concurrent clients, idle and while two
+ *      submissions score; the upload of a zip of the full ImageNet-S-919 test size, with peak RSS.
  * Generated sets are cached under .bench/ (delete it to regenerate).
  */
 import { spawnSync } from 'node:child_process';
@@ -31,6 +33,9 @@ import { munkres } from '../evaluator/munkres.ts';
 import { writeSynthSet, type SynthItem } from '../datasets/imagenet-s/synth-set.ts';
 import { indexRoot } from '../datasets/imagenet-s/dataset-index.ts';
 import { readToolboxSplit } from '../datasets/imagenet-s/splits.ts';
+import { writeMiniSplit } from '../datasets/imagenet-s/mini.ts';
+import { zipDirectory } from '../datasets/imagenet-s/zip-write.ts';
+import { freePort, startServerProcess } from './server-process.ts';
 import { drawGt, makeImage, rng } from '../datasets/imagenet-s/synth-image.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -38,7 +43,7 @@ const BENCH = join(ROOT, '.bench');
 const GOLDEN_TIMING = resolve(ROOT, '../shared/golden/timing-200');
 const TOOLBOX = resolve(ROOT, '../shared/imagenet-s-toolbox');
 
-const SECTIONS = ['throughput', 'boundary', 'matching', 'scale', 'dataset'];
+const SECTIONS = ['throughput', 'boundary', 'matching', 'scale', 'dataset', 'server'];
 const opts = new Command('bench')
   .option('--quick', 'skip the long sections (scale, dataset)')
   .option('--sections <list>', `comma-separated, of ${SECTIONS.join(', ')}`, (v) => v.split(','), SECTIONS)
@@ -46,7 +51,8 @@ const opts = new Command('bench')
   .option('--scale-images <n>', 'size of the scale run', (v) => parseInt(v, 10), 27423)
   .parse()
   .opts<{ quick?: boolean; sections: string[]; images: number; scaleImages: number }>();
-const run = (section: string): boolean => opts.sections.includes(section) && !(opts.quick && (section === 'scale' || section === 'dataset'));
+const LONG = ['scale', 'dataset', 'server'];
+const run = (section: string): boolean => opts.sections.includes(section) && !(opts.quick && LONG.includes(section));
 
 const cores = availableParallelism();
 const f = (x: number, d = 0): string => x.toFixed(d);
@@ -261,5 +267,107 @@ if (run('dataset')) {
       const errors = s.problems.filter((p) => p.severity === 'error').map((p) => `${p.file}: ${p.problem}`);
       console.log(`  ${label}: ${f((performance.now() - t) / 1000, 2)} s, test ${s.subsets.test?.images} images / ${s.subsets.test?.masks} masks; problems: ${errors.join('; ') || 'none'}`);
     }
+  }
+}
+
+if (run('server')) {
+  console.log('\n6. Server (a separate process, all cores for scoring)');
+  await serverLoad();
+}
+
+async function serverLoad(): Promise<void> {
+  const root = join(BENCH, 'server-root');
+  const zip = join(BENCH, 'server-root-validation.zip');
+  if (!existsSync(zip)) {
+    rmSync(root, { recursive: true, force: true });
+    const m = await writeMiniSplit(root, { validation: 800, test: 2, withPredictions: true });
+    await zipDirectory(m.subsets.validation.predictionsDir!, zip);
+  }
+  const dataDir = join(BENCH, 'server-data');
+  rmSync(dataDir, { recursive: true, force: true });
+  const env = { DATA_DIR: dataDir, IMAGENETS_ROOT: root, LOG_LEVEL: 'warn' };
+  const tokens = ['u1', 'u2', 'u3', 'u4'].map((u) => spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/admin.ts'), 'create-user', u], { env: { ...process.env, ...env }, encoding: 'utf8' }).stdout.trim());
+  const sp = await startServerProcess(env, await freePort());
+  const bench = 'imagenetsmini.semi-supervised.validation';
+  const submitZip = async (token: string, path: string, benchmark: string): Promise<{ id: number; status: number; ms: number }> => {
+    const form = new FormData();
+    form.set('benchmark', benchmark);
+    form.set('file', new Blob([readFileSync(path)]), 'preds.zip');
+    const t = performance.now();
+    const r = await fetch(`${sp.base}/api/submissions`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+    const body = (await r.json()) as { id: number };
+    return { id: body.id, status: r.status, ms: performance.now() - t };
+  };
+  const status = async (token: string, id: number): Promise<string> => ((await (await fetch(`${sp.base}/api/submissions/${id}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { status: string }).status;
+  const waitDone = async (token: string, id: number): Promise<void> => { while (!['finished', 'failed'].includes(await status(token, id))) await new Promise((r) => setTimeout(r, 100)); };
+  try {
+    // two finished rows on the board first
+    for (const t of tokens.slice(0, 2)) { const s = await submitZip(t, zip, bench); await waitDone(t, s.id); }
+    const load = async (until: () => boolean): Promise<number[]> => {
+      const lat: number[] = [];
+      await Promise.all(Array.from({ length: 100 }, async () => {
+        while (!until()) {
+          const t = performance.now();
+          const r = await fetch(`${sp.base}/api/leaderboards/${bench}`);
+          await r.arrayBuffer();
+          lat.push(performance.now() - t);
+        }
+      }));
+      return lat.sort((a, b) => a - b);
+    };
+    const pct = (l: number[], p: number): string => l[Math.min(l.length - 1, Math.floor(p * l.length))].toFixed(1);
+    let end = performance.now() + 4000;
+    const idle = await load(() => performance.now() > end);
+    console.log(`  leaderboard, 100 concurrent clients, idle:            ${idle.length} requests in 4 s, p50 ${pct(idle, 0.5)} ms, p99 ${pct(idle, 0.99)} ms`);
+    const a = await submitZip(tokens[2], zip, bench), b = await submitZip(tokens[3], zip, bench);
+    let doneA = false, doneB = false;
+    const t0 = performance.now();
+    void waitDone(tokens[2], a.id).then(() => { doneA = true; });
+    void waitDone(tokens[3], b.id).then(() => { doneB = true; });
+    const busy = await load(() => doneA && doneB);
+    const secs = (performance.now() - t0) / 1000;
+    console.log(`  leaderboard, 100 concurrent clients, 2 scoring (800 images each): ${busy.length} requests in ${secs.toFixed(1)} s, p50 ${pct(busy, 0.5)} ms, p99 ${pct(busy, 0.99)} ms`);
+  } finally {
+    await sp.kill('SIGTERM');
+  }
+
+  // the upload of a zip of the full ImageNet-S-919 test size
+  const like = join(BENCH, 'like919-test');
+  if (!existsSync(join(TOOLBOX, 'data')) || !existsSync(join(like, 'ImageNetS919', 'test-segmentation'))) {
+    console.log('  (919 upload: needs ../shared/imagenet-s-toolbox and the dataset section run first: skipped)');
+    return;
+  }
+  const lists = await readToolboxSplit(TOOLBOX, 'ImageNetS919');
+  const predDir = join(BENCH, 'like919-pred');
+  const bigZip = join(BENCH, 'like919-test-pred.zip');
+  if (!existsSync(bigZip)) {
+    await writeSynthSet(join(BENCH, 'like919-lists'), lists.test.map((rel) => ({ rel, cls: lists.classes.find((c) => c.wnid === rel.split('/')[0])!.id })), { classes: 919, seed: 1, gt: false, predDir, largeShare: 0.02 });
+    await zipDirectory(predDir, bigZip);
+  }
+  const dataDir919 = join(BENCH, 'server-data-919');
+  rmSync(dataDir919, { recursive: true, force: true });
+  const env919 = { DATA_DIR: dataDir919, IMAGENETS_ROOT: like, IMAGENETS_TOOLBOX: TOOLBOX, LOG_LEVEL: 'warn', QUOTA_TEST_PER_DAY: '0' };
+  const token = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/admin.ts'), 'create-user', 'big'], { env: { ...process.env, ...env919 }, encoding: 'utf8' }).stdout.trim();
+  let t = performance.now();
+  const sp2 = await startServerProcess(env919, await freePort());
+  console.log(`  919 test split hosted: server start incl. indexing 27,423 masks ${((performance.now() - t) / 1000).toFixed(1)} s, RSS so far ${sp2.peakRssMB().toFixed(0)} MB`);
+  try {
+    const mb = readFileSync(bigZip).length / 1e6;
+    const form = new FormData();
+    form.set('benchmark', 'imagenets919.semi-supervised.test');
+    form.set('file', new Blob([readFileSync(bigZip)]), 'preds.zip');
+    t = performance.now();
+    const r = await fetch(`${sp2.base}/api/submissions`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+    const body = (await r.json()) as { id: number; error?: string };
+    console.log(`  upload of ${lists.test.length} masks (${mb.toFixed(0)} MB zip): HTTP ${r.status} after ${((performance.now() - t) / 1000).toFixed(1)} s (streamed to disk, every entry's header checked)${body.error ? ` — ${body.error}` : ''}`);
+    t = performance.now();
+    let st = '';
+    while (!['finished', 'failed'].includes(st)) {
+      await new Promise((res) => setTimeout(res, 250));
+      st = ((await (await fetch(`${sp2.base}/api/submissions/${body.id}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { status: string }).status;
+    }
+    console.log(`  scored: ${st} after ${((performance.now() - t) / 1000).toFixed(1)} s; server peak RSS ${sp2.peakRssMB().toFixed(0)} MB`);
+  } finally {
+    await sp2.kill('SIGTERM');
   }
 }

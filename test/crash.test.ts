@@ -5,9 +5,8 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { evaluate } from '../evaluator/evaluate.ts';
@@ -15,14 +14,12 @@ import { resultToJson } from '../evaluator/report.ts';
 import { DirectorySource } from '../evaluator/sources.ts';
 import { writeMiniSplit } from '../datasets/imagenet-s/mini.ts';
 import { zipDirectory } from '../datasets/imagenet-s/zip-write.ts';
+import { freePort, startServerProcess, type ServerProcess } from '../scripts/server-process.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const work = mkdtempSync(join(tmpdir(), 'isb-crash-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
-async function freePort(): Promise<number> {
-  return new Promise((res) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => res(p)); }); });
-}
 
 test('ten SIGKILLs while scoring lose nothing: every accepted submission finishes with the right metrics', { timeout: 300_000 }, async () => {
   // a hosted split big enough that scoring takes a while on one worker
@@ -35,25 +32,14 @@ test('ten SIGKILLs while scoring lose nothing: every accepted submission finishe
 
   const dataDir = join(work, 'data');
   const port = await freePort();
-  const env = { ...process.env, DATA_DIR: dataDir, IMAGENETS_ROOT: root, PORT: String(port), HOST: '127.0.0.1', SCORING_WORKERS: '1', LOG_LEVEL: 'warn' };
-  const token = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/admin.ts'), 'create-user', 'crash'], { env, encoding: 'utf8' }).stdout.trim();
+  const env = { DATA_DIR: dataDir, IMAGENETS_ROOT: root, SCORING_WORKERS: '1', LOG_LEVEL: 'warn' };
+  const token = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/admin.ts'), 'create-user', 'crash'], { env: { ...process.env, ...env }, encoding: 'utf8' }).stdout.trim();
   assert.match(token, /^isb_/);
   const base = `http://127.0.0.1:${port}`;
   const auth = { authorization: `Bearer ${token}` };
 
-  const start = async (): Promise<ChildProcess> => {
-    const p = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'server/main.ts')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-    for (let i = 0; i < 400; i++) {
-      try { if ((await fetch(`${base}/api/health`)).ok) return p; } catch { /* not up yet */ }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error('server did not start');
-  };
-  const kill = async (p: ChildProcess): Promise<void> => {
-    const exited = new Promise((r) => p.once('exit', r));
-    p.kill('SIGKILL');
-    await exited;
-  };
+  const start = (): Promise<ServerProcess> => startServerProcess(env, port);
+  const kill = (p: ServerProcess): Promise<void> => p.kill('SIGKILL');
   const list = async (): Promise<{ id: number; status: string; metrics?: Record<string, unknown>; progress: { done: number } }[]> => (await fetch(`${base}/api/submissions`, { headers: auth })).json();
 
   const accepted: number[] = [];

@@ -24,6 +24,8 @@ export interface SynthSetOptions {
   permuted?: boolean;
   /** Write predictions too (default true). */
   predictions?: boolean;
+  /** Write the GT masks (default true); false writes only predictions (of an existing GT). */
+  gt?: boolean;
   /** Share of images at the large sizes (up to 1200×900). */
   largeShare?: number;
   workers?: number;
@@ -42,7 +44,7 @@ export async function writeSynthSet(out: string, items: SynthItem[], opts: Synth
   await mkdir(out, { recursive: true });
   const dirs = new Set(items.map((i) => i.rel.slice(0, i.rel.lastIndexOf('/'))));
   for (const d of dirs) {
-    await mkdir(join(gtDir, d), { recursive: true });
+    if (opts.gt !== false) await mkdir(join(gtDir, d), { recursive: true });
     if (opts.predictions !== false) await mkdir(join(predDir, d), { recursive: true });
     if (opts.imageDir) await mkdir(join(opts.imageDir, d), { recursive: true });
   }
@@ -59,7 +61,7 @@ export async function writeSynthSet(out: string, items: SynthItem[], opts: Synth
       try {
         while (next < items.length) {
           const slice = items.slice(next, (next += batch));
-          const job: SynthJob = { items: slice, gtDir, predDir: opts.predictions === false ? null : predDir, imageDir: opts.imageDir ?? null, classes: opts.classes, seed: opts.seed, permuted: !!opts.permuted, largeShare: opts.largeShare ?? 0.03 };
+          const job: SynthJob = { items: slice, gtDir: opts.gt === false ? null : gtDir, predDir: opts.predictions === false ? null : predDir, imageDir: opts.imageDir ?? null, classes: opts.classes, seed: opts.seed, permuted: !!opts.permuted, largeShare: opts.largeShare ?? 0.03 };
           await new Promise<void>((resolve, reject) => { pending = { resolve, reject }; w.postMessage(job); });
           done += slice.length;
           opts.onProgress?.(done, items.length);
