@@ -89,16 +89,30 @@ export function createApp(ctx: AppContext): express.Express {
     all: z.enum(['true', 'false', '1', '0']).optional(),
     format: z.enum(['json', 'csv']).default('json'),
   });
+  // Anonymous board reads are cached per benchmark until something a board shows changes.
+  const boardVersion = new Map<string, number>();
+  const boardCache = new Map<string, { version: number; type: string; body: string }>();
+  const changed = (benchmark: string): void => { boardVersion.set(benchmark, (boardVersion.get(benchmark) ?? 0) + 1); };
+  ctx.scorer.onChange = changed;
   const board = (req: Request, res: Response, csv: boolean): void => {
     const b = ctx.catalogue.benchmarks.get(String(req.params.benchmark));
     if (!b) throw new HttpError(404, `unknown benchmark ${JSON.stringify(req.params.benchmark)}`);
     const qy = BoardQuery.parse(req.query);
+    const asCsv = csv || qy.format === 'csv';
+    const key = `${b.id}|${qy.sort}|${qy.order}|${qy.all ?? ''}|${asCsv}`;
+    const version = boardVersion.get(b.id) ?? 0;
+    const hit = req.user ? undefined : boardCache.get(key);
+    if (hit && hit.version === version) { send(hit.type, hit.body); return; }
     const rows = rankRows(ctx.q.boardRows(b.id, req.user?.id ?? null, false), qy.sort as (typeof SORT_KEYS)[number], qy.order, qy.all === 'true' || qy.all === '1');
-    if (csv || qy.format === 'csv') {
-      res.type('text/csv').attachment(`${b.id}.csv`).send(boardCsv(rows));
-      return;
+    const type = asCsv ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8';
+    const body = asCsv ? boardCsv(rows) : JSON.stringify({ benchmark: b.id, sort: qy.sort, order: qy.order, rows });
+    if (!req.user) boardCache.set(key, { version, type, body });
+    send(type, body);
+    function send(t: string, text: string): void {
+      res.type(t);
+      if (asCsv) res.attachment(`${b!.id}.csv`);
+      res.send(text);
     }
-    res.json({ benchmark: b.id, sort: qy.sort, order: qy.order, rows });
   };
   app.get('/api/leaderboards/:benchmark.csv', optionalAuth, (req, res) => board(req, res, true));
   app.get('/api/leaderboards/:benchmark', optionalAuth, (req, res) => board(req, res, false));
@@ -146,6 +160,7 @@ export function createApp(ctx: AppContext): express.Express {
   app.patch('/api/submissions/:id', requireAuth, (req, res) => {
     const s = own(req);
     ctx.q.updateMeta(s.id, MetaPatch.parse(req.body ?? {}));
+    changed(s.benchmark);
     res.json(submissionView(ctx, ctx.q.submission(s.id)!));
   });
   app.delete('/api/submissions/:id', requireAuth, (req, res) => {
@@ -181,11 +196,13 @@ export function createApp(ctx: AppContext): express.Express {
   app.post('/api/admin/submissions/:id/hide', requireAuth, requireAdmin, (req, res) => {
     const s = byId(req);
     ctx.q.setFlag(s.id, 'hidden', Flag.parse(req.body ?? {}).value);
+    changed(s.benchmark);
     res.json(submissionView(ctx, ctx.q.submission(s.id)!));
   });
   app.post('/api/admin/submissions/:id/baseline', requireAuth, requireAdmin, (req, res) => {
     const s = byId(req);
     ctx.q.setFlag(s.id, 'baseline', Flag.parse(req.body ?? {}).value);
+    changed(s.benchmark);
     res.json(submissionView(ctx, ctx.q.submission(s.id)!));
   });
   app.post('/api/admin/submissions/:id/rescore', requireAuth, requireAdmin, (req, res) => {
@@ -205,6 +222,7 @@ export function createApp(ctx: AppContext): express.Express {
     const s = byId(req);
     ctx.scorer.cancel(s.id);
     const row = ctx.q.deleteSubmission(s.id);
+    changed(s.benchmark);
     if (row) await rm(join(ctx.dataDir, row.file), { force: true });
     res.status(204).end();
   });

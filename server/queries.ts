@@ -131,12 +131,15 @@ export class Queries {
   scoresOf(submissionId: number): ScoreRow[] {
     return this.db.prepare('SELECT * FROM scores WHERE submission_id = ? ORDER BY id').all(submissionId) as ScoreRow[];
   }
-  /** Finished submissions of a benchmark with their latest score, visible to `viewer` (null: public). */
+  /**
+   * Scored submissions of a benchmark with their latest score, visible to `viewer` (null: public).
+   * A submission queued again for re-scoring keeps its row (with its last score) meanwhile.
+   */
   boardRows(benchmark: string, viewer: number | null, includeHidden: boolean): (SubmissionRow & { user_name: string; metrics: string })[] {
     return this.db.prepare(`SELECT s.*, u.name AS user_name, sc.metrics AS metrics
       FROM submissions s JOIN users u ON u.id = s.user_id
       JOIN scores sc ON sc.id = (SELECT MAX(id) FROM scores WHERE submission_id = s.id)
-      WHERE s.benchmark = ? AND s.status = 'finished' AND (? OR s.hidden = 0) AND (s.private = 0 OR s.user_id = ?)`)
+      WHERE s.benchmark = ? AND s.status IN ('finished', 'queued', 'scoring') AND (? OR s.hidden = 0) AND (s.private = 0 OR s.user_id = ?)`)
       .all(benchmark, includeHidden ? 1 : 0, viewer ?? -1) as (SubmissionRow & { user_name: string; metrics: string })[];
   }
 }

@@ -1,30 +1,32 @@
 /**
  * The scoring queue. State lives in SQLite (queued → scoring → finished | failed | cancelled), so a
  * crash loses nothing: on start, interrupted scorings go back to the queue and run again (scoring is
- * deterministic, so the result is the same). One submission is scored at a time on a long-lived
- * worker pool; the next one is chosen fairly across users (Queries.nextQueued).
+ * deterministic, so the result is the same). One submission is scored at a time, chosen fairly
+ * across users (Queries.nextQueued), in a dedicated scoring thread with its own decode workers:
+ * heavy HTTP traffic on the main thread cannot starve it.
  */
 import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { evaluate, EVALUATOR_VERSION } from '../evaluator/evaluate.ts';
-import { parseMatch, matchToObject } from '../evaluator/match.ts';
-import { PairPool } from '../evaluator/pool.ts';
-import { InputError } from '../evaluator/problems.ts';
-import { resultToJson } from '../evaluator/report.ts';
-import { DEFAULT_SOURCE_LIMITS, ZipSource } from '../evaluator/sources.ts';
+import { EVALUATOR_VERSION } from '../evaluator/evaluate.ts';
+import { startWorker } from '../evaluator/pool.ts';
 import { Catalogue } from './catalogue.ts';
 import type { Queries, SubmissionRow } from './queries.ts';
+import type { ScoreJob, ScoreMessage } from './scoring-worker.ts';
 
 export interface ProgressEvent { id: number; status: string; done: number; total: number }
 type Listener = (e: ProgressEvent) => void;
 
 export class Scorer {
-  private pool: PairPool | null = null;
+  private thread: Worker | null = null;
   private running = false;
   private wake: (() => void) | null = null;
-  private current: { id: number; abort: AbortController } | null = null;
+  private current: { id: number; done: (m: ScoreMessage) => void } | null = null;
   private readonly listeners = new Map<number, Set<Listener>>();
   private loop: Promise<void> | null = null;
+  private lastProgressWrite = 0;
+  /** Called after every change a leaderboard could show. */
+  onChange: (benchmark: string) => void = () => {};
 
   constructor(
     private readonly q: Queries,
@@ -35,9 +37,28 @@ export class Scorer {
   start(): void {
     const n = this.q.requeueInterrupted();
     if (n) this.opts.log.info({ requeued: n }, 'resuming interrupted scorings');
-    this.pool = new PairPool(this.opts.workers);
+    this.thread = this.startThread();
     this.running = true;
     this.loop = this.run();
+  }
+
+  private startThread(): Worker {
+    const t = startWorker(new URL('./scoring-worker.ts', import.meta.url));
+    t.on('message', (m: ScoreMessage) => {
+      if (m.type === 'progress') {
+        const now = performance.now();
+        if (now - this.lastProgressWrite > 500 || m.done === m.total) { this.q.setProgress(m.id, m.done); this.lastProgressWrite = now; }
+        this.emit({ id: m.id, status: 'scoring', done: m.done, total: m.total });
+      } else if (this.current?.id === m.id) this.current.done(m);
+    });
+    t.on('error', (e) => {
+      this.opts.log.error({ err: e }, 'scoring thread failed; restarting it');
+      const cur = this.current;
+      this.thread = this.running ? this.startThread() : null;
+      cur?.done({ type: 'error', id: cur.id, message: String(e) });
+    });
+    t.postMessage({ type: 'init', workers: this.opts.workers });
+    return t;
   }
 
   /** A submission was queued: wake the loop. */
@@ -59,7 +80,7 @@ export class Scorer {
   /** Cancels a queued or running submission; true when it was queued or scoring. */
   cancel(id: number): boolean {
     const ok = this.q.cancel(id);
-    if (ok && this.current?.id === id) this.current.abort.abort(new Error('cancelled'));
+    if (ok && this.current?.id === id) this.thread?.postMessage({ type: 'cancel', id });
     if (ok) {
       const s = this.q.submission(id)!;
       this.emit({ id, status: 'cancelled', done: s.progress_done, total: s.images });
@@ -69,10 +90,17 @@ export class Scorer {
 
   async close(): Promise<void> {
     this.running = false;
-    this.current?.abort.abort(new Error('server stopping'));
     this.wake?.();
+    const t = this.thread;
+    this.thread = null;
+    if (t) {
+      const exited = new Promise((r) => t.once('exit', r));
+      t.postMessage({ type: 'close' });
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+      await t.terminate();
+    }
+    this.current?.done({ type: 'aborted', id: this.current.id });
     await this.loop?.catch(() => {});
-    await this.pool?.close();
   }
 
   private async run(): Promise<void> {
@@ -95,50 +123,34 @@ export class Scorer {
     const log = this.opts.log.child({ submission: s.id, benchmark: s.benchmark });
     const b = this.catalogue.benchmarks.get(s.benchmark);
     if (!b) { this.q.fail(s.id, `benchmark ${s.benchmark} is no longer hosted`, null); return; }
-    const abort = new AbortController();
-    this.current = { id: s.id, abort };
+    const job: ScoreJob = {
+      id: s.id, zip: join(this.opts.dataDir, s.file), gtDir: b.gtDir, masks: b.masks, classes: b.classes,
+      match: Catalogue.needsMatch(b), maxPixels: this.opts.maxPixels,
+    };
     const started = performance.now();
-    let lastWrite = 0;
-    const source = await ZipSource.open(join(this.opts.dataDir, s.file), b.masks, DEFAULT_SOURCE_LIMITS);
     this.emit({ id: s.id, status: 'scoring', done: 0, total: b.masks.length });
-    try {
-      let match: Parameters<typeof evaluate>[0]['match'] = null;
-      const needs = Catalogue.needsMatch(b);
-      if (needs !== 'none') {
-        const buf = await source.readExtra('match.json');
-        if (buf) match = parseMatch(buf.toString('utf8'), b.classes).match;
-        else if (needs === 'auto') match = 'auto';
-      }
-      const result = await evaluate({
-        gtRoot: b.gtDir, pred: source, masks: b.masks, classes: b.classes, match, pool: this.pool!,
-        maxPixels: this.opts.maxPixels, signal: abort.signal,
-        onProgress: (done, total) => {
-          const now = performance.now();
-          if (now - lastWrite > 500 || done === total) { this.q.setProgress(s.id, done); lastWrite = now; }
-          this.emit({ id: s.id, status: 'scoring', done, total });
-        },
-      });
-      // the computed match is stored on its own (downloadable), not among the metrics
-      const { warnings, match: _computed, images: _images, ...metrics } = resultToJson(result);
-      this.q.finish(s.id, EVALUATOR_VERSION, { ...metrics, BIoUs: result.metrics.BIoUs }, warnings, result.matchComputed && result.match ? matchToObject(result.match) : null);
-      log.info({ seconds: (performance.now() - started) / 1000, mIoU: metrics.mIoU }, 'scored');
-      this.emit({ id: s.id, status: 'finished', done: b.masks.length, total: b.masks.length });
-    } catch (e) {
-      if (abort.signal.aborted) {
-        log.info({ reason: String(abort.signal.reason) }, 'scoring stopped');
-        // a cancel already wrote 'cancelled'; a shutdown leaves 'scoring', requeued on the next start
-      } else if (e instanceof InputError) {
-        this.q.fail(s.id, e.message, e.problems);
-        log.info({ problems: e.problems.length }, 'submission failed its checks');
-        this.emit({ id: s.id, status: 'failed', done: 0, total: b.masks.length });
-      } else {
-        log.error({ err: e }, 'scoring failed');
-        this.q.fail(s.id, 'internal error while scoring; the administrators have the details', null);
-        this.emit({ id: s.id, status: 'failed', done: 0, total: b.masks.length });
-      }
-    } finally {
-      this.current = null;
-      await source.close();
+    const m = await new Promise<ScoreMessage>((resolve) => {
+      this.current = { id: s.id, done: resolve };
+      this.thread!.postMessage({ type: 'score', job });
+    });
+    this.current = null;
+    const total = b.masks.length;
+    if (m.type === 'result') {
+      this.q.finish(s.id, EVALUATOR_VERSION, m.metrics, m.warnings, m.computedMatch);
+      log.info({ seconds: (performance.now() - started) / 1000, mIoU: m.metrics.mIoU }, 'scored');
+      this.emit({ id: s.id, status: 'finished', done: total, total });
+      this.onChange(s.benchmark);
+    } else if (m.type === 'input-error') {
+      this.q.fail(s.id, m.message, m.problems);
+      log.info({ problems: m.problems.length }, 'submission failed its checks');
+      this.emit({ id: s.id, status: 'failed', done: 0, total });
+    } else if (m.type === 'error') {
+      log.error({ err: m.message, stack: m.type === 'error' ? m.stack : undefined }, 'scoring failed');
+      this.q.fail(s.id, 'internal error while scoring; the administrators have the details', null);
+      this.emit({ id: s.id, status: 'failed', done: 0, total });
+    } else {
+      // aborted: a cancel already wrote 'cancelled'; a shutdown leaves 'scoring', requeued on the next start
+      log.info('scoring stopped');
     }
   }
 }

@@ -68,13 +68,27 @@ export async function submit(ctx: SubmitContext, user: AuthUser, rec: Received):
     const dir = join(ctx.dataDir, 'submissions');
     await mkdir(dir, { recursive: true });
     const name = `${Date.now()}-${Math.random().toString(36).slice(2, 10)}.zip`;
-    await rename(rec.file.path, join(dir, name));
-    return ctx.q.insertSubmission({
-      user_id: user.id, benchmark: b.id,
-      method: f.method ?? check.meta.method ?? null, description: f.description ?? check.meta.description ?? null, link: f.link ?? check.meta.link ?? null,
-      file: join('submissions', name), file_bytes: rec.file.bytes, images: b.masks.length, has_match: !!check.match,
-      private: f.private === 'true' || f.private === '1', baseline,
-    });
+    const stored = join(dir, name);
+    await rename(rec.file.path, stored);
+    try {
+      // The quota is checked again inside the insert's transaction: concurrent uploads cannot both
+      // take the last place (better-sqlite3 runs the transaction synchronously).
+      return ctx.q.db.transaction(() => {
+        const again = quotaLeft(ctx, user, b);
+        if (again.limit > 0 && again.used >= again.limit) {
+          throw new HttpError(429, `quota reached: ${again.limit} submission(s) per UTC day to ${b.id}`, { limit: again.limit, used: again.used, resets_at: again.resetsAt });
+        }
+        return ctx.q.insertSubmission({
+          user_id: user.id, benchmark: b.id,
+          method: f.method ?? check.meta.method ?? null, description: f.description ?? check.meta.description ?? null, link: f.link ?? check.meta.link ?? null,
+          file: join('submissions', name), file_bytes: rec.file!.bytes, images: b.masks.length, has_match: !!check.match,
+          private: f.private === 'true' || f.private === '1', baseline,
+        });
+      })();
+    } catch (e) {
+      await rm(stored, { force: true });
+      throw e;
+    }
   } finally {
     if (tmp) await rm(tmp, { force: true });
   }

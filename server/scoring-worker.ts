@@ -1,0 +1,75 @@
+/**
+ * The scoring thread: runs one evaluation at a time with its own pool of decode workers, so that
+ * scoring never competes with HTTP traffic for the main event loop. It reports progress and the
+ * result as messages; the main thread owns the database.
+ */
+import { parentPort } from 'node:worker_threads';
+import { evaluate } from '../evaluator/evaluate.ts';
+import { parseMatch, matchToObject } from '../evaluator/match.ts';
+import { PairPool } from '../evaluator/pool.ts';
+import { InputError } from '../evaluator/problems.ts';
+import { resultToJson } from '../evaluator/report.ts';
+import { DEFAULT_SOURCE_LIMITS, ZipSource } from '../evaluator/sources.ts';
+
+export interface ScoreJob {
+  id: number;
+  zip: string;
+  gtDir: string;
+  masks: string[];
+  classes: number;
+  /** 'auto': compute the default matching when the zip has no match.json. */
+  match: 'auto' | 'required' | 'none';
+  maxPixels: number;
+}
+
+export type ScoreMessage =
+  | { type: 'progress'; id: number; done: number; total: number }
+  | { type: 'result'; id: number; metrics: Record<string, unknown>; warnings: unknown[]; computedMatch: Record<string, number> | null }
+  | { type: 'input-error'; id: number; message: string; problems: { file: string; problem: string }[] }
+  | { type: 'error'; id: number; message: string; stack?: string }
+  | { type: 'aborted'; id: number };
+
+let pool: PairPool | null = null;
+let current: { id: number; abort: AbortController } | null = null;
+
+parentPort!.on('message', (m: { type: 'init'; workers: number } | { type: 'score'; job: ScoreJob } | { type: 'cancel'; id: number } | { type: 'close' }) => {
+  if (m.type === 'init') pool = new PairPool(m.workers);
+  else if (m.type === 'cancel') { if (current?.id === m.id) current.abort.abort(new Error('cancelled')); }
+  else if (m.type === 'close') { current?.abort.abort(new Error('stopping')); void pool?.close().then(() => process.exit(0)); }
+  else void score(m.job);
+});
+
+const post = (msg: ScoreMessage): void => parentPort!.postMessage(msg);
+
+async function score(job: ScoreJob): Promise<void> {
+  const abort = new AbortController();
+  current = { id: job.id, abort };
+  const source = await ZipSource.open(job.zip, job.masks, DEFAULT_SOURCE_LIMITS);
+  let last = 0;
+  try {
+    let match: Parameters<typeof evaluate>[0]['match'] = null;
+    if (job.match !== 'none') {
+      const buf = await source.readExtra('match.json');
+      if (buf) match = parseMatch(buf.toString('utf8'), job.classes).match;
+      else if (job.match === 'auto') match = 'auto';
+    }
+    const result = await evaluate({
+      gtRoot: job.gtDir, pred: source, masks: job.masks, classes: job.classes, match, pool: pool!,
+      maxPixels: job.maxPixels, signal: abort.signal,
+      onProgress: (done, total) => {
+        const now = performance.now();
+        if (now - last > 100 || done === total) { last = now; post({ type: 'progress', id: job.id, done, total }); }
+      },
+    });
+    // the computed match is stored on its own (downloadable), not among the metrics
+    const { warnings, match: _computed, images: _images, ...metrics } = resultToJson(result);
+    post({ type: 'result', id: job.id, metrics: { ...metrics, BIoUs: result.metrics.BIoUs }, warnings, computedMatch: result.matchComputed && result.match ? matchToObject(result.match) : null });
+  } catch (e) {
+    if (abort.signal.aborted) post({ type: 'aborted', id: job.id });
+    else if (e instanceof InputError) post({ type: 'input-error', id: job.id, message: e.message, problems: e.problems });
+    else post({ type: 'error', id: job.id, message: (e as Error).message, stack: (e as Error).stack });
+  } finally {
+    current = null;
+    await source.close();
+  }
+}
