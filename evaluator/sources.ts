@@ -96,7 +96,8 @@ export class ZipSource implements PredictionSource {
 
   private constructor(
     readonly description: string,
-    private readonly zip: yauzl.ZipFile,
+    /** null when the file could not be opened as a zip (the reason is in `problems`). */
+    private readonly zip: yauzl.ZipFile | null,
     private readonly limits: SourceLimits,
   ) {}
 
@@ -107,7 +108,7 @@ export class ZipSource implements PredictionSource {
         yauzl.open(path, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true, strictFileNames: false }, (err, z) => (err ? rej(err) : res(z!))),
       );
     } catch (e) {
-      const src = new ZipSource(path, null as unknown as yauzl.ZipFile, limits);
+      const src = new ZipSource(path, null, limits);
       src.problems.push({ file: path, problem: `not a readable zip archive (${(e as Error).message})` });
       return src;
     }
@@ -148,13 +149,13 @@ export class ZipSource implements PredictionSource {
 
   read(rel: string): Promise<Buffer> {
     const e = this.masks.get(rel);
-    if (!e) return Promise.reject(new Error(`no entry ${rel}`));
+    if (!e || !this.zip) return Promise.reject(new Error(`no entry ${rel}`));
     return readEntry(this.zip, e);
   }
 
   async readExtra(name: string): Promise<Buffer | null> {
     const e = this.extras.get(name);
-    return e ? readEntry(this.zip, e) : null;
+    return e && this.zip ? readEntry(this.zip, e) : null;
   }
 
   async close(): Promise<void> { this.zip?.close(); }
