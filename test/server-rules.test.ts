@@ -71,3 +71,39 @@ test('failed authentications are rate-limited per client; admins delete submissi
     await srv.cleanup();
   }
 });
+
+test('the owner cancels a running submission; the queue moves on; an admin re-scores a whole benchmark', async () => {
+  const { writeMiniSplit } = await import('../datasets/imagenet-s/mini.ts');
+  const { zipDirectory } = await import('../datasets/imagenet-s/zip-write.ts');
+  const root = join(work, 'big');
+  const m = await writeMiniSplit(root, { validation: 400, test: 1, withPredictions: true });
+  const zip = join(work, 'big.zip');
+  await zipDirectory(m.subsets.validation.predictionsDir!, zip);
+  const srv = await testServer({ IMAGENETS_ROOT: root });
+  try {
+    const api = () => request(srv.server);
+    const u = srv.user('owner'), other = srv.user('other'), admin = srv.user('root', true);
+    const B = 'imagenetsmini.semi-supervised.validation';
+    const first = (await api().post('/api/submissions').set('Authorization', `Bearer ${u}`).field('benchmark', B).attach('file', zip).expect(202)).body.id;
+    const second = (await api().post('/api/submissions').set('Authorization', `Bearer ${other}`).field('benchmark', B).attach('file', zip).expect(202)).body.id;
+    await waitFor(() => srv.q.submission(first)?.status === 'scoring', 30_000, 'scoring to start');
+    await api().delete(`/api/submissions/${first}`).set('Authorization', `Bearer ${other}`).expect(404);
+    const c = await api().delete(`/api/submissions/${first}`).set('Authorization', `Bearer ${u}`).expect(200);
+    assert.equal(c.body.status, 'cancelled');
+    assert.ok(c.body.progress.done < 400, 'stopped before the end');
+    await waitFor(() => srv.q.submission(second)?.status === 'finished', 60_000, 'the next submission');
+    assert.equal(srv.q.submission(first)!.status, 'cancelled', 'a cancelled run never turns into a result');
+    assert.equal(srv.q.scoresOf(first).length, 0);
+    await api().delete(`/api/submissions/${second}`).set('Authorization', `Bearer ${other}`).expect(409);
+
+    const r = await api().post(`/api/admin/benchmarks/${B}/rescore`).set('Authorization', `Bearer ${admin}`).expect(202);
+    assert.equal(r.body.queued, 1);
+    // while it is re-scored, the submission stays on the board with its previous score
+    assert.equal((await api().get(`/api/leaderboards/${B}`).expect(200)).body.rows.length, 1);
+    await waitFor(() => srv.q.scoresOf(second).length === 2 && srv.q.submission(second)!.status === 'finished', 60_000, 're-score');
+    const [a, b] = srv.q.scoresOf(second).map((x) => JSON.parse(x.metrics).mIoU);
+    assert.equal(a, b);
+  } finally {
+    await srv.cleanup();
+  }
+});
