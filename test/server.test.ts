@@ -5,14 +5,14 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import request from 'supertest';
-import yazl from 'yazl';
 import { encodeMask } from '../datasets/imagenet-s/png-write.ts';
 import { zipDirectory } from '../datasets/imagenet-s/zip-write.ts';
 import { miniPredictions, testServer, waitFor, type TestServer } from './helpers/server.ts';
+import { craftZip } from './helpers/zip.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const work = mkdtempSync(join(tmpdir(), 'isb-srv-test-'));
@@ -58,16 +58,6 @@ function submissionsOnDisk(): string[] {
   const d = join(srv.dataDir, 'submissions');
   return existsSync(d) ? readdirSync(d) : [];
 }
-async function craftZip(path: string, add: (z: yazl.ZipFile) => void, rename: [string, string][] = []) {
-  const z = new yazl.ZipFile();
-  add(z);
-  z.end();
-  await new Promise<void>((res, rej) => z.outputStream.pipe(createWriteStream(path)).on('close', res).on('error', rej));
-  let bytes = readFileSync(path);
-  for (const [from, to] of rename) bytes = Buffer.from(bytes.toString('latin1').split(from).join(to), 'latin1');
-  writeFileSync(path, bytes);
-}
-
 test('benchmarks: four protocols × two phases of the hosted split', async () => {
   const r = await api().get('/api/benchmarks').expect(200);
   assert.equal(r.body.length, 8);

@@ -1,14 +1,13 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
-import yazl from 'yazl';
 import { evaluate } from '../evaluator/evaluate.ts';
 import { DirectorySource, openPredictionSource, ZipSource } from '../evaluator/sources.ts';
 import { zipDirectory } from '../datasets/imagenet-s/zip-write.ts';
 import { writeMiniSplit } from '../datasets/imagenet-s/mini.ts';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { craftZip } from './helpers/zip.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'isb-zip-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -33,17 +32,6 @@ test('a zip with masks at the root or under one top folder scores exactly like t
     assert.deepEqual(r.warnings, []);
   }
 });
-
-async function craftZip(path: string, add: (z: yazl.ZipFile) => void, rename: [string, string][] = []): Promise<void> {
-  const z = new yazl.ZipFile();
-  add(z);
-  z.end();
-  await new Promise<void>((res, rej) => z.outputStream.pipe(createWriteStream(path)).on('close', res).on('error', rej));
-  // yazl refuses unsafe names, so write a same-length safe name and patch the bytes afterwards
-  let bytes = readFileSync(path);
-  for (const [from, to] of rename) bytes = Buffer.from(bytes.toString('latin1').split(from).join(to), 'latin1');
-  writeFileSync(path, bytes);
-}
 
 test('unsafe zip entries are reported, never read: zip-slip paths, symlinks, bombs', async () => {
   const bad = join(dir, 'bad.zip');
