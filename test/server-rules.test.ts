@@ -107,3 +107,32 @@ test('the owner cancels a running submission; the queue moves on; an admin re-sc
     await srv.cleanup();
   }
 });
+
+test('a hosted split whose ground truth has problems: its benchmarks stay closed, with the reason', async () => {
+  const { writeMiniSplit } = await import('../datasets/imagenet-s/mini.ts');
+  const { writeFileSync, readFileSync } = await import('node:fs');
+  const root = join(work, 'damaged');
+  const m = await writeMiniSplit(root, { withPredictions: true });
+  const v = m.subsets.validation;
+  const broken = join(v.masksDir, v.masks[3]);
+  writeFileSync(broken, readFileSync(broken).subarray(0, 50));
+  const srv = await testServer({ IMAGENETS_ROOT: root });
+  try {
+    const list = (await request(srv.server).get('/api/benchmarks').expect(200)).body as { id: string; open: boolean; closed?: string }[];
+    const val = list.filter((b) => b.id.endsWith('.validation'));
+    const tst = list.filter((b) => b.id.endsWith('.test'));
+    assert.equal(val.length, 4);
+    for (const b of val) {
+      assert.equal(b.open, false);
+      assert.match(b.closed!, new RegExp(`ImageNetSmini/validation-segmentation/${v.masks[3]}: unreadable mask: truncated PNG`));
+    }
+    assert.ok(tst.every((b) => b.open), 'the test phase, whose GT is fine, stays open');
+    const { zipDirectory } = await import('../datasets/imagenet-s/zip-write.ts');
+    const zip = join(work, 'damaged.zip');
+    await zipDirectory(v.predictionsDir!, zip);
+    const r = await request(srv.server).post('/api/submissions').set('Authorization', `Bearer ${srv.user('u')}`).field('benchmark', 'imagenetsmini.free.validation').attach('file', zip).expect(503);
+    assert.match(r.body.error, /is closed: the ground truth has 1 problem/);
+  } finally {
+    await srv.cleanup();
+  }
+});
