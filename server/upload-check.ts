@@ -46,7 +46,7 @@ export async function checkUpload(zipPath: string, b: Benchmark, maxPixels: numb
     const present = b.masks.filter((m) => files.has(m));
     await forEachLimit(present, 16, async (rel) => {
       try {
-        const head = (await src.read(rel)).subarray(0, HEADER_BYTES);
+        const head = await src.readHead(rel, HEADER_BYTES);
         const h = readPngHeader(head);
         checkEncoding(h);
         checkPixelLimit(h, maxPixels);
