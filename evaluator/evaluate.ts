@@ -54,15 +54,17 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult>
   const warnings = new WarningCollector();
   if (masks.length === 0) throw new InputError('nothing to evaluate', [{ file: 'names list', problem: 'the names list has no entries' }]);
 
-  // Missing and extra files, all at once, before any decoding.
+  // Missing and extra files from the listing; the pairs that are present are still checked, so
+  // one run reports every problem (a missing file does not hide a corrupt one).
   const available = new Set(opts.pred.files());
   const wanted = new Set(masks);
-  for (const rel of wanted) if (!available.has(rel)) problems.push({ file: rel, problem: 'prediction file is missing' });
+  const missing = new Set<number>();
+  masks.forEach((rel, i) => { if (!available.has(rel)) missing.add(i); });
+  for (const rel of new Set([...missing].map((i) => masks[i]))) problems.push({ file: rel, problem: 'prediction file is missing' });
   for (const rel of available) if (!wanted.has(rel)) warnings.add('extra-files', rel);
   for (const rel of opts.pred.others) warnings.add('extra-files', rel);
-  if (problems.length) throw new InputError(`${problems.length} problem(s) with the submission`, problems);
 
-  const records = await dataPass(opts, problems, false);
+  const records = await dataPass(opts, problems, false, missing);
   if (problems.length) throw new InputError(`${problems.length} problem(s) with the submission`, sortProblems(problems, masks));
 
   // Ids present on non-ignored pixels (raw ids for > C), with an example file each.
@@ -105,11 +107,12 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult>
  */
 export async function decodeOnlyPass(opts: EvaluateOptions): Promise<Problem[]> {
   const problems: Problem[] = [];
-  await dataPass(opts, problems, true);
+  await dataPass(opts, problems, true, new Set());
   return problems;
 }
 
-async function dataPass(opts: EvaluateOptions, problems: Problem[], decodeOnly: boolean): Promise<ImageRecord[]> {
+/** Processes every pair except the `skip`ped ones (missing predictions, already reported). */
+async function dataPass(opts: EvaluateOptions, problems: Problem[], decodeOnly: boolean, skip: Set<number>): Promise<ImageRecord[]> {
   const { masks } = opts;
   const total = masks.length;
   const records = new Array<ImageRecord>(total);
@@ -124,9 +127,10 @@ async function dataPass(opts: EvaluateOptions, problems: Problem[], decodeOnly: 
     done++;
     opts.onProgress?.(done, total);
   };
-  /** The job for pair i, or a finished result when its prediction cannot be read. */
+  /** The job for pair i, or a finished result when its prediction is missing or cannot be read. */
   const makeJob = async (i: number): Promise<PairJob | PairResult> => {
     const rel = masks[i];
+    if (skip.has(i)) return { id: i };
     const predPath = opts.pred.pathOf(rel);
     const job: PairJob = { id: i, rel, gtPath: join(opts.gtRoot, rel), classes: opts.classes, maxPixels, decodeOnly };
     if (predPath) job.predPath = predPath;

@@ -29,6 +29,10 @@ test('missing prediction files: every one is listed', async () => {
   const s = suite().add('w1/a.png', A).addGt('w2/b.png', B).addGt('w3/c.png', Cm);
   const p = await problemsOf(s);
   assert.deepEqual(p.map((x) => [x.file, x.problem]), [['w2/b.png', 'prediction file is missing'], ['w3/c.png', 'prediction file is missing']]);
+  // a names list naming a file twice reports it once
+  const twice = suite().add('w1/a.png', A).addGt('w2/b.png', B);
+  twice.names.push('w2/b.png');
+  assert.deepEqual((await problemsOf(twice)).map((x) => x.file), ['w2/b.png']);
 });
 
 test('size mismatch, including a transposed prediction with the same pixel count, lists both sizes', async () => {
@@ -120,13 +124,16 @@ test('extra prediction files not in the names list are a warning', async () => {
   assert.equal(w.files, 3);
 });
 
-test('all problems of a run come in one report', async () => {
+test('all problems of a run come in one report: a missing file does not hide a corrupt one', async () => {
   const good = encodeMask(B.ids, B.width, B.height);
   const s = suite()
     .add('w1/a.png', A, boxMask(30, 40, 1))
     .add('w2/b.png', B, good.subarray(0, 30))
+    .addGt('w5/e.png', A)
     .add('w3/c.png', Cm, Cm, { encoding: 'palette' })
-    .add('w4/d.png', A, Buffer.from('nope'));
+    .add('w4/d.png', A, Buffer.from('nope'))
+    .add('w6/f.png', A);
   const p = await problemsOf(s);
-  assert.deepEqual(p.map((x) => x.file), ['w1/a.png', 'w2/b.png', 'w3/c.png', 'w4/d.png']);
+  assert.deepEqual(p.map((x) => x.file), ['w1/a.png', 'w2/b.png', 'w5/e.png', 'w3/c.png', 'w4/d.png']);
+  assert.equal(p[2].problem, 'prediction file is missing');
 });
