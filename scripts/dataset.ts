@@ -40,7 +40,7 @@ program
   .option('--max-problems <n>', 'problems printed per split', (v) => parseInt(v, 10), 50)
   .action(async (o: { root: string; toolbox?: string; json?: string; cache: string; maxProblems: number }) => {
     const progress = process.stderr.isTTY ? new Progress(process.stderr) : null;
-    const idx = await indexRoot(resolve(o.root), { toolbox: o.toolbox, cache: o.cache });
+    const idx = await indexRoot(resolve(o.root), { toolbox: o.toolbox, cache: o.cache, onProgress: progress ? (d, t) => progress.update(d, t, 'files checked') : undefined });
     progress?.done();
     if (idx.splits.length === 0) console.log(`no ImageNet-S split found in ${o.root} (expected ${[...SPLIT_NAMES, MINI_SPLIT].join(', ')})`);
     let fatal = 0;

@@ -70,7 +70,7 @@ const IMAGE_EXT = /\.(jpe?g|png)$/i;
 
 export async function indexRoot(root: string, opts: IndexOptions = {}): Promise<DatasetIndex> {
   const cache = await Cache.load(opts.cache);
-  const checker = new Checker(opts.workers ?? availableParallelism(), opts.maxPixels ?? DEFAULT_MAX_PIXELS, cache);
+  const checker = new Checker(opts.workers ?? availableParallelism(), opts.maxPixels ?? DEFAULT_MAX_PIXELS, cache, opts.onProgress);
   const splits: SplitIndex[] = [];
   try {
     for (const name of KNOWN_SPLITS) {
@@ -240,16 +240,24 @@ class Cache {
 /** Runs mask/image checks in worker threads, consulting the cache first. */
 class Checker {
   private workers: ReturnType<typeof startWorker>[] = [];
-  constructor(private readonly size: number, private readonly maxPixels: number, private readonly cache: Cache) {}
+  private done = 0;
+  private total = 0;
+  constructor(
+    private readonly size: number,
+    private readonly maxPixels: number,
+    private readonly cache: Cache,
+    private readonly onProgress?: (done: number, total: number) => void,
+  ) {}
 
   async check(items: CheckItem[], C: number): Promise<CheckResult[]> {
     const results = new Array<CheckResult>(items.length);
+    this.total += items.length;
     const todo: number[] = [];
     const stamps = new Map<number, { key: string; stamp: { size: number; mtimeMs: number } }>();
     await mapLimit(items, 64, async (item, i) => {
       try {
         const c = await this.cache.get(item, C);
-        if (c.hit) results[i] = c.hit;
+        if (c.hit) { results[i] = c.hit; this.tick(); }
         else { todo.push(i); stamps.set(i, c); }
       } catch (e) {
         results[i] = { mask: { error: (e as NodeJS.ErrnoException).code ?? String(e) } };
@@ -273,10 +281,15 @@ class Checker {
           results[i] = out[k];
           const s = stamps.get(i)!;
           this.cache.set(s.key, s.stamp, out[k]);
+          this.tick();
         });
       }
     }));
     return results;
+  }
+
+  private tick(): void {
+    this.onProgress?.(++this.done, this.total);
   }
 
   async close(): Promise<void> {
