@@ -60,7 +60,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult>
   const wanted = new Set(masks);
   const missing = new Set<number>();
   masks.forEach((rel, i) => { if (!available.has(rel)) missing.add(i); });
-  for (const rel of new Set([...missing].map((i) => masks[i]))) problems.push({ file: rel, problem: 'prediction file is missing' });
+  for (const i of missing) problems.push({ file: masks[i], problem: 'prediction file is missing' });
   for (const rel of available) if (!wanted.has(rel)) warnings.add('extra-files', rel);
   for (const rel of opts.pred.others) warnings.add('extra-files', rel);
 
@@ -86,10 +86,10 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult>
   } else if (opts.match) match = opts.match;
 
   if (match) {
-    const missing = checkMatchCovers(match, present, opts.match === 'auto' ? 'match (computed)' : 'match.json');
-    if (missing.length) {
-      if (opts.match === 'auto') missing[0].problem += `; the default matching only assigns ids 0..${classes}`;
-      throw new InputError('the match does not cover the predicted ids', missing);
+    const uncovered = checkMatchCovers(match, present, opts.match === 'auto' ? 'match (computed)' : 'match.json');
+    if (uncovered.length) {
+      if (opts.match === 'auto') uncovered[0].problem += `; the default matching only assigns ids 0..${classes}`;
+      throw new InputError('the match does not cover the predicted ids', uncovered);
     }
   } else {
     records.forEach((r, i) => { if (r.oorPixels > 0) warnings.add('out-of-range-ids', masks[i], r.oorPixels, r.oorIds); });
@@ -177,10 +177,14 @@ async function dataPass(opts: EvaluateOptions, problems: Problem[], decodeOnly: 
   }
 }
 
+/** In names-list order, each problem once (a file listed twice is reported once). */
 function sortProblems(problems: Problem[], masks: string[]): Problem[] {
-  const order = new Map(masks.map((m, i) => [m, i]));
+  const order = new Map<string, number>();
+  masks.forEach((m, i) => { if (!order.has(m)) order.set(m, i); });
   const key = (p: Problem): number => order.get(p.file) ?? order.get(p.file.replace(/^GT /, '')) ?? -1;
-  return [...problems].sort((a, b) => key(a) - key(b));
+  const seen = new Set<string>();
+  const unique = problems.filter((p) => { const k = `${p.file}\0${p.problem}`; if (seen.has(k)) return false; seen.add(k); return true; });
+  return unique.sort((a, b) => key(a) - key(b));
 }
 
 export function isInputError(e: unknown): e is InputError {
