@@ -186,7 +186,3 @@ function sortProblems(problems: Problem[], masks: string[]): Problem[] {
   const unique = problems.filter((p) => { const k = `${p.file}\0${p.problem}`; if (seen.has(k)) return false; seen.add(k); return true; });
   return unique.sort((a, b) => key(a) - key(b));
 }
-
-export function isInputError(e: unknown): e is InputError {
-  return e instanceof InputError;
-}

@@ -5,6 +5,7 @@
 import { readFileSync, openSync, readSync, closeSync } from 'node:fs';
 import { decodePngRuns } from '../../evaluator/png.ts';
 import { RunBuilder } from '../../evaluator/runs.ts';
+import { IGNORE_ID } from '../../evaluator/image-record.ts';
 import { imageSize } from './image-header.ts';
 
 export interface CheckItem {
@@ -39,7 +40,7 @@ export function checkItem(item: CheckItem, classes: number, maxPixels: number): 
       for (let y = 0; y < m.height; y++) {
         for (let k = m.rowFirst[y]; k < m.rowEnd[y]; k++) {
           const v = m.value[k];
-          if (v > classes && v !== 1000 && bad.size < 10) bad.add(v);
+          if (v > classes && v !== IGNORE_ID && bad.size < 10) bad.add(v);
         }
       }
       out.mask = { width: m.width, height: m.height, badIds: [...bad].sort((a, b) => a - b) };

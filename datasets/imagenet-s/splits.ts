@@ -33,9 +33,6 @@ export const MERGED_919: Readonly<Record<string, string>> = {
   n03887697: 'n15075141',
 };
 
-export const OTHER_ID = 0;
-export const IGNORE_ID = 1000;
-
 export interface ClassInfo {
   /** 1..C */
   id: number;
