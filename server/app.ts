@@ -228,7 +228,6 @@ export function createApp(ctx: AppContext): express.Express {
   });
 
   app.use('/api', (_req, _res, next) => next(new HttpError(404, 'no such route')));
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (res.headersSent) { res.end(); return; }
     if (err instanceof HttpError) {
