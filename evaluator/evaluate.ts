@@ -34,6 +34,12 @@ export interface EvaluateOptions {
   onProgress?: (done: number, total: number) => void;
   /** Aborts the run (the promise rejects with the signal's reason). */
   signal?: AbortSignal;
+  /**
+   * The GT is private (a test phase): every check and warning then looks at all predicted pixels,
+   * ignore included, so no answer depends on where the GT is ignore or labelled. Stricter than the
+   * official code (which checks match coverage on labelled pixels only), and never probes the GT.
+   */
+  privateGt?: boolean;
 }
 
 export interface EvaluationResult {
@@ -67,14 +73,17 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult>
   const records = await dataPass(opts, problems, false, missing);
   if (problems.length) throw new InputError(`${problems.length} problem(s) with the submission`, sortProblems(problems, masks));
 
-  // Ids present on non-ignored pixels (raw ids for > C), with an example file each.
+  // Ids present (raw ids for > C), with an example file each: on non-ignored pixels as officially,
+  // or anywhere when the GT is private.
   const present = new Map<number, string[]>();
+  const seen = (r: ImageRecord) => (opts.privateGt ? { ids: r.anywhere.ids, oorPixels: r.anywhere.oorPixels, oorIds: r.anywhere.oorIds } : { ids: r.predIds, oorPixels: r.oorPixels, oorIds: r.oorIds });
   records.forEach((r, i) => {
-    for (let k = 0; k < r.predIds.length; k++) {
-      const id = r.predIds[k];
+    const { ids, oorIds } = seen(r);
+    for (let k = 0; k < ids.length; k++) {
+      const id = ids[k];
       if (id <= classes && !present.has(id)) present.set(id, [masks[i]]);
     }
-    for (const id of r.oorIds) if (!present.has(id)) present.set(id, [masks[i]]);
+    for (const id of oorIds) if (!present.has(id)) present.set(id, [masks[i]]);
     if (r.blueNonZero > 0) warnings.add('blue-channel', masks[i], r.blueNonZero);
   });
 
@@ -92,7 +101,10 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult>
       throw new InputError('the match does not cover the predicted ids', uncovered);
     }
   } else {
-    records.forEach((r, i) => { if (r.oorPixels > 0) warnings.add('out-of-range-ids', masks[i], r.oorPixels, r.oorIds); });
+    records.forEach((r, i) => {
+      const { oorPixels, oorIds } = seen(r);
+      if (oorPixels > 0) warnings.add('out-of-range-ids', masks[i], oorPixels, oorIds);
+    });
   }
 
   const acc = new OfficialAccumulator(classes);

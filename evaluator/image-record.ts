@@ -37,6 +37,35 @@ export interface ImageRecord {
   oorIds: number[];
   /** Pixels (anywhere in the prediction) whose blue channel is non-zero. */
   blueNonZero: number;
+  /**
+   * The same facts over every pixel, ignore included: what a phase with private GT may report,
+   * since they depend on the prediction alone. Distinct ids ≤ C, pixels with ids > C, a few such ids.
+   */
+  anywhere: PredictionIds;
+}
+
+export interface PredictionIds { ids: Int32Array; oorPixels: number; oorIds: number[] }
+
+/** Distinct ids (≤ C) of a whole prediction, its pixels with ids > C and up to 16 of those ids. */
+export function predictionIds(pred: IdMap | RunMap, classes: number): PredictionIds {
+  const seen = new Uint8Array(classes + 1);
+  const ids: number[] = [];
+  const oorIds: number[] = [];
+  let oorPixels = 0;
+  const note = (p: number, n: number): void => {
+    if (p > classes) {
+      oorPixels += n;
+      if (oorIds.length < MAX_REPORTED_IDS && !oorIds.includes(p)) oorIds.push(p);
+    } else if (!seen[p]) { seen[p] = 1; ids.push(p); }
+  };
+  if ('ids' in pred) for (let i = 0; i < pred.ids.length; i++) note(pred.ids[i], 1);
+  else {
+    for (let y = 0; y < pred.height; y++) {
+      const end = pred.rowEnd[y];
+      for (let k = pred.rowFirst[y]; k < end; k++) note(pred.value[k], (k + 1 < end ? pred.start[k + 1] : pred.width) - pred.start[k]);
+    }
+  }
+  return { ids: Int32Array.from(ids.sort((a, b) => a - b)), oorPixels, oorIds };
 }
 
 /** Buffers of the per-pixel reference path: one image's arrays plus id look-up tables. */
@@ -129,6 +158,7 @@ export function buildImageRecord(gt: IdMap, pred: IdMap, classes: number, scratc
     gtIds: Int32Array.from(gtIds),
     keys, counts, oorPixels, oorIds,
     blueNonZero: pred.blueNonZero,
+    anywhere: predictionIds(pred, classes),
   };
 }
 
@@ -228,14 +258,14 @@ export function buildImageRecordFromRuns(gt: RunMap, pred: RunMap, classes: numb
 
   for (const g of gtIds) gl[g] = -1;
   for (const p of rawPred) pl[p] = -1;
-  return compactRecord(width, height, pixels, predIds, gtIds, table, oorPixels, oorIds, pred.blueNonZero);
+  return { ...compactRecord(width, height, pixels, predIds, gtIds, table, oorPixels, oorIds, pred.blueNonZero), anywhere: predictionIds(pred, classes) };
 }
 
 /** Sparse record from a dense 4 × nP × nG table, dropping ids without any non-ignored pixel. */
 function compactRecord(
   width: number, height: number, pixels: number, predIds: number[], gtIds: number[],
   table: ArrayLike<number>, oorPixels: number, oorIds: number[], blueNonZero: number,
-): ImageRecord {
+): Omit<ImageRecord, 'anywhere'> {
   const nP = predIds.length, nG = gtIds.length, plane = nP * nG;
   const usedP = new Int32Array(nP).fill(-1), usedG = new Int32Array(nG).fill(-1);
   let nz = 0;

@@ -7,11 +7,12 @@
  * Zip entries are untrusted: names escaping the root, symlinks, encrypted entries, oversized or
  * over-compressed entries are reported as problems and never read.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listFiles } from './files.ts';
 import yauzl from 'yauzl';
 import type { Problem } from './problems.ts';
+import { readEntryBytes, readEntryHead } from './zip-entry.ts';
 
 export interface SourceLimits {
   /** Largest uncompressed size of one entry. */
@@ -20,13 +21,34 @@ export interface SourceLimits {
   maxEntries: number;
   /** Largest uncompressed / compressed ratio of one entry (bomb guard). */
   maxCompressionRatio: number;
+  /** Longest entry name, extra field and comment in the central directory, bytes. */
+  maxNameBytes: number;
+  maxExtraBytes: number;
+  maxCommentBytes: number;
 }
 
+/**
+ * Memory while listing a zip is bounded by these: at most maxEntries entries are kept, each with
+ * at most name + extra + comment ≤ 1.8 KiB of its own bytes (about 3 KiB with yauzl's objects), so
+ * 200,000 entries stay under ~600 MB and a 27,423-mask upload (whose limit is its mask count +
+ * 1,024, see SourceLimits users) under ~90 MB; the first entry over a limit stops the listing.
+ */
 export const DEFAULT_SOURCE_LIMITS: SourceLimits = {
   maxEntryBytes: 64 * 1024 * 1024,
   maxEntries: 200_000,
   maxCompressionRatio: 100, // masks are already deflated inside the PNG: a zip of them compresses ~1:1; deflate peaks near 1032:1
+  // real writers: names are short paths; extra fields hold timestamps, Unix ids, zip64 sizes (≤ ~80 bytes)
+  maxNameBytes: 512,
+  maxExtraBytes: 256,
+  maxCommentBytes: 1024,
 };
+
+/** Thrown by readExtra when a metadata file is larger than the caller allows (nothing is read). */
+export class TooLargeError extends Error {
+  constructor(readonly bytes: number, readonly limit: number) {
+    super(`${bytes} bytes; the limit is ${limit}`);
+  }
+}
 
 /** Files the sources skip silently: submission metadata and OS droppings. */
 const METADATA = /^(method\.txt|match\.json|readme(\.\w+)?)$/i;
@@ -43,8 +65,8 @@ export interface PredictionSource {
   /** A local path a worker can read itself, or null when the bytes must be passed. */
   pathOf(rel: string): string | null;
   read(rel: string): Promise<Buffer>;
-  /** A non-mask file of the submission (e.g. match.json), if present. */
-  readExtra(name: string): Promise<Buffer | null>;
+  /** A non-mask file of the submission (e.g. match.json), if present; TooLargeError over maxBytes. */
+  readExtra(name: string, maxBytes: number): Promise<Buffer | null>;
   close(): Promise<void>;
 }
 
@@ -82,8 +104,11 @@ export class DirectorySource implements PredictionSource {
   files(): string[] { return this.list; }
   pathOf(rel: string): string { return join(this.root, rel); }
   read(rel: string): Promise<Buffer> { return readFile(join(this.root, rel)); }
-  async readExtra(name: string): Promise<Buffer | null> {
-    try { return await readFile(join(this.root, name)); } catch { return null; }
+  async readExtra(name: string, maxBytes: number): Promise<Buffer | null> {
+    let size: number;
+    try { size = (await stat(join(this.root, name))).size; } catch { return null; }
+    if (size > maxBytes) throw new TooLargeError(size, maxBytes);
+    return readFile(join(this.root, name));
   }
   async close(): Promise<void> {}
 }
@@ -97,7 +122,8 @@ export class ZipSource implements PredictionSource {
   private constructor(
     readonly description: string,
     /** null when the file could not be opened as a zip (the reason is in `problems`). */
-    private readonly zip: yauzl.ZipFile | null,
+    private readonly fh: FileHandle | null,
+    private readonly size: number,
     private readonly limits: SourceLimits,
   ) {}
 
@@ -108,13 +134,22 @@ export class ZipSource implements PredictionSource {
         yauzl.open(path, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true, strictFileNames: false }, (err, z) => (err ? rej(err) : res(z!))),
       );
     } catch (e) {
-      const src = new ZipSource(path, null, limits);
+      const src = new ZipSource(path, null, 0, limits);
       src.problems.push({ file: path, problem: `not a readable zip archive (${(e as Error).message})` });
       return src;
     }
-    const src = new ZipSource(path, zip, limits);
-    const entries = await readAllEntries(zip, limits.maxEntries, src.problems, path);
-    src.index(entries, names);
+    const problems: Problem[] = [];
+    let entries: yauzl.Entry[];
+    try {
+      entries = await readAllEntries(zip, limits, problems, path);
+    } finally {
+      // entries are read through our own handle (zip-entry.ts); yauzl only lists them
+      zip.close();
+    }
+    const fh = await open(path, 'r');
+    const src = new ZipSource(path, fh, (await fh.stat()).size, limits);
+    src.problems.push(...problems);
+    if (!problems.length) src.index(entries, names);
     return src;
   }
 
@@ -147,29 +182,33 @@ export class ZipSource implements PredictionSource {
   files(): string[] { return [...this.masks.keys()].sort(); }
   pathOf(): null { return null; }
 
+  /** Declared uncompressed size of a mask entry (checked against bounds before reading). */
+  sizeOf(rel: string): number | undefined {
+    return this.masks.get(rel)?.uncompressedSize;
+  }
+
   read(rel: string): Promise<Buffer> {
     const e = this.masks.get(rel);
-    if (!e || !this.zip) return Promise.reject(new Error(`no entry ${rel}`));
-    return readEntry(this.zip, e);
+    if (!e || !this.fh) return Promise.reject(new Error(`no entry ${rel}`));
+    return readEntryBytes(this.fh, this.size, e);
   }
 
-  async readExtra(name: string): Promise<Buffer | null> {
+  async readExtra(name: string, maxBytes: number): Promise<Buffer | null> {
     const e = this.extras.get(name);
-    return e && this.zip ? readEntry(this.zip, e) : null;
+    if (!e || !this.fh) return null;
+    if (e.uncompressedSize > maxBytes) throw new TooLargeError(e.uncompressedSize, maxBytes);
+    return readEntryBytes(this.fh, this.size, e);
   }
 
-  /**
-   * The first `n` bytes of a mask (header checks of uploads). Large entries are inflated only as far
-   * as needed; small ones are cheaper to read whole than to cut short (measured: ~2× on 2 KB masks).
-   */
+  /** At most the first `n` bytes of a mask (header checks of uploads), never inflating it whole. */
   async readHead(rel: string, n: number): Promise<Buffer> {
     const e = this.masks.get(rel);
-    if (!e || !this.zip) throw new Error(`no entry ${rel}`);
-    const buf = await readEntry(this.zip, e, e.uncompressedSize > 65536 ? n : Infinity);
-    return buf.subarray(0, n);
+    if (!e || !this.fh) throw new Error(`no entry ${rel}`);
+    return readEntryHead(this.fh, this.size, e, n);
   }
 
-  async close(): Promise<void> { this.zip?.close(); }
+  /** Waits for reads in flight (FileHandle.close does), so closing early is always safe. */
+  async close(): Promise<void> { await this.fh?.close(); }
 }
 
 function entryName(e: yauzl.Entry): string {
@@ -206,39 +245,36 @@ export function detectTopFolder(paths: string[], names: string[]): string {
   return '';
 }
 
-function readAllEntries(zip: yauzl.ZipFile, max: number, problems: Problem[], path: string): Promise<yauzl.Entry[]> {
+/**
+ * Lists the central directory one entry at a time, checking each entry's variable-length fields
+ * as it arrives; the first entry over a limit (or a count over maxEntries) ends the listing, so
+ * memory stays bounded whatever the central directory holds.
+ */
+function readAllEntries(zip: yauzl.ZipFile, limits: SourceLimits, problems: Problem[], path: string): Promise<yauzl.Entry[]> {
   return new Promise((resolve) => {
     const entries: yauzl.Entry[] = [];
-    if (zip.entryCount > max) {
-      problems.push({ file: path, problem: `the zip holds ${zip.entryCount} entries; the limit is ${max}` });
+    if (zip.entryCount > limits.maxEntries) {
+      problems.push({ file: path, problem: `the zip holds ${zip.entryCount} entries; the limit is ${limits.maxEntries}` });
       resolve(entries);
       return;
     }
-    zip.on('entry', (e: yauzl.Entry) => { entries.push(e); zip.readEntry(); });
+    zip.on('entry', (e: yauzl.Entry) => {
+      const over = e.fileNameLength > limits.maxNameBytes ? `a name of ${e.fileNameLength} bytes (limit ${limits.maxNameBytes})`
+        : e.extraFieldLength > limits.maxExtraBytes ? `an extra field of ${e.extraFieldLength} bytes (limit ${limits.maxExtraBytes})`
+          : e.fileCommentLength > limits.maxCommentBytes ? `a comment of ${e.fileCommentLength} bytes (limit ${limits.maxCommentBytes})` : null;
+      if (over) {
+        problems.push({ file: path, problem: `central directory entry ${entries.length + 1} has ${over}; the zip was not read further` });
+        resolve(entries);
+        return;
+      }
+      entries.push(e);
+      zip.readEntry();
+    });
     zip.on('end', () => resolve(entries));
     zip.on('error', (err: Error) => {
       problems.push({ file: path, problem: `corrupt zip archive (${err.message})` });
       resolve(entries);
     });
     zip.readEntry();
-  });
-}
-
-/** Reads an entry, or only its first `limit` bytes (the stream is then closed early). */
-function readEntry(zip: yauzl.ZipFile, e: yauzl.Entry, limit = Infinity): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    zip.openReadStream(e, (err, stream) => {
-      if (err || !stream) return reject(err ?? new Error('cannot open entry'));
-      const chunks: Buffer[] = [];
-      let got = 0;
-      const done = (): void => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
-      stream.on('data', (c: Buffer) => {
-        chunks.push(c);
-        got += c.length;
-        if (got >= limit) { stream.removeAllListeners('end'); stream.destroy(); done(); }
-      });
-      stream.on('error', (x) => { if (got < limit) reject(x); });
-      stream.on('end', done);
-    });
   });
 }

@@ -15,14 +15,30 @@ import { boardCsv, rankRows, SORT_KEYS } from './leaderboard.ts';
 import type { Queries, SubmissionRow } from './queries.ts';
 import type { Scorer } from './scorer.ts';
 import { quotaLeft, submissionView, submit, type SubmitContext } from './submissions.ts';
-import { receiveUpload } from './upload-receive.ts';
+import { receiveUpload, UploadSlots } from './upload-receive.ts';
 
 export interface AppContext extends SubmitContext {
   scorer: Scorer;
   log: Logger;
   maxUploadBytes: number;
   authFailuresPerMinute: number;
+  uploads: { idleMs: number; maxInProgress: number; maxPerUser: number };
+  /** 'public': per-class results of private-GT submissions appear on boards too (the host opts in). */
+  testDetail: 'owner' | 'public';
 }
+
+/**
+ * On every response. The API serves JSON, CSV and files only: nothing may run, frame or be sniffed
+ * into something else.
+ */
+const SECURITY_HEADERS: Record<string, string> = {
+  'x-content-type-options': 'nosniff',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+};
 
 const Id = z.coerce.number().int().positive();
 const WNID = /^n\d{8}$/;
@@ -34,9 +50,12 @@ export function createApp(ctx: AppContext): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   const limiter = new FailureLimiter(ctx.authFailuresPerMinute);
-  const optionalAuth = authenticate(ctx.q, limiter, false);
-  const requireAuth = authenticate(ctx.q, limiter, true);
+  const touched = new Map<number, number>();
+  const optionalAuth = authenticate(ctx.q, limiter, false, touched);
+  const requireAuth = authenticate(ctx.q, limiter, true, touched);
+  const slots = new UploadSlots(ctx.uploads.maxInProgress, ctx.uploads.maxPerUser);
 
+  app.use((_req, res, next) => { res.set(SECURITY_HEADERS); next(); });
   app.use((req, res, next) => {
     const t = performance.now();
     res.on('finish', () => ctx.log.debug({ method: req.method, url: req.originalUrl, status: res.statusCode, ms: Math.round(performance.now() - t) }, 'request'));
@@ -65,20 +84,20 @@ export function createApp(ctx: AppContext): express.Express {
   });
   app.get('/api/splits/:split/:subset/list', (req, res) => {
     const s = splitOf(req);
-    const sub = s.index.subsets[req.params.subset as keyof typeof s.index.subsets];
-    if (!sub) throw new HttpError(404, `no subset ${req.params.subset} in ${s.name}`);
+    const sub = subsetOf(s, req.params.subset);
+    if (!sub) throw new HttpError(404, `no subset ${JSON.stringify(req.params.subset)} in ${s.name}`);
     res.type('text/plain').send(req.params.subset === 'train' ? sub.list.join('\n') : namesListText(sub.list));
   });
   app.get('/api/splits/:split/:subset/images/:wnid/:file', (req, res, next) => {
     const s = splitOf(req);
-    if (!s.index.subsets[req.params.subset as keyof typeof s.index.subsets]) throw new HttpError(404, 'no such subset');
+    if (!subsetOf(s, req.params.subset)) throw new HttpError(404, 'no such subset');
     sendChecked(res, next, join(s.dir, req.params.subset), req.params.wnid, req.params.file, /\.(jpe?g|png)$/i);
   });
   app.get('/api/splits/:split/:subset/masks/:wnid/:file', (req, res, next) => {
     const s = splitOf(req);
     // Test-split ground truth never leaves the server, by any route.
     if (!SUBSETS_PUBLIC_MASKS.has(req.params.subset)) throw new HttpError(403, `${req.params.subset} masks are private to this server`);
-    if (!s.index.subsets[req.params.subset as keyof typeof s.index.subsets]) throw new HttpError(404, 'no such subset');
+    if (!subsetOf(s, req.params.subset)) throw new HttpError(404, 'no such subset');
     sendChecked(res, next, join(s.dir, `${req.params.subset}-segmentation`), req.params.wnid, req.params.file, /\.png$/);
   });
 
@@ -89,21 +108,20 @@ export function createApp(ctx: AppContext): express.Express {
     all: z.enum(['true', 'false', '1', '0']).optional(),
     format: z.enum(['json', 'csv']).default('json'),
   });
-  // Anonymous board reads are cached per benchmark until something a board shows changes.
-  const boardVersion = new Map<string, number>();
+  // Anonymous board reads are cached per benchmark until its board version (bumped by database
+  // triggers on every change a board can show, whoever makes it) moves.
   const boardCache = new Map<string, { version: number; type: string; body: string }>();
-  const changed = (benchmark: string): void => { boardVersion.set(benchmark, (boardVersion.get(benchmark) ?? 0) + 1); };
-  ctx.scorer.onChange = changed;
   const board = (req: Request, res: Response, csv: boolean): void => {
     const b = ctx.catalogue.benchmarks.get(String(req.params.benchmark));
     if (!b) throw new HttpError(404, `unknown benchmark ${JSON.stringify(req.params.benchmark)}`);
     const qy = BoardQuery.parse(req.query);
     const asCsv = csv || qy.format === 'csv';
     const key = `${b.id}|${qy.sort}|${qy.order}|${qy.all ?? ''}|${asCsv}`;
-    const version = boardVersion.get(b.id) ?? 0;
+    const version = ctx.q.boardVersion(b.id);
     const hit = req.user ? undefined : boardCache.get(key);
     if (hit && hit.version === version) { send(hit.type, hit.body); return; }
-    const rows = rankRows(ctx.q.boardRows(b.id, req.user?.id ?? null, false), qy.sort as (typeof SORT_KEYS)[number], qy.order, qy.all === 'true' || qy.all === '1');
+    const perClass = !b.gtPrivate || ctx.testDetail === 'public';
+    const rows = rankRows(ctx.q.boardRows(b.id, req.user?.id ?? null, false), qy.sort as (typeof SORT_KEYS)[number], qy.order, qy.all === 'true' || qy.all === '1', perClass);
     const type = asCsv ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8';
     const body = asCsv ? boardCsv(rows) : JSON.stringify({ benchmark: b.id, sort: qy.sort, order: qy.order, rows });
     if (!req.user) boardCache.set(key, { version, type, body });
@@ -119,12 +137,21 @@ export function createApp(ctx: AppContext): express.Express {
 
   // ---- submissions ----
   app.post('/api/submissions', requireAuth, async (req, res) => {
-    const tmp = join(ctx.dataDir, 'uploads');
-    await mkdir(tmp, { recursive: true });
-    const received = await receiveUpload(req, tmp, ctx.maxUploadBytes);
-    const row = await submit(ctx, req.user!, received);
-    ctx.scorer.kick();
-    res.status(202).location(`/api/submissions/${row.id}`).json({ id: row.id, status: row.status });
+    const release = slots.take(req.user!.id);
+    if (!release) {
+      res.set('retry-after', '30');
+      throw new HttpError(429, 'too many uploads in progress; try again when yours have finished', { close: true });
+    }
+    try {
+      const tmp = join(ctx.dataDir, 'uploads');
+      await mkdir(tmp, { recursive: true });
+      const received = await receiveUpload(req, tmp, { maxBytes: ctx.maxUploadBytes, idleMs: ctx.uploads.idleMs });
+      const row = await submit(ctx, req.user!, received);
+      ctx.scorer.kick();
+      res.status(202).location(`/api/submissions/${row.id}`).json({ id: row.id, status: row.status });
+    } finally {
+      release();
+    }
   });
   app.get('/api/submissions', requireAuth, (req, res) => {
     res.json(ctx.q.submissionsOf(req.user!.id).map((s) => submissionView(ctx, s)));
@@ -160,12 +187,15 @@ export function createApp(ctx: AppContext): express.Express {
   app.patch('/api/submissions/:id', requireAuth, (req, res) => {
     const s = own(req);
     ctx.q.updateMeta(s.id, MetaPatch.parse(req.body ?? {}));
-    changed(s.benchmark);
     res.json(submissionView(ctx, ctx.q.submission(s.id)!));
   });
   app.delete('/api/submissions/:id', requireAuth, (req, res) => {
     const s = own(req);
-    if (!ctx.scorer.cancel(s.id)) throw new HttpError(409, `submission ${s.id} is ${s.status}; only queued or scoring submissions can be cancelled`);
+    if (!ctx.scorer.cancel(s.id)) {
+      // lost the race (or nothing to cancel): say what it became
+      const now = ctx.q.submission(s.id);
+      throw new HttpError(409, `submission ${s.id} is ${now?.status ?? 'deleted'}; only queued or scoring submissions can be cancelled`, { status: now?.status ?? 'deleted', ...(now ? { submission: submissionView(ctx, now) } : {}) });
+    }
     res.json(submissionView(ctx, ctx.q.submission(s.id)!));
   });
 
@@ -196,13 +226,11 @@ export function createApp(ctx: AppContext): express.Express {
   app.post('/api/admin/submissions/:id/hide', requireAuth, requireAdmin, (req, res) => {
     const s = byId(req);
     ctx.q.setFlag(s.id, 'hidden', Flag.parse(req.body ?? {}).value);
-    changed(s.benchmark);
     res.json(submissionView(ctx, ctx.q.submission(s.id)!));
   });
   app.post('/api/admin/submissions/:id/baseline', requireAuth, requireAdmin, (req, res) => {
     const s = byId(req);
     ctx.q.setFlag(s.id, 'baseline', Flag.parse(req.body ?? {}).value);
-    changed(s.benchmark);
     res.json(submissionView(ctx, ctx.q.submission(s.id)!));
   });
   app.post('/api/admin/submissions/:id/rescore', requireAuth, requireAdmin, (req, res) => {
@@ -220,9 +248,9 @@ export function createApp(ctx: AppContext): express.Express {
   });
   app.delete('/api/admin/submissions/:id', requireAuth, requireAdmin, async (req, res) => {
     const s = byId(req);
-    ctx.scorer.cancel(s.id);
+    // the row goes first: a scoring of it that ends now finds nothing to store (Scorer.score)
     const row = ctx.q.deleteSubmission(s.id);
-    changed(s.benchmark);
+    ctx.scorer.stopIfCurrent(s.id);
     if (row) await rm(join(ctx.dataDir, row.file), { force: true });
     res.status(204).end();
   });
@@ -231,6 +259,7 @@ export function createApp(ctx: AppContext): express.Express {
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (res.headersSent) { res.end(); return; }
     if (err instanceof HttpError) {
+      if (err.status === 429 && err.extra.resets_at) res.set('retry-after', String(Math.max(1, Math.ceil((Date.parse(String(err.extra.resets_at)) - Date.now()) / 1000))));
       const { close, ...extra } = err.extra;
       if (close) res.set('connection', 'close');
       res.status(err.status).json({ error: err.message, ...extra });
@@ -246,6 +275,10 @@ export function createApp(ctx: AppContext): express.Express {
     res.status(500).json({ error: 'internal error' });
   });
 
+  /** A subset of a split by its URL name: own properties only (no `__proto__`, `toString`, …). */
+  function subsetOf(s: ReturnType<typeof splitOf>, name: string) {
+    return Object.hasOwn(s.index.subsets, name) ? s.index.subsets[name as keyof typeof s.index.subsets] : undefined;
+  }
   function splitOf(req: Request) {
     const s = ctx.catalogue.splits.get(String(req.params.split));
     if (!s) throw new HttpError(404, `unknown split ${JSON.stringify(req.params.split)}`);

@@ -56,8 +56,14 @@ export class FailureLimiter {
   }
 }
 
-/** Sets req.user when a valid token is given; `required` makes it mandatory (401 otherwise). */
-export function authenticate(q: Queries, limiter: FailureLimiter, required: boolean) {
+/** How often a token's last-used time is written: each write is a synced commit. */
+export const TOKEN_TOUCH_MS = 60_000;
+
+/**
+ * Sets req.user when a valid token is given; `required` makes it mandatory (401 otherwise).
+ * `touched` (token id → last write) is shared by the middlewares of one app.
+ */
+export function authenticate(q: Queries, limiter: FailureLimiter, required: boolean, touched: Map<number, number>) {
   return (req: Request, _res: Response, next: NextFunction): void => {
     const header = req.get('authorization');
     if (!header) {
@@ -72,7 +78,11 @@ export function authenticate(q: Queries, limiter: FailureLimiter, required: bool
       limiter.fail(key);
       return next(new HttpError(401, 'invalid or revoked token'));
     }
-    q.touchToken(row.id);
+    const now = Date.now();
+    if (now - (touched.get(row.id) ?? 0) >= TOKEN_TOUCH_MS) {
+      q.touchToken(row.id);
+      touched.set(row.id, now);
+    }
     req.user = { id: row.user_id, name: row.name, isAdmin: row.is_admin === 1, tokenId: row.id };
     next();
   };

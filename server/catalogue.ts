@@ -34,6 +34,11 @@ export interface Benchmark {
   masks: string[];
   sizes: Map<string, [number, number]>;
   gtDir: string;
+  /**
+   * The GT never leaves the server (test phases): checks look at the prediction alone, the quota is
+   * shared by the benchmarks of this GT, and per-class results are the owner's.
+   */
+  gtPrivate: boolean;
   /** Why the benchmark is closed, when it is. */
   closed?: string;
 }
@@ -64,6 +69,7 @@ export class Catalogue {
           const b: Benchmark = {
             id: `${split.id}.${protocol}.${phase}`, split, protocol, phase, classes: s.classes.length,
             masks: sub.list, sizes: sub.sizes ?? new Map(), gtDir: join(s.dir, `${phase}-segmentation`),
+            gtPrivate: phase === 'test',
           };
           if (errors.length) b.closed = `the ground truth has ${errors.length} problem(s) that would make scores wrong (e.g. ${errors[0].file}: ${errors[0].problem})`;
           cat.benchmarks.set(b.id, b);
@@ -72,6 +78,11 @@ export class Catalogue {
       if (s.problems.length) opts.onLog?.('dataset problems', { split: s.name, problems: s.problems.length, errors: s.problems.filter((p) => p.severity === 'error').length });
     }
     return cat;
+  }
+
+  /** The benchmarks scored against the same GT as `b` (its split and phase, all protocols). */
+  sameGt(b: Benchmark): Benchmark[] {
+    return [...this.benchmarks.values()].filter((x) => x.split === b.split && x.phase === b.phase);
   }
 
   /** The fully-unsupervised protocol predicts its own ids: a match is computed (validation) or required (test). */

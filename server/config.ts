@@ -22,6 +22,15 @@ const Env = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Failed authentications per client address per minute before 429. */
   AUTH_FAILURES_PER_MINUTE: int(20),
+  /** An upload that sends nothing for this long is dropped (its file and descriptor released). */
+  UPLOAD_IDLE_SECONDS: int(60),
+  /** Uploads in progress at once, in all and per user (each holds a descriptor until it settles). */
+  MAX_UPLOADS_IN_PROGRESS: int(32),
+  MAX_UPLOADS_PER_USER: int(2),
+  /** Longest time one request (a large upload on a slow link) may take. */
+  REQUEST_TIMEOUT_SECONDS: int(3600),
+  /** Per-class results of test (private-GT) submissions: their owner's only, or public on boards. */
+  TEST_DETAIL: z.enum(['owner', 'public']).default('owner'),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -40,5 +49,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxPixels: e.MAX_PIXELS,
     logLevel: e.LOG_LEVEL,
     authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
+    uploads: { idleMs: Math.max(1, e.UPLOAD_IDLE_SECONDS) * 1000, maxInProgress: Math.max(1, e.MAX_UPLOADS_IN_PROGRESS), maxPerUser: Math.max(1, e.MAX_UPLOADS_PER_USER) },
+    requestTimeoutMs: e.REQUEST_TIMEOUT_SECONDS * 1000,
+    testDetail: e.TEST_DETAIL,
   };
 }

@@ -23,12 +23,20 @@ export interface BoardRow {
 
 type Row = SubmissionRow & { user_name: string; metrics: string };
 
-export function rankRows(rows: Row[], sort: SortKey, order: 'asc' | 'desc', all: boolean): BoardRow[] {
+/**
+ * `perClass`: include the per-class arrays (IoUs, BIoUs). Boards of a private-GT phase leave them
+ * out unless the host opts in (TEST_DETAIL=public): per-class results there are their owner's.
+ */
+export function rankRows(rows: Row[], sort: SortKey, order: 'asc' | 'desc', all: boolean, perClass = true): BoardRow[] {
   const value = (r: { metrics: Record<string, unknown> }): number | null => {
     const v = r.metrics[sort];
     return typeof v === 'number' && Number.isFinite(v) ? v : null;
   };
-  const parsed = rows.map((r) => ({ row: r, metrics: JSON.parse(r.metrics) as Record<string, number | null | number[]> }));
+  const parsed = rows.map((r) => {
+    const metrics = JSON.parse(r.metrics) as Record<string, number | null | number[]>;
+    if (!perClass) for (const k of Object.keys(metrics)) if (Array.isArray(metrics[k])) delete metrics[k];
+    return { row: r, metrics };
+  });
   const higherIsBetter = METRICS.find((m) => m.key === sort)?.higherIsBetter ?? true;
   const by = (dir: 'asc' | 'desc') => (a: (typeof parsed)[number], b: (typeof parsed)[number]): number => {
     const va = value(a), vb = value(b);
@@ -62,10 +70,15 @@ export function rankRows(rows: Row[], sort: SortKey, order: 'asc' | 'desc', all:
   return out;
 }
 
-const csvCell = (v: unknown): string => {
+/**
+ * One CSV cell. Numbers are written as numbers; any text starting with = + - @ TAB or CR is
+ * prefixed with ' (OWASP's rule against spreadsheet formula injection: "-1+cmd|…" is text here,
+ * whatever follows the sign), then quoted when it holds a quote, comma or line break.
+ */
+export const csvCell = (v: unknown): string => {
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
   const s = v === null || v === undefined ? '' : String(v);
-  // quote always when needed; a leading = + - @ is neutralised against spreadsheet formula injection
-  const safe = /^[=+\-@]/.test(s) && !/^-?\d/.test(s) ? `'${s}` : s;
+  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 };
 

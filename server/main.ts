@@ -12,3 +12,12 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     running.close().then(() => process.exit(0), () => process.exit(1));
   });
 }
+// Every request and every scoring has its own error boundary; reaching these is a bug. The state
+// is then unknown, so the process logs and exits, and its supervisor (README: systemd) restarts
+// it: accepted submissions are on disk and in the database, and interrupted scorings resume.
+for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+  process.on(event, (err) => {
+    running.log.fatal({ err, event }, 'bug: an error escaped every boundary; exiting for the supervisor to restart');
+    process.exit(70);
+  });
+}

@@ -4,11 +4,16 @@ import type { Db } from './db.ts';
 export interface UserRow { id: number; name: string; is_admin: number; created_at: string }
 export interface TokenRow { id: number; user_id: number; hash: string; prefix: string; label: string | null; created_at: string; last_used_at: string | null; revoked_at: string | null }
 export type Status = 'queued' | 'scoring' | 'finished' | 'failed' | 'cancelled';
+export type Fault = 'submission' | 'server';
+/** One scoring of a submission: its id and the attempt number it started (stale results are refused). */
+export interface Attempt { id: number; attempt: number }
 export interface SubmissionRow {
   id: number; user_id: number; benchmark: string; status: Status;
   method: string | null; description: string | null; link: string | null;
   file: string; file_bytes: number; images: number; has_match: number; progress_done: number; attempts: number;
   error: string | null; problems: string | null; warnings: string | null; computed_match: string | null;
+  /** Who a failure is due to; a submission's own failures count against a private-GT quota. */
+  fault: Fault | null;
   hidden: number; private: number; baseline: number;
   created_at: string; started_at: string | null; finished_at: string | null;
 }
@@ -38,6 +43,7 @@ export class Queries {
   activeTokenByHash(hash: string): (TokenRow & { name: string; is_admin: number }) | undefined {
     return this.db.prepare('SELECT t.*, u.name, u.is_admin FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ? AND t.revoked_at IS NULL').get(hash) as (TokenRow & { name: string; is_admin: number }) | undefined;
   }
+  /** Called at most once a minute per token (auth.ts), so requests do not each cost a synced write. */
   touchToken(id: number): void {
     this.db.prepare('UPDATE tokens SET last_used_at = ? WHERE id = ?').run(now(), id);
   }
@@ -63,9 +69,18 @@ export class Queries {
   submissionsOf(userId: number): SubmissionRow[] {
     return this.db.prepare('SELECT * FROM submissions WHERE user_id = ? ORDER BY id DESC').all(userId) as SubmissionRow[];
   }
-  /** Submissions counted against the quota: not failed, not cancelled, created since `since`. */
-  countForQuota(userId: number, benchmark: string, since: string): number {
-    return (this.db.prepare(`SELECT COUNT(*) AS n FROM submissions WHERE user_id = ? AND benchmark = ? AND created_at >= ? AND status IN ('queued', 'scoring', 'finished')`).get(userId, benchmark, since) as { n: number }).n;
+  /**
+   * Submissions counted against a quota shared by `benchmarks`, created since `since`: queued,
+   * scoring or finished, and with `ownFailures` also those that failed by their own fault.
+   */
+  countForQuota(userId: number, benchmarks: string[], since: string, ownFailures: boolean): number {
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM submissions WHERE user_id = ? AND benchmark IN (SELECT value FROM json_each(?)) AND created_at >= ?
+      AND (status IN ('queued', 'scoring', 'finished') OR (? AND status = 'failed' AND fault = 'submission'))`)
+      .get(userId, JSON.stringify(benchmarks), since, ownFailures ? 1 : 0) as { n: number }).n;
+  }
+  /** Runs `fn` in one transaction (better-sqlite3 runs it synchronously: no other write interleaves). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
   }
   /**
    * The next submission to score, fairly: the queued submission of the user served longest ago
@@ -75,25 +90,43 @@ export class Queries {
     return this.db.prepare(`SELECT s.* FROM submissions s WHERE s.status = 'queued'
       ORDER BY (SELECT MAX(x.started_at) FROM submissions x WHERE x.user_id = s.user_id) ASC NULLS FIRST, s.id ASC LIMIT 1`).get() as SubmissionRow | undefined;
   }
-  /** queued → scoring, only if still queued (a concurrent cancel wins). */
-  startScoring(id: number): boolean {
-    return this.db.prepare(`UPDATE submissions SET status = 'scoring', started_at = ?, attempts = attempts + 1, progress_done = 0 WHERE id = ? AND status = 'queued'`).run(now(), id).changes > 0;
+  /**
+   * queued → scoring, only if still queued (a concurrent cancel wins). Returns the attempt: the
+   * result of this scoring is stored only while the submission is still in this attempt.
+   */
+  startScoring(id: number): Attempt | null {
+    const r = this.db.prepare(`UPDATE submissions SET status = 'scoring', started_at = ?, attempts = attempts + 1, progress_done = 0 WHERE id = ? AND status = 'queued' RETURNING attempts`).get(now(), id) as { attempts: number } | undefined;
+    return r ? { id, attempt: r.attempts } : null;
   }
   setProgress(id: number, done: number): void {
     this.db.prepare(`UPDATE submissions SET progress_done = ? WHERE id = ? AND status = 'scoring'`).run(done, id);
   }
-  finish(id: number, version: string, metrics: unknown, warnings: unknown, computedMatch: unknown | null): void {
-    this.db.transaction(() => {
-      this.db.prepare('INSERT INTO scores (submission_id, evaluator_version, metrics, created_at) VALUES (?, ?, ?, ?)').run(id, version, JSON.stringify(metrics), now());
-      this.db.prepare(`UPDATE submissions SET status = 'finished', finished_at = ?, progress_done = images, error = NULL, problems = NULL, warnings = ?, computed_match = ? WHERE id = ?`)
-        .run(now(), JSON.stringify(warnings), computedMatch === null ? null : JSON.stringify(computedMatch), id);
+  /**
+   * scoring → finished with its score, only if the submission is still in this attempt (a cancel,
+   * delete or restart that came first wins; the result is then discarded). True when stored.
+   */
+  finish(a: Attempt, version: string, metrics: unknown, warnings: unknown, computedMatch: unknown | null): boolean {
+    return this.db.transaction(() => {
+      const r = this.db.prepare(`UPDATE submissions SET status = 'finished', finished_at = ?, progress_done = images, error = NULL, problems = NULL, fault = NULL, warnings = ?, computed_match = ?
+        WHERE id = ? AND status = 'scoring' AND attempts = ?`)
+        .run(now(), JSON.stringify(warnings), computedMatch === null ? null : JSON.stringify(computedMatch), a.id, a.attempt);
+      if (r.changes === 0) return false;
+      this.db.prepare('INSERT INTO scores (submission_id, evaluator_version, metrics, created_at) VALUES (?, ?, ?, ?)').run(a.id, version, JSON.stringify(metrics), now());
+      return true;
     })();
   }
-  fail(id: number, error: string, problems: unknown[] | null): void {
-    this.db.prepare(`UPDATE submissions SET status = 'failed', finished_at = ?, error = ?, problems = ? WHERE id = ?`).run(now(), error, problems ? JSON.stringify(problems) : null, id);
+  /** scoring → failed, on the same condition as finish. */
+  fail(a: Attempt, error: string, problems: unknown[] | null, fault: Fault): boolean {
+    return this.db.prepare(`UPDATE submissions SET status = 'failed', finished_at = ?, error = ?, problems = ?, fault = ? WHERE id = ? AND status = 'scoring' AND attempts = ?`)
+      .run(now(), error, problems ? JSON.stringify(problems) : null, fault, a.id, a.attempt).changes > 0;
   }
+  /** queued | scoring → cancelled; false when the submission had already reached another state. */
   cancel(id: number): boolean {
     return this.db.prepare(`UPDATE submissions SET status = 'cancelled', finished_at = ? WHERE id = ? AND status IN ('queued', 'scoring')`).run(now(), id).changes > 0;
+  }
+  /** A benchmark's board version (bumped by triggers on every change a board can show). */
+  boardVersion(benchmark: string): number {
+    return (this.db.prepare('SELECT version FROM board_versions WHERE benchmark = ?').get(benchmark) as { version: number } | undefined)?.version ?? 0;
   }
   /** After a crash or restart: interrupted scorings go back to the queue. */
   requeueInterrupted(): number {
@@ -101,10 +134,10 @@ export class Queries {
   }
   /** Re-scoring (admin): back to the queue; earlier scores stay in `scores`. */
   requeue(id: number): boolean {
-    return this.db.prepare(`UPDATE submissions SET status = 'queued', progress_done = 0, error = NULL, problems = NULL WHERE id = ? AND status IN ('finished', 'failed')`).run(id).changes > 0;
+    return this.db.prepare(`UPDATE submissions SET status = 'queued', progress_done = 0, error = NULL, problems = NULL, fault = NULL WHERE id = ? AND status IN ('finished', 'failed')`).run(id).changes > 0;
   }
   requeueBenchmark(benchmark: string): number {
-    return this.db.prepare(`UPDATE submissions SET status = 'queued', progress_done = 0, error = NULL, problems = NULL WHERE benchmark = ? AND status IN ('finished', 'failed')`).run(benchmark).changes;
+    return this.db.prepare(`UPDATE submissions SET status = 'queued', progress_done = 0, error = NULL, problems = NULL, fault = NULL WHERE benchmark = ? AND status IN ('finished', 'failed')`).run(benchmark).changes;
   }
   updateMeta(id: number, fields: { method?: string | null; description?: string | null; link?: string | null; private?: boolean }): void {
     const cur = this.submission(id)!;

@@ -4,6 +4,11 @@
  * deterministic, so the result is the same). One submission is scored at a time, chosen fairly
  * across users (Queries.nextQueued), in a dedicated scoring thread with its own decode workers:
  * heavy HTTP traffic on the main thread cannot starve it.
+ *
+ * Every transition is a conditional update on the submission's attempt (queries.ts): a cancel or
+ * delete that lands while a result is on its way wins, and the result is discarded. No failure of
+ * one submission, of the scoring thread or of the database ends the loop: the submission fails
+ * with a clear error and the queue moves on.
  */
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
@@ -11,11 +16,14 @@ import type { Logger } from 'pino';
 import { EVALUATOR_VERSION } from '../evaluator/evaluate.ts';
 import { startWorker } from '../evaluator/pool.ts';
 import { Catalogue } from './catalogue.ts';
-import type { Queries, SubmissionRow } from './queries.ts';
+import type { Attempt, Queries, SubmissionRow } from './queries.ts';
 import type { ScoreJob, ScoreMessage } from './scoring-worker.ts';
+import { MAX_MATCH_BYTES, uploadLimits } from './upload-check.ts';
 
 export interface ProgressEvent { id: number; status: string; done: number; total: number }
 type Listener = (e: ProgressEvent) => void;
+
+const SERVER_FAULT = 'internal error while scoring; the administrators have the details';
 
 export class Scorer {
   private thread: Worker | null = null;
@@ -25,8 +33,6 @@ export class Scorer {
   private readonly listeners = new Map<number, Set<Listener>>();
   private loop: Promise<void> | null = null;
   private lastProgressWrite = 0;
-  /** Called after every change a leaderboard could show. */
-  onChange: (benchmark: string) => void = () => {};
 
   constructor(
     private readonly q: Queries,
@@ -37,8 +43,8 @@ export class Scorer {
   start(): void {
     const n = this.q.requeueInterrupted();
     if (n) this.opts.log.info({ requeued: n }, 'resuming interrupted scorings');
-    this.thread = this.startThread();
     this.running = true;
+    this.thread = this.startThread();
     this.loop = this.run();
   }
 
@@ -47,15 +53,22 @@ export class Scorer {
     t.on('message', (m: ScoreMessage) => {
       if (m.type === 'progress') {
         const now = performance.now();
-        if (now - this.lastProgressWrite > 500 || m.done === m.total) { this.q.setProgress(m.id, m.done); this.lastProgressWrite = now; }
+        if (now - this.lastProgressWrite > 500 || m.done === m.total) {
+          this.guard('progress write', () => this.q.setProgress(m.id, m.done));
+          this.lastProgressWrite = now;
+        }
         this.emit({ id: m.id, status: 'scoring', done: m.done, total: m.total });
       } else if (this.current?.id === m.id) this.current.done(m);
     });
-    t.on('error', (e) => {
-      this.opts.log.error({ err: e }, 'scoring thread failed; restarting it');
+    t.on('error', (e) => this.opts.log.error({ err: e }, 'scoring thread failed'));
+    // Whatever ends the thread (an error, an exit, out of memory), the job in hand fails and a new
+    // thread takes the queue.
+    t.once('exit', (code) => {
+      if (this.thread !== t) return;
       const cur = this.current;
       this.thread = this.running ? this.startThread() : null;
-      cur?.done({ type: 'error', id: cur.id, message: String(e) });
+      if (this.running) this.opts.log.error({ code }, 'scoring thread ended; restarted');
+      cur?.done({ type: 'error', id: cur.id, message: `scoring thread ended (exit code ${code})` });
     });
     t.postMessage({ type: 'init', workers: this.opts.workers });
     return t;
@@ -74,18 +87,23 @@ export class Scorer {
   }
 
   private emit(e: ProgressEvent): void {
-    for (const fn of this.listeners.get(e.id) ?? []) fn(e);
+    for (const fn of this.listeners.get(e.id) ?? []) {
+      this.guard('progress listener', () => fn(e));
+    }
   }
 
-  /** Cancels a queued or running submission; true when it was queued or scoring. */
+  /** Cancels a queued or running submission; false when it had already reached another state. */
   cancel(id: number): boolean {
-    const ok = this.q.cancel(id);
-    if (ok && this.current?.id === id) this.thread?.postMessage({ type: 'cancel', id });
-    if (ok) {
-      const s = this.q.submission(id)!;
-      this.emit({ id, status: 'cancelled', done: s.progress_done, total: s.images });
-    }
-    return ok;
+    if (!this.q.cancel(id)) return false;
+    this.stopIfCurrent(id);
+    const s = this.q.submission(id);
+    if (s) this.emit({ id, status: 'cancelled', done: s.progress_done, total: s.images });
+    return true;
+  }
+
+  /** The submission is gone (deleted) or cancelled: stop scoring it if it is the one in hand. */
+  stopIfCurrent(id: number): void {
+    if (this.current?.id === id) this.thread?.postMessage({ type: 'cancel', id });
   }
 
   async close(): Promise<void> {
@@ -100,57 +118,83 @@ export class Scorer {
       await t.terminate();
     }
     this.current?.done({ type: 'aborted', id: this.current.id });
-    await this.loop?.catch(() => {});
+    await this.loop;
   }
 
   private async run(): Promise<void> {
     while (this.running) {
-      const next = this.q.nextQueued();
-      if (!next) {
-        await new Promise<void>((resolve) => {
-          this.wake = resolve;
-          setTimeout(resolve, 2000).unref(); // also polls, for submissions queued by another process (admin re-score)
-        });
-        this.wake = null;
-        continue;
+      try {
+        const next = this.q.nextQueued();
+        if (!next) {
+          await new Promise<void>((resolve) => {
+            this.wake = resolve;
+            setTimeout(resolve, 2000).unref(); // also polls, for submissions queued by another process (admin re-score)
+          });
+          this.wake = null;
+          continue;
+        }
+        const attempt = this.q.startScoring(next.id);
+        if (!attempt) continue; // cancelled meanwhile
+        try {
+          await this.score(next, attempt);
+        } catch (e) {
+          this.opts.log.error({ err: e, submission: next.id }, 'scoring failed');
+          this.guard('marking a failed scoring', () => this.q.fail(attempt, SERVER_FAULT, null, 'server'));
+        }
+      } catch (e) {
+        // the database itself failed (disk full, locked past its timeout): wait, then carry on
+        this.opts.log.error({ err: e }, 'scoring loop error; retrying in a second');
+        await new Promise((r) => setTimeout(r, 1000).unref());
       }
-      if (!this.q.startScoring(next.id)) continue; // cancelled meanwhile
-      await this.score(this.q.submission(next.id)!);
     }
   }
 
-  private async score(s: SubmissionRow): Promise<void> {
-    const log = this.opts.log.child({ submission: s.id, benchmark: s.benchmark });
+  private async score(s: SubmissionRow, attempt: Attempt): Promise<void> {
+    const log = this.opts.log.child({ submission: s.id, benchmark: s.benchmark, attempt: attempt.attempt });
     const b = this.catalogue.benchmarks.get(s.benchmark);
-    if (!b) { this.q.fail(s.id, `benchmark ${s.benchmark} is no longer hosted`, null); return; }
+    if (!b) { this.q.fail(attempt, `benchmark ${s.benchmark} is no longer hosted`, null, 'server'); return; }
+    const total = b.masks.length;
     const job: ScoreJob = {
       id: s.id, zip: join(this.opts.dataDir, s.file), gtDir: b.gtDir, masks: b.masks, classes: b.classes,
-      match: Catalogue.needsMatch(b), maxPixels: this.opts.maxPixels,
+      match: Catalogue.needsMatch(b), maxPixels: this.opts.maxPixels, privateGt: b.gtPrivate,
+      limits: uploadLimits(b), maxMatchBytes: MAX_MATCH_BYTES,
     };
     const started = performance.now();
-    this.emit({ id: s.id, status: 'scoring', done: 0, total: b.masks.length });
+    this.emit({ id: s.id, status: 'scoring', done: 0, total });
     const m = await new Promise<ScoreMessage>((resolve) => {
       this.current = { id: s.id, done: resolve };
-      this.thread!.postMessage({ type: 'score', job });
+      if (this.thread) this.thread.postMessage({ type: 'score', job });
+      else resolve({ type: 'aborted', id: s.id });
     });
     this.current = null;
-    const total = b.masks.length;
+    let stored = true;
     if (m.type === 'result') {
-      this.q.finish(s.id, EVALUATOR_VERSION, m.metrics, m.warnings, m.computedMatch);
-      log.info({ seconds: (performance.now() - started) / 1000, mIoU: m.metrics.mIoU }, 'scored');
-      this.emit({ id: s.id, status: 'finished', done: total, total });
-      this.onChange(s.benchmark);
+      stored = this.q.finish(attempt, EVALUATOR_VERSION, m.metrics, m.warnings, m.computedMatch);
+      if (stored) {
+        log.info({ seconds: (performance.now() - started) / 1000, mIoU: m.metrics.mIoU }, 'scored');
+        this.emit({ id: s.id, status: 'finished', done: total, total });
+      }
     } else if (m.type === 'input-error') {
-      this.q.fail(s.id, m.message, m.problems);
-      log.info({ problems: m.problems.length }, 'submission failed its checks');
-      this.emit({ id: s.id, status: 'failed', done: 0, total });
+      stored = this.q.fail(attempt, m.message, m.fault === 'server' ? null : m.problems, m.fault);
+      if (stored) {
+        if (m.fault === 'server') log.error({ problems: m.problems }, 'the hosted ground truth failed while scoring');
+        else log.info({ problems: m.problems.length }, 'submission failed its checks');
+        this.emit({ id: s.id, status: 'failed', done: 0, total });
+      }
     } else if (m.type === 'error') {
-      log.error({ err: m.message, stack: m.type === 'error' ? m.stack : undefined }, 'scoring failed');
-      this.q.fail(s.id, 'internal error while scoring; the administrators have the details', null);
-      this.emit({ id: s.id, status: 'failed', done: 0, total });
+      log.error({ err: m.message, stack: m.stack }, 'scoring failed');
+      stored = this.q.fail(attempt, SERVER_FAULT, null, 'server');
+      if (stored) this.emit({ id: s.id, status: 'failed', done: 0, total });
     } else {
-      // aborted: a cancel already wrote 'cancelled'; a shutdown leaves 'scoring', requeued on the next start
+      // aborted: a cancel or delete already decided the state; a shutdown leaves 'scoring',
+      // requeued on the next start
       log.info('scoring stopped');
     }
+    if (!stored) log.info({ outcome: m.type }, 'result discarded: the submission was cancelled, deleted or requeued meanwhile');
+  }
+
+  /** Runs a side task whose failure must not end the process (it is logged). */
+  private guard(what: string, fn: () => void): void {
+    try { fn(); } catch (e) { this.opts.log.error({ err: e }, `${what} failed`); }
   }
 }

@@ -9,7 +9,7 @@ import { parseMatch, matchToObject } from '../evaluator/match.ts';
 import { PairPool } from '../evaluator/pool.ts';
 import { InputError } from '../evaluator/problems.ts';
 import { resultToJson } from '../evaluator/report.ts';
-import { DEFAULT_SOURCE_LIMITS, ZipSource } from '../evaluator/sources.ts';
+import { ZipSource, type SourceLimits } from '../evaluator/sources.ts';
 
 export interface ScoreJob {
   id: number;
@@ -20,12 +20,17 @@ export interface ScoreJob {
   /** 'auto': compute the default matching when the zip has no match.json. */
   match: 'auto' | 'required' | 'none';
   maxPixels: number;
+  /** A phase whose GT is private: checks look at every predicted pixel (EvaluateOptions.privateGt). */
+  privateGt: boolean;
+  /** The limits the upload was checked with. */
+  limits: SourceLimits;
+  maxMatchBytes: number;
 }
 
 export type ScoreMessage =
   | { type: 'progress'; id: number; done: number; total: number }
   | { type: 'result'; id: number; metrics: Record<string, unknown>; warnings: unknown[]; computedMatch: Record<string, number> | null }
-  | { type: 'input-error'; id: number; message: string; problems: { file: string; problem: string }[] }
+  | { type: 'input-error'; id: number; message: string; problems: { file: string; problem: string }[]; fault: 'submission' | 'server' }
   | { type: 'error'; id: number; message: string; stack?: string }
   | { type: 'aborted'; id: number };
 
@@ -44,18 +49,19 @@ const post = (msg: ScoreMessage): void => parentPort!.postMessage(msg);
 async function score(job: ScoreJob): Promise<void> {
   const abort = new AbortController();
   current = { id: job.id, abort };
-  const source = await ZipSource.open(job.zip, job.masks, DEFAULT_SOURCE_LIMITS);
+  let source: ZipSource | null = null;
   let last = 0;
   try {
+    source = await ZipSource.open(job.zip, job.masks, job.limits);
     let match: Parameters<typeof evaluate>[0]['match'] = null;
     if (job.match !== 'none') {
-      const buf = await source.readExtra('match.json');
+      const buf = await source.readExtra('match.json', job.maxMatchBytes);
       if (buf) match = parseMatch(buf.toString('utf8'), job.classes).match;
       else if (job.match === 'auto') match = 'auto';
     }
     const result = await evaluate({
       gtRoot: job.gtDir, pred: source, masks: job.masks, classes: job.classes, match, pool: pool!,
-      maxPixels: job.maxPixels, signal: abort.signal,
+      maxPixels: job.maxPixels, signal: abort.signal, privateGt: job.privateGt,
       onProgress: (done, total) => {
         const now = performance.now();
         if (now - last > 100 || done === total) { last = now; post({ type: 'progress', id: job.id, done, total }); }
@@ -66,10 +72,16 @@ async function score(job: ScoreJob): Promise<void> {
     post({ type: 'result', id: job.id, metrics: { ...metrics, BIoUs: result.metrics.BIoUs }, warnings, computedMatch: result.matchComputed && result.match ? matchToObject(result.match) : null });
   } catch (e) {
     if (abort.signal.aborted) post({ type: 'aborted', id: job.id });
-    else if (e instanceof InputError) post({ type: 'input-error', id: job.id, message: e.message, problems: e.problems });
+    else if (e instanceof InputError) {
+      // a problem with the hosted GT is the server's fault; its details stay in the server's log
+      const gtProblem = e.problems.some((p) => p.file.startsWith('GT '));
+      post(gtProblem
+        ? { type: 'input-error', id: job.id, message: 'the hosted ground truth could not be read; the administrators have the details', problems: e.problems, fault: 'server' }
+        : { type: 'input-error', id: job.id, message: e.message, problems: e.problems, fault: 'submission' });
+    }
     else post({ type: 'error', id: job.id, message: (e as Error).message, stack: (e as Error).stack });
   } finally {
     current = null;
-    await source.close();
+    await source?.close().catch(() => {});
   }
 }

@@ -34,8 +34,9 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
   await removeOrphans(config.dataDir, db);
   const scorer = new Scorer(q, catalogue, { dataDir: config.dataDir, workers: config.scoringWorkers, maxPixels: config.maxPixels, log });
   scorer.start();
-  const app = createApp({ q, catalogue, dataDir: config.dataDir, quota: config.quota, maxPixels: config.maxPixels, scorer, log, maxUploadBytes: config.maxUploadBytes, authFailuresPerMinute: config.authFailuresPerMinute });
+  const app = createApp({ q, catalogue, dataDir: config.dataDir, quota: config.quota, maxPixels: config.maxPixels, scorer, log, maxUploadBytes: config.maxUploadBytes, authFailuresPerMinute: config.authFailuresPerMinute, uploads: config.uploads, testDetail: config.testDetail });
   const server = await new Promise<Server>((resolve) => { const s = app.listen(config.port, config.host, () => resolve(s)); });
+  server.requestTimeout = config.requestTimeoutMs;
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;

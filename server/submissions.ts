@@ -35,10 +35,21 @@ export function utcDay(now = new Date()): { start: string; next: string } {
   return { start: start.toISOString(), next: new Date(start.getTime() + 86_400_000).toISOString() };
 }
 
-export function quotaLeft(ctx: SubmitContext, user: AuthUser, b: Benchmark): { limit: number; used: number; resetsAt: string } {
-  const limit = b.phase === 'test' ? ctx.quota.test : ctx.quota.validation;
+/**
+ * A user's daily quota for `b`. On a private-GT phase it is shared by every benchmark scored
+ * against that GT (the protocols of one split's test phase), and a submission that failed by its
+ * own fault after it was accepted counts too: each answer about the private GT costs one place.
+ */
+export function quotaLeft(ctx: SubmitContext, user: AuthUser, b: Benchmark): { limit: number; used: number; resetsAt: string; shared: string[] } {
+  const limit = b.gtPrivate ? ctx.quota.test : ctx.quota.validation;
+  const shared = b.gtPrivate ? ctx.catalogue.sameGt(b).map((x) => x.id) : [b.id];
   const day = utcDay();
-  return { limit, used: limit > 0 ? ctx.q.countForQuota(user.id, b.id, day.start) : 0, resetsAt: day.next };
+  return { limit, used: limit > 0 ? ctx.q.countForQuota(user.id, shared, day.start, b.gtPrivate) : 0, resetsAt: day.next, shared };
+}
+
+function quotaReached(b: Benchmark, quota: ReturnType<typeof quotaLeft>): HttpError {
+  const scope = quota.shared.length > 1 ? `shared by ${quota.shared.join(', ')} (one ground truth)` : `to ${b.id}`;
+  return new HttpError(429, `quota reached: ${quota.limit} submission(s) per UTC day ${scope}`, { limit: quota.limit, used: quota.used, resets_at: quota.resetsAt, shared_by: quota.shared });
 }
 
 /** Validates, checks and queues an upload; the temporary file is consumed either way. */
@@ -58,9 +69,7 @@ export async function submit(ctx: SubmitContext, user: AuthUser, rec: Received):
     if (baseline && !user.isAdmin) throw new HttpError(403, 'only admins submit baselines');
 
     const quota = quotaLeft(ctx, user, b);
-    if (quota.limit > 0 && quota.used >= quota.limit) {
-      throw new HttpError(429, `quota reached: ${quota.limit} submission(s) per UTC day to ${b.id}`, { limit: quota.limit, used: quota.used, resets_at: quota.resetsAt });
-    }
+    if (quota.limit > 0 && quota.used >= quota.limit) throw quotaReached(b, quota);
 
     const check = await checkUpload(rec.file.path, b, ctx.maxPixels);
     if (check.problems.length) throw new HttpError(400, `the upload has ${check.problems.length} problem(s); nothing was queued`, { problems: check.problems });
@@ -73,18 +82,16 @@ export async function submit(ctx: SubmitContext, user: AuthUser, rec: Received):
     try {
       // The quota is checked again inside the insert's transaction: concurrent uploads cannot both
       // take the last place (better-sqlite3 runs the transaction synchronously).
-      return ctx.q.db.transaction(() => {
+      return ctx.q.transaction(() => {
         const again = quotaLeft(ctx, user, b);
-        if (again.limit > 0 && again.used >= again.limit) {
-          throw new HttpError(429, `quota reached: ${again.limit} submission(s) per UTC day to ${b.id}`, { limit: again.limit, used: again.used, resets_at: again.resetsAt });
-        }
+        if (again.limit > 0 && again.used >= again.limit) throw quotaReached(b, again);
         return ctx.q.insertSubmission({
           user_id: user.id, benchmark: b.id,
           method: f.method ?? check.meta.method ?? null, description: f.description ?? check.meta.description ?? null, link: f.link ?? check.meta.link ?? null,
           file: join('submissions', name), file_bytes: rec.file!.bytes, images: b.masks.length, has_match: !!check.match,
           private: f.private === 'true' || f.private === '1', baseline,
         });
-      })();
+      });
     } catch (e) {
       await rm(stored, { force: true });
       throw e;

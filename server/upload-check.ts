@@ -6,7 +6,7 @@
 import { checkEncoding, checkPixelLimit, readPngHeader } from '../evaluator/png.ts';
 import { parseMatch, type Match } from '../evaluator/match.ts';
 import type { Problem } from '../evaluator/problems.ts';
-import { ZipSource, DEFAULT_SOURCE_LIMITS } from '../evaluator/sources.ts';
+import { ZipSource, TooLargeError, type SourceLimits, DEFAULT_SOURCE_LIMITS } from '../evaluator/sources.ts';
 import { Catalogue, type Benchmark } from './catalogue.ts';
 
 export interface UploadMeta {
@@ -21,12 +21,34 @@ export interface UploadCheck {
   match: Match | null;
 }
 
-const MAX_META_BYTES = 16 * 1024;
+export const MAX_META_BYTES = 16 * 1024;
+/**
+ * match.json maps at most C + 1 ids ("65535": 919 is 14 bytes a pair): 256 KiB is ample, and a
+ * file this small parses in well under a millisecond on the main thread.
+ */
+export const MAX_MATCH_BYTES = 256 * 1024;
 /** Bytes of a mask read for its header check: the signature and IHDR are the first 33. */
 const HEADER_BYTES = 33;
+/** Entries beyond the benchmark's masks that a zip may hold (folders, metadata, OS droppings). */
+const SPARE_ENTRIES = 1024;
+
+/** The zip limits of an upload to `b`: the listing is bounded by the benchmark's own size. */
+export function uploadLimits(b: Benchmark): SourceLimits {
+  return { ...DEFAULT_SOURCE_LIMITS, maxEntries: b.masks.length + SPARE_ENTRIES };
+}
+
+/**
+ * The largest PNG a width × height mask can be: 8 bytes a pixel (16-bit RGBA) plus a filter byte a
+ * row, deflate's worst-case expansion (stored blocks), and 1 MiB of chunks around it. An entry
+ * declaring more is refused before it is read: scoring reads every mask whole.
+ */
+export function maxMaskBytes(width: number, height: number): number {
+  const raw = 8 * width * height + height;
+  return raw + Math.ceil(raw / 16_384) * 5 + 1024 * 1024;
+}
 
 export async function checkUpload(zipPath: string, b: Benchmark, maxPixels: number): Promise<UploadCheck> {
-  const src = await ZipSource.open(zipPath, b.masks, DEFAULT_SOURCE_LIMITS);
+  const src = await ZipSource.open(zipPath, b.masks, uploadLimits(b));
   try {
     const problems: Problem[] = [...src.problems];
     const meta: UploadMeta = {};
@@ -45,6 +67,12 @@ export async function checkUpload(zipPath: string, b: Benchmark, maxPixels: numb
     // Every present mask's header: encoding, pixel limit and size against the GT.
     const present = b.masks.filter((m) => files.has(m));
     await forEachLimit(present, 16, async (rel) => {
+      const gtSize = b.sizes.get(rel);
+      const bytes = src.sizeOf(rel) ?? 0;
+      if (gtSize && bytes > maxMaskBytes(gtSize[0], gtSize[1])) {
+        problems.push({ file: rel, problem: `${bytes} bytes uncompressed: larger than any PNG mask of ${gtSize[0]}×${gtSize[1]} can be (${maxMaskBytes(gtSize[0], gtSize[1])})` });
+        return;
+      }
       try {
         const head = await src.readHead(rel, HEADER_BYTES);
         const h = readPngHeader(head);
@@ -61,7 +89,7 @@ export async function checkUpload(zipPath: string, b: Benchmark, maxPixels: numb
     });
 
     const needs = Catalogue.needsMatch(b);
-    const matchBuf = await src.readExtra('match.json');
+    const matchBuf = await readMeta(src, 'match.json', MAX_MATCH_BYTES, problems);
     if (matchBuf) {
       if (needs === 'none') problems.push({ file: 'match.json', problem: `the ${b.protocol} protocol uses class ids directly; match.json belongs to fully-unsupervised submissions` });
       else {
@@ -69,11 +97,11 @@ export async function checkUpload(zipPath: string, b: Benchmark, maxPixels: numb
         problems.push(...parsed.problems);
         match = parsed.match;
       }
-    } else if (needs === 'required') {
+    } else if (needs === 'required' && !problems.some((p) => p.file === 'match.json')) {
       problems.push({ file: 'match.json', problem: 'required for fully-unsupervised test submissions: map each predicted id to an ImageNet-S class id ({"0": 0, "1": 14, …}); validation submissions get the default matching computed for them' });
     }
 
-    const methodBuf = await src.readExtra('method.txt');
+    const methodBuf = await readMeta(src, 'method.txt', MAX_META_BYTES, problems);
     if (methodBuf) {
       const parsed = parseMethodTxt(methodBuf);
       if (typeof parsed === 'string') problems.push({ file: 'method.txt', problem: parsed });
@@ -82,6 +110,16 @@ export async function checkUpload(zipPath: string, b: Benchmark, maxPixels: numb
     return { problems: sortByMaskOrder(problems, b.masks), meta, match };
   } finally {
     await src.close();
+  }
+}
+
+/** A metadata file of the upload, or null (absent, too large, unreadable: then a problem says why). */
+async function readMeta(src: ZipSource, name: string, maxBytes: number, problems: Problem[]): Promise<Buffer | null> {
+  try {
+    return await src.readExtra(name, maxBytes);
+  } catch (e) {
+    problems.push({ file: name, problem: e instanceof TooLargeError ? `too large: ${e.message}` : `cannot be read from the zip (${(e as Error).message})` });
+    return null;
   }
 }
 

@@ -1,12 +1,16 @@
 /**
  * Streams a multipart upload to a temporary file under a size limit (busboy): the zip never sits
- * in memory, and an upload over the limit is cut off and removed.
+ * in memory. Every upload settles: completed, aborted by the client, stalled past the idle
+ * timeout, or over the size limit, and in every case but the first its file is removed and its
+ * descriptor closed at once. Concurrent uploads are bounded (UploadSlots), so stalled clients
+ * cannot exhaust descriptors.
  */
 import busboy from 'busboy';
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import type { Request } from 'express';
 import { HttpError } from './errors.ts';
 
@@ -15,13 +19,23 @@ export interface Received {
   file: { path: string; bytes: number } | null;
 }
 
-export async function receiveUpload(req: Request, tmpDir: string, maxBytes: number): Promise<Received> {
+export interface ReceiveLimits {
+  maxBytes: number;
+  /** An upload that sends nothing for this long is dropped. */
+  idleMs: number;
+}
+
+/** After a refusal, a client still sending may send this much more (discarded) before the connection is closed. */
+const DISCARD_FACTOR = 4;
+
+export async function receiveUpload(req: Request, tmpDir: string, limits: ReceiveLimits): Promise<Received> {
+  const { maxBytes } = limits;
   const declared = Number(req.get('content-length') ?? 0);
   if (declared > maxBytes + 64 * 1024) {
     // Read and discard a body of plausible size (nothing is stored) so the client can finish
     // sending and read the 413; beyond that, close the connection at once.
-    const drain = declared <= 4 * maxBytes;
-    if (drain) await new Promise<void>((resolve) => { req.on('end', resolve); req.on('close', resolve); req.resume(); });
+    const drain = declared <= DISCARD_FACTOR * maxBytes;
+    if (drain) await discard(req, DISCARD_FACTOR * maxBytes, limits.idleMs);
     throw new HttpError(413, `upload of ${declared} bytes exceeds the limit of ${maxBytes} bytes`, { close: !drain });
   }
   let bb: busboy.Busboy;
@@ -30,43 +44,70 @@ export async function receiveUpload(req: Request, tmpDir: string, maxBytes: numb
   } catch {
     throw new HttpError(400, 'expected a multipart/form-data body with fields "benchmark" and "file"');
   }
+  const path = join(tmpDir, `${randomUUID()}.zip`);
   const fields: Record<string, string> = {};
   let file: Received['file'] = null;
-  let tooLarge = false, extraFiles = false;
-  let writing: Promise<void> = Promise.resolve();
-  const path = join(tmpDir, `${randomUUID()}.zip`);
+  let out: WriteStream | null = null;
+  let extraFiles = false;
 
-  const done = new Promise<void>((resolve, reject) => {
+  await new Promise<void>((resolve, reject) => {
+    let settled = false;
+    let writing: Promise<void> = Promise.resolve();
+    let idle: NodeJS.Timeout | undefined;
+    /**
+     * Ends the upload with an error: the descriptor closes and the file goes at once. A client
+     * still sending has the rest of its body read and dropped (bounded), so it can read the answer.
+     */
+    const fail = (err: HttpError): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(idle);
+      req.unpipe(bb);
+      bb.removeAllListeners();
+      bb.on('error', () => {});
+      out?.destroy();
+      const drained = !req.destroyed && !req.complete ? discard(req, DISCARD_FACTOR * maxBytes, limits.idleMs) : Promise.resolve();
+      void Promise.all([rm(path, { force: true }), drained]).finally(() => reject(err));
+    };
+    const arm = (): void => {
+      clearTimeout(idle);
+      idle = setTimeout(() => {
+        fail(new HttpError(408, `the upload sent nothing for ${Math.round(limits.idleMs / 1000)} s and was dropped`, { close: true }));
+        req.destroy();
+      }, limits.idleMs);
+    };
+    arm();
+    req.on('data', arm);
+    req.on('close', () => { if (!req.complete) fail(new HttpError(400, 'the upload was interrupted', { close: true })); });
+    req.on('error', () => fail(new HttpError(400, 'the upload was interrupted', { close: true })));
+
     bb.on('field', (name, value) => { fields[name] = value; });
-    bb.on('file', (name, stream) => {
+    bb.on('file', (name, stream: Readable & { truncated?: boolean }) => {
       if (name !== 'file' || file) { extraFiles = true; stream.resume(); return; }
       file = { path, bytes: 0 };
-      const out = createWriteStream(path);
+      const w = (out = createWriteStream(path));
       stream.on('data', (c: Buffer) => { file!.bytes += c.length; });
-      stream.on('limit', () => { tooLarge = true; });
+      stream.on('limit', () => fail(new HttpError(413, `upload exceeds the limit of ${maxBytes} bytes`, { close: true })));
       writing = new Promise<void>((res, rej) => {
-        out.on('finish', res);
-        out.on('error', rej);
+        w.on('finish', res);
+        w.on('error', rej);
         stream.on('error', rej);
       });
-      stream.pipe(out);
+      stream.pipe(w);
     });
     bb.on('filesLimit', () => { extraFiles = true; });
-    bb.on('error', reject);
-    bb.on('close', resolve);
+    bb.on('error', () => fail(new HttpError(400, 'the upload was interrupted or is not valid multipart/form-data')));
+    bb.on('close', () => {
+      writing.then(() => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(idle);
+        resolve();
+      }, () => fail(new HttpError(400, 'the upload could not be stored')));
+    });
+    req.pipe(bb);
   });
-  req.pipe(bb);
-  try {
-    await done;
-    await writing;
-  } catch {
-    await rm(path, { force: true });
-    throw new HttpError(400, 'the upload was interrupted or is not valid multipart/form-data');
-  }
-  if (tooLarge) {
-    await rm(path, { force: true });
-    throw new HttpError(413, `upload exceeds the limit of ${maxBytes} bytes`);
-  }
+
   if (extraFiles) {
     await rm(path, { force: true });
     throw new HttpError(400, 'send exactly one file, in the field "file"');
@@ -77,4 +118,54 @@ export async function receiveUpload(req: Request, tmpDir: string, maxBytes: numb
     try { await fh.sync(); } finally { await fh.close(); }
   }
   return { fields, file };
+}
+
+/**
+ * Reads and drops the rest of a request body; settles when it ends, or after `max` bytes or
+ * `idleMs` without data (the connection is then destroyed).
+ */
+function discard(req: Request, max: number, idleMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    let seen = 0;
+    let idle = setTimeout(stop, idleMs);
+    function stop(): void { clearTimeout(idle); req.destroy(); resolve(); }
+    req.on('data', (c: Buffer) => {
+      seen += c.length;
+      if (seen > max) { stop(); return; }
+      clearTimeout(idle);
+      idle = setTimeout(stop, idleMs);
+    });
+    req.on('end', () => { clearTimeout(idle); resolve(); });
+    req.on('close', () => { clearTimeout(idle); resolve(); });
+    req.resume();
+  });
+}
+
+/**
+ * Bounds uploads in progress, in all and per user: each holds a descriptor and a temporary file
+ * until it settles, so a crowd of slow or stalled clients is refused (429) rather than served
+ * until the process runs out of descriptors.
+ */
+export class UploadSlots {
+  private total = 0;
+  private readonly perUser = new Map<number, number>();
+  constructor(private readonly maxTotal: number, private readonly maxPerUser: number) {}
+
+  /** A release function, or null when no slot is free. */
+  take(user: number): (() => void) | null {
+    const mine = this.perUser.get(user) ?? 0;
+    if (this.total >= this.maxTotal || mine >= this.maxPerUser) return null;
+    this.total++;
+    this.perUser.set(user, mine + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.total--;
+      const n = (this.perUser.get(user) ?? 1) - 1;
+      if (n > 0) this.perUser.set(user, n); else this.perUser.delete(user);
+    };
+  }
+
+  get inProgress(): number { return this.total; }
 }

@@ -19,8 +19,9 @@ test('fair queue: one user\'s twenty uploads do not block everyone', () => {
   const busy = Array.from({ length: 20 }, () => add(a.id));
   const serve = (): number => {
     const n = q.nextQueued()!;
-    assert.ok(q.startScoring(n.id));
-    q.finish(n.id, 't', {}, [], null);
+    const attempt = q.startScoring(n.id);
+    assert.ok(attempt);
+    assert.ok(q.finish(attempt, 't', {}, [], null));
     return n.id;
   };
   assert.equal(serve(), busy[0]);
@@ -37,7 +38,7 @@ test('fair queue: one user\'s twenty uploads do not block everyone', () => {
 test('migrations are numbered, applied once, and recorded', () => {
   const db = openDb(join(work, 'mig.sqlite'));
   const rows = db.prepare('SELECT version, name FROM schema_migrations').all() as { version: number; name: string }[];
-  assert.deepEqual(rows.map((r) => r.version), [1]);
+  assert.deepEqual(rows.map((r) => r.version), [1, 2]);
   assert.deepEqual(migrate(db), [], 'nothing applied twice');
   assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
 });

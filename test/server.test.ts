@@ -151,7 +151,7 @@ test('every class of bad upload is rejected with all its problems, nothing kept,
   assert.equal((srv.q.db.prepare('SELECT COUNT(*) n FROM submissions').get() as { n: number }).n, countBefore, 'nothing queued');
 });
 
-test('quota: per user, benchmark and UTC day; failed and cancelled submissions do not count; 429 says when it resets', async () => {
+test('quota: per user, ground truth and UTC day; on test a submission failed by its own fault counts, cancelled ones do not; 429 says when it resets', async () => {
   // a submission that passes the header checks but fails while scoring (truncated PNG body)
   const masks = preds.mini.subsets.test.masks;
   const dir = preds.mini.subsets.test.predictionsDir!;
@@ -165,17 +165,21 @@ test('quota: per user, benchmark and UTC day; failed and cancelled submissions d
   assert.equal(fs.status, 'failed');
   assert.match(fs.problems[0].problem, /truncated/);
 
+  // the failure was an answer about the test phase: it used one of bob's two places
   const a = await upload(bob, TEST, preds.zips.test).expect(202);
   await finished(bob, a.body.id);
-  const b = await upload(bob, TEST, preds.zips.test).expect(202);
-  await finished(bob, b.body.id);
   const over = await upload(bob, TEST, preds.zips.test).expect(429);
-  assert.match(over.body.error, /quota reached: 2 submission\(s\) per UTC day/);
+  assert.match(over.body.error, /quota reached: 2 submission\(s\) per UTC day shared by .*imagenetsmini\.free\.test/);
+  assert.ok(Number(over.headers['retry-after']) > 0);
+  // the four protocols share the test GT, and so its quota
+  await upload(bob, 'imagenetsmini.free.test', preds.zips.test).expect(429);
   assert.equal(over.body.resets_at, new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate() + 1)).toISOString());
   // another benchmark and the validation phase are separate (validation: unlimited)
   await upload(bob, VAL, preds.zips.validation).expect(202);
   const me = await api().get('/api/me').set('Authorization', `Bearer ${bob}`).expect(200);
-  assert.deepEqual(me.body.quotas.find((x: { benchmark: string }) => x.benchmark === TEST), { benchmark: TEST, limit: 2, used: 2, resetsAt: over.body.resets_at });
+  const q = me.body.quotas.find((x: { benchmark: string }) => x.benchmark === TEST);
+  assert.deepEqual({ ...q, shared: undefined }, { benchmark: TEST, limit: 2, used: 2, resetsAt: over.body.resets_at, shared: undefined });
+  assert.equal(q.shared.length, 4);
 });
 
 test('cancel: the owner cancels a queued submission, which then does not count', async () => {
