@@ -48,6 +48,7 @@ export async function receiveUpload(req: Request, tmpDir: string, limits: Receiv
   const fields: Record<string, string> = {};
   let file: Received['file'] = null;
   let out: WriteStream | null = null;
+  let fileStream: Readable | null = null;
   let extraFiles = false;
 
   await new Promise<void>((resolve, reject) => {
@@ -63,6 +64,8 @@ export async function receiveUpload(req: Request, tmpDir: string, limits: Receiv
       settled = true;
       clearTimeout(idle);
       req.unpipe(bb);
+      fileStream?.unpipe();
+      fileStream?.resume();
       bb.removeAllListeners();
       bb.on('error', () => {});
       out?.destroy();
@@ -85,6 +88,7 @@ export async function receiveUpload(req: Request, tmpDir: string, limits: Receiv
     bb.on('file', (name, stream: Readable & { truncated?: boolean }) => {
       if (name !== 'file' || file) { extraFiles = true; stream.resume(); return; }
       file = { path, bytes: 0 };
+      fileStream = stream;
       const w = (out = createWriteStream(path));
       stream.on('data', (c: Buffer) => { file!.bytes += c.length; });
       stream.on('limit', () => fail(new HttpError(413, `upload exceeds the limit of ${maxBytes} bytes`, { close: true })));
@@ -93,6 +97,8 @@ export async function receiveUpload(req: Request, tmpDir: string, limits: Receiv
         w.on('error', rej);
         stream.on('error', rej);
       });
+      // after a refusal `w` is destroyed on purpose; its error then has no one to tell
+      writing.catch(() => {});
       stream.pipe(w);
     });
     bb.on('filesLimit', () => { extraFiles = true; });
