@@ -13,7 +13,9 @@
  *   5. dataset: generating the full ImageNet-S-919 test split (images + masks, real names, from the
  *      toolbox lists) and indexing it, fresh and from the cache;
  *   6. server (a separate process): leaderboard latency with 100 concurrent clients, idle and while two
- *      submissions score; the upload of a zip of the full ImageNet-S-919 test size, with peak RSS.
+ *      submissions score; the upload of a zip of the full ImageNet-S-919 test size, with peak RSS;
+ *   7. hostile uploads (scripts/bench-hostile.ts): the server's peak RSS and its longest event-loop
+ *      stall while it refuses hostile zips and aborted uploads.
  * Generated sets are cached under .bench/ (delete it to regenerate).
  */
 import { spawnSync } from 'node:child_process';
@@ -36,6 +38,7 @@ import { readToolboxSplit } from '../datasets/imagenet-s/splits.ts';
 import { writeMiniSplit } from '../datasets/imagenet-s/mini.ts';
 import { zipDirectory } from '../datasets/imagenet-s/zip-write.ts';
 import { freePort, startServerProcess } from './server-process.ts';
+import { hostileUploads } from './bench-hostile.ts';
 import { drawGt, makeImage, rng } from '../datasets/imagenet-s/synth-image.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -43,7 +46,7 @@ const BENCH = join(ROOT, '.bench');
 const GOLDEN_TIMING = resolve(ROOT, '../shared/golden/timing-200');
 const TOOLBOX = resolve(ROOT, '../shared/imagenet-s-toolbox');
 
-const SECTIONS = ['throughput', 'boundary', 'matching', 'scale', 'dataset', 'server'];
+const SECTIONS = ['throughput', 'boundary', 'matching', 'scale', 'dataset', 'server', 'hostile'];
 const opts = new Command('bench')
   .option('--quick', 'skip the long sections (scale, dataset)')
   .option('--sections <list>', `comma-separated, of ${SECTIONS.join(', ')}`, (v) => v.split(','), SECTIONS)
@@ -51,7 +54,7 @@ const opts = new Command('bench')
   .option('--scale-images <n>', 'size of the scale run', (v) => parseInt(v, 10), 27423)
   .parse()
   .opts<{ quick?: boolean; sections: string[]; images: number; scaleImages: number }>();
-const LONG = ['scale', 'dataset', 'server'];
+const LONG = ['scale', 'dataset', 'server', 'hostile'];
 const run = (section: string): boolean => opts.sections.includes(section) && !(opts.quick && LONG.includes(section));
 
 const cores = availableParallelism();
@@ -273,6 +276,11 @@ if (run('dataset')) {
 if (run('server')) {
   console.log('\n6. Server (a separate process, all cores for scoring)');
   await serverLoad();
+}
+
+if (run('hostile')) {
+  console.log('\n7. Hostile uploads (a separate server process; stall = the server\'s longest event-loop delay during the upload)');
+  await hostileUploads(BENCH);
 }
 
 async function serverLoad(): Promise<void> {

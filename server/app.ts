@@ -3,6 +3,7 @@
  * No stack traces reach clients; paths are never built from user input without checks.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
@@ -245,6 +246,21 @@ export function createApp(ctx: AppContext): express.Express {
     const n = ctx.q.requeueBenchmark(b.id);
     ctx.scorer.kick();
     res.status(202).json({ benchmark: b.id, queued: n });
+  });
+  // Operations: memory, event-loop delay (since start or the last ?reset=true), uploads, queue.
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  app.get('/api/admin/metrics', requireAuth, requireAdmin, (req, res) => {
+    const mem = process.memoryUsage();
+    const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+    const body = {
+      memory: { rssMB: Math.round(mem.rss / 1048576), heapUsedMB: Math.round(mem.heapUsed / 1048576) },
+      eventLoop: { maxMs: ms(loop.max), p99Ms: ms(loop.percentile(99)), meanMs: ms(loop.mean) },
+      uploadsInProgress: slots.inProgress,
+      queue: ctx.q.queueCounts(),
+    };
+    if (req.query.reset === 'true') loop.reset();
+    res.json(body);
   });
   app.delete('/api/admin/submissions/:id', requireAuth, requireAdmin, async (req, res) => {
     const s = byId(req);

@@ -124,6 +124,11 @@ export class Queries {
   cancel(id: number): boolean {
     return this.db.prepare(`UPDATE submissions SET status = 'cancelled', finished_at = ? WHERE id = ? AND status IN ('queued', 'scoring')`).run(now(), id).changes > 0;
   }
+  /** Submissions per state (operations metrics). */
+  queueCounts(): Record<string, number> {
+    const rows = this.db.prepare('SELECT status, COUNT(*) AS n FROM submissions GROUP BY status').all() as { status: string; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
   /** A benchmark's board version (bumped by triggers on every change a board can show). */
   boardVersion(benchmark: string): number {
     return (this.db.prepare('SELECT version FROM board_versions WHERE benchmark = ?').get(benchmark) as { version: number } | undefined)?.version ?? 0;

@@ -254,3 +254,12 @@ test('a token\'s last use is written at most once a minute, not on every request
   for (let i = 0; i < 5; i++) await api().get('/api/me').set(auth(t)).expect(200);
   assert.equal(read(), first);
 });
+
+test('admin metrics: memory, event-loop delay, uploads in progress and the queue; admins only', async () => {
+  await api().get('/api/admin/metrics').set(auth(alice)).expect(403);
+  const m = (await api().get('/api/admin/metrics?reset=true').set(auth(admin)).expect(200)).body;
+  assert.ok(m.memory.rssMB > 0);
+  assert.equal(typeof m.eventLoop.maxMs, 'number');
+  assert.equal(m.uploadsInProgress, 0);
+  assert.ok(m.queue.finished > 0);
+});
