@@ -73,14 +73,14 @@ test('failed authentications are rate-limited per client; admins delete submissi
   }
 });
 
-test('the owner cancels a running submission; the queue moves on; an admin re-scores a whole benchmark', async () => {
+test('the owner cancels a running and a queued submission (neither counts); progress streams as server-sent events; an admin re-scores a whole benchmark', async () => {
   const { writeMiniSplit } = await import('../datasets/imagenet-s/mini.ts');
   const { zipDirectory } = await import('../datasets/imagenet-s/zip-write.ts');
   const root = join(work, 'big');
   const m = await writeMiniSplit(root, { validation: 400, test: 1, withPredictions: true });
   const zip = join(work, 'big.zip');
   await zipDirectory(m.subsets.validation.predictionsDir!, zip);
-  const srv = await testServer({ IMAGENETS_ROOT: root });
+  const srv = await testServer({ IMAGENETS_ROOT: root, QUOTA_VALIDATION_PER_DAY: '5' });
   try {
     const api = () => request(srv.server);
     const u = srv.user('owner'), other = srv.user('other'), admin = srv.user('root', true);
@@ -88,11 +88,31 @@ test('the owner cancels a running submission; the queue moves on; an admin re-sc
     const first = (await api().post('/api/submissions').set('Authorization', `Bearer ${u}`).field('benchmark', B).attach('file', zip).expect(202)).body.id;
     const second = (await api().post('/api/submissions').set('Authorization', `Bearer ${other}`).field('benchmark', B).attach('file', zip).expect(202)).body.id;
     await waitFor(() => srv.q.submission(first)?.status === 'scoring', 30_000, 'scoring to start');
+    // the second submission's events, from queued to finished
+    const events = api().get(`/api/submissions/${second}/events`).set('Authorization', `Bearer ${other}`).buffer(true).parse((res, cb) => {
+      let data = '';
+      res.on('data', (c: Buffer) => { data += c.toString(); });
+      res.on('end', () => cb(null, data));
+    }).then((r) => String(r.body).split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)) as { status: string; done: number; total: number }));
     await api().delete(`/api/submissions/${first}`).set('Authorization', `Bearer ${other}`).expect(404);
     const c = await api().delete(`/api/submissions/${first}`).set('Authorization', `Bearer ${u}`).expect(200);
     assert.equal(c.body.status, 'cancelled');
     assert.ok(c.body.progress.done < 400, 'stopped before the end');
+    await waitFor(() => srv.q.submission(second)?.status === 'scoring', 30_000, 'the next submission to start');
+    // queued behind the second one (which takes seconds): this cancel cannot lose
+    const third = (await api().post('/api/submissions').set('Authorization', `Bearer ${u}`).field('benchmark', B).attach('file', zip).expect(202)).body.id;
+    const c3 = await api().delete(`/api/submissions/${third}`).set('Authorization', `Bearer ${u}`).expect(200);
+    assert.equal(c3.body.status, 'cancelled');
+    assert.equal(c3.body.started_at, null, 'cancelled while queued');
+    const quota = (await api().get('/api/me').set('Authorization', `Bearer ${u}`).expect(200)).body.quotas.find((x: { benchmark: string }) => x.benchmark === B);
+    assert.equal(quota.used, 0, 'cancelled submissions do not count');
     await waitFor(() => srv.q.submission(second)?.status === 'finished', 60_000, 'the next submission');
+    const seen = await events;
+    assert.equal(seen.at(-1)!.status, 'finished');
+    assert.equal(seen.at(-1)!.done, 400);
+    const middle = seen.filter((e) => e.status === 'scoring' && e.done > 0 && e.done < 400);
+    assert.ok(middle.length >= 1, `intermediate progress was streamed: ${JSON.stringify(seen.map((e) => [e.status, e.done]))}`);
+    for (let i = 1; i < seen.length; i++) assert.ok(seen[i].done >= seen[i - 1].done || seen[i - 1].status !== 'scoring', 'progress never goes back');
     assert.equal(srv.q.submission(first)!.status, 'cancelled', 'a cancelled run never turns into a result');
     assert.equal(srv.q.scoresOf(first).length, 0);
     await api().delete(`/api/submissions/${second}`).set('Authorization', `Bearer ${other}`).expect(409);
@@ -117,7 +137,7 @@ test('a hosted split whose ground truth has problems: its benchmarks stay closed
   const v = m.subsets.validation;
   const broken = join(v.masksDir, v.masks[3]);
   writeFileSync(broken, readFileSync(broken).subarray(0, 50));
-  const srv = await testServer({ IMAGENETS_ROOT: root });
+  const srv = await testServer({ IMAGENETS_ROOT: root, QUOTA_VALIDATION_PER_DAY: '5' });
   try {
     const list = (await request(srv.server).get('/api/benchmarks').expect(200)).body as { id: string; open: boolean; closed?: string }[];
     const val = list.filter((b) => b.id.endsWith('.validation'));

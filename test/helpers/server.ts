@@ -8,6 +8,8 @@ import { startServer, type Running } from '../../server/server.ts';
 import { createUserWithToken } from '../../server/auth.ts';
 import { writeMiniSplit } from '../../datasets/imagenet-s/mini.ts';
 import { zipDirectory } from '../../datasets/imagenet-s/zip-write.ts';
+import { evaluate } from '../../evaluator/evaluate.ts';
+import { DirectorySource } from '../../evaluator/sources.ts';
 
 export interface TestServer extends Running {
   dataDir: string;
@@ -45,4 +47,11 @@ export async function waitFor<T>(fn: () => T | undefined | false | Promise<T | u
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** The evaluator's own result for a directory of predictions against a hosted benchmark: what the server must agree with. */
+export async function evaluatorResult(srv: Running, benchmark: string, predDir: string) {
+  const b = srv.catalogue.benchmarks.get(benchmark)!;
+  const pred = await DirectorySource.open(predDir);
+  return evaluate({ gtRoot: b.gtDir, pred, masks: b.masks, classes: b.classes, workers: 0 });
 }
