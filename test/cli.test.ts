@@ -2,7 +2,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { writeMiniSplit } from '../datasets/imagenet-s/mini.ts';
@@ -71,5 +71,6 @@ test('invalid input: exit 2, the report on stderr, {error, problems} in --json; 
   const m = evaluateCli(['--gt', v.masksDir, '--pred', zip, '--names', v.namesFile, '--classes', '6', '--match', badMatch]);
   assert.equal(m.status, 2);
   assert.match(m.stderr, /values must be GT class ids 0\.\.6; invalid: 1 → 99/);
-  assert.ok(!existsSync(`${out}.tmp-${process.pid}`));
+  // the atomic writer's temporary files (named by the CLI's pid, not ours) are all gone
+  assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('err.json.') || f.includes('.tmp')), []);
 });

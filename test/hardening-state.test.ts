@@ -263,3 +263,17 @@ test('admin metrics: memory, event-loop delay, uploads in progress and the queue
   assert.equal(m.uploadsInProgress, 0);
   assert.ok(m.queue.finished > 0);
 });
+
+test('method.txt supplies method, description and link; PATCH clears a field with null', async () => {
+  const v = preds.mini.subsets.validation;
+  const zip = join(work, 'with-method.zip');
+  await craftZip(zip, (z) => {
+    v.masks.forEach((m) => z.addFile(join(v.predictionsDir!, m), m));
+    z.addBuffer(Buffer.from('Method name: Blob-Net\r\nDescription: ellipses, mostly\nLink: https://example.org/blob\nLink: javascript:alert(1)\n'), 'method.txt');
+  });
+  const r = await upload(alice, VAL, zip).expect(202);
+  const s = await finished(alice, r.body.id);
+  assert.deepEqual([s.method, s.description, s.link], ['Blob-Net', 'ellipses, mostly', 'https://example.org/blob']);
+  const p = await api().patch(`/api/submissions/${r.body.id}`).set(auth(alice)).send({ description: null }).expect(200);
+  assert.deepEqual([p.body.method, p.body.description, p.body.link], ['Blob-Net', null, 'https://example.org/blob']);
+});
