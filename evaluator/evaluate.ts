@@ -11,10 +11,11 @@ import type { ImageRecord } from './image-record.ts';
 import { CooccurrenceAccumulator, checkMatchCovers, matchLut, type Match } from './match.ts';
 import { PairPool, defaultWorkers } from './pool.ts';
 import { processPair, type PairJob, type PairResult } from './pair.ts';
-import { InputError, WarningCollector, type Problem, type Warning } from './problems.ts';
+import { InputError, WarningCollector, type Warning } from './problems.ts';
+import { problem, type Problem } from './rules.ts';
+import { CLI_POLICY, sortProblems, validate, type ValidationPolicy } from './validate.ts';
 import type { PredictionSource } from './sources.ts';
 
-export const EVALUATOR_VERSION = '1.0.0';
 export const DEFAULT_MAX_PIXELS = 40_000_000;
 
 export interface EvaluateOptions {
@@ -34,6 +35,8 @@ export interface EvaluateOptions {
   onProgress?: (done: number, total: number) => void;
   /** Aborts the run (the promise rejects with the signal's reason). */
   signal?: AbortSignal;
+  /** How files outside the names list count (default: warnings, as the CLI reports them). */
+  policy?: ValidationPolicy;
   /**
    * The GT is private (a test phase): every check and warning then looks at all predicted pixels,
    * ignore included, so no answer depends on where the GT is ignore or labelled. Stricter than the
@@ -56,19 +59,14 @@ export interface EvaluationResult {
 
 export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult> {
   const { masks, classes } = opts;
-  const problems: Problem[] = [...opts.pred.problems];
   const warnings = new WarningCollector();
-  if (masks.length === 0) throw new InputError('nothing to evaluate', [{ file: 'names list', problem: 'the names list has no entries' }]);
-
-  // Missing and extra files from the listing; the pairs that are present are still checked, so
-  // one run reports every problem (a missing file does not hide a corrupt one).
-  const available = new Set(opts.pred.files());
-  const wanted = new Set(masks);
-  const missing = new Set<number>();
-  masks.forEach((rel, i) => { if (!available.has(rel)) missing.add(i); });
-  for (const i of missing) problems.push({ file: masks[i], problem: 'prediction file is missing' });
-  for (const rel of available) if (!wanted.has(rel)) warnings.add('extra-files', rel);
-  for (const rel of opts.pred.others) warnings.add('extra-files', rel);
+  // Validation at listing depth; the pairs that are present are still checked in the data pass,
+  // so one run reports every problem (a missing file does not hide a corrupt one).
+  const v = await validate({ source: opts.pred, masks, depth: 'listing', policy: opts.policy ?? CLI_POLICY, maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS });
+  if (masks.length === 0) throw new InputError('nothing to evaluate', v.problems);
+  const problems: Problem[] = [...v.problems];
+  const missing = v.missing;
+  for (const w of v.warnings) warnings.add('extra-files', w.file);
 
   const records = await dataPass(opts, problems, false, missing);
   if (problems.length) throw new InputError(`${problems.length} problem(s) with the submission`, sortProblems(problems, masks));
@@ -95,11 +93,8 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult>
   } else if (opts.match) match = opts.match;
 
   if (match) {
-    const uncovered = checkMatchCovers(match, present, opts.match === 'auto' ? 'match (computed)' : 'match.json');
-    if (uncovered.length) {
-      if (opts.match === 'auto') uncovered[0].problem += `; the default matching only assigns ids 0..${classes}`;
-      throw new InputError('the match does not cover the predicted ids', uncovered);
-    }
+    const uncovered = opts.match === 'auto' ? checkMatchCovers(match, present, 'match (computed)', { classes }) : checkMatchCovers(match, present);
+    if (uncovered.length) throw new InputError('the match does not cover the predicted ids', uncovered);
   } else {
     records.forEach((r, i) => {
       const { oorPixels, oorIds } = seen(r);
@@ -150,7 +145,7 @@ async function dataPass(opts: EvaluateOptions, problems: Problem[], decodeOnly: 
       try {
         job.predBytes = new Uint8Array(await opts.pred.read(rel));
       } catch (e) {
-        return { id: i, problems: [{ file: rel, problem: `cannot read the prediction from the archive (${(e as Error).message})` }] };
+        return { id: i, problems: [problem('unreadable-prediction', rel, { reason: (e as Error).message })] };
       }
     }
     return job;
@@ -187,14 +182,4 @@ async function dataPass(opts: EvaluateOptions, problems: Problem[], decodeOnly: 
   } finally {
     if (ownPool) await pool?.close();
   }
-}
-
-/** In names-list order, each problem once (a file listed twice is reported once). */
-function sortProblems(problems: Problem[], masks: string[]): Problem[] {
-  const order = new Map<string, number>();
-  masks.forEach((m, i) => { if (!order.has(m)) order.set(m, i); });
-  const key = (p: Problem): number => order.get(p.file) ?? order.get(p.file.replace(/^GT /, '')) ?? -1;
-  const seen = new Set<string>();
-  const unique = problems.filter((p) => { const k = `${p.file}\0${p.problem}`; if (seen.has(k)) return false; seen.add(k); return true; });
-  return unique.sort((a, b) => key(a) - key(b));
 }

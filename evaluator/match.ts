@@ -5,7 +5,7 @@
 import type { ImageRecord } from './image-record.ts';
 import type { MatchLut } from './accumulator.ts';
 import { munkres } from './munkres.ts';
-import type { Problem } from './problems.ts';
+import { problem, type Problem } from './rules.ts';
 
 export type Match = Map<number, number>;
 
@@ -89,10 +89,10 @@ export function parseMatch(text: string, classes: number, file = 'match.json'): 
   try {
     data = JSON.parse(text);
   } catch (e) {
-    return { match: null, problems: [{ file, problem: `not valid JSON (${(e as Error).message})` }] };
+    return { match: null, problems: [problem('match-not-json', file, { reason: (e as Error).message })] };
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    return { match: null, problems: [{ file, problem: 'must be a JSON object mapping predicted id → GT id, e.g. {"0": 0, "1": 14}' }] };
+    return { match: null, problems: [problem('match-not-object', file)] };
   }
   const match: Match = new Map();
   const badKeys: string[] = [], badValues: string[] = [];
@@ -103,8 +103,8 @@ export function parseMatch(text: string, classes: number, file = 'match.json'): 
     match.set(key, v);
   }
   const problems: Problem[] = [];
-  if (badKeys.length) problems.push({ file, problem: `keys must be predicted ids 0..${classes}; invalid: ${badKeys.slice(0, 20).join(', ')}${badKeys.length > 20 ? ', …' : ''}` });
-  if (badValues.length) problems.push({ file, problem: `values must be GT class ids 0..${classes}; invalid: ${badValues.slice(0, 20).join(', ')}${badValues.length > 20 ? ', …' : ''}` });
+  if (badKeys.length) problems.push(problem('match-bad-keys', file, { keys: badKeys.slice(0, 100), classes }));
+  if (badValues.length) problems.push(problem('match-bad-values', file, { values: badValues.slice(0, 100), classes }));
   return { match: problems.length ? null : match, problems };
 }
 
@@ -112,11 +112,11 @@ export function parseMatch(text: string, classes: number, file = 'match.json'): 
  * Checks that every predicted id that occurs on non-ignored pixels is a key (the official code
  * raises KeyError otherwise, §2.3). `present` = ids seen (raw ids for > C), `where` = example files.
  */
-export function checkMatchCovers(match: Match, present: Map<number, string[]>, file = 'match.json'): Problem[] {
+export function checkMatchCovers(match: Match, present: Map<number, string[]>, file = 'match.json', computed?: { classes: number }): Problem[] {
   const missing = [...present.keys()].filter((id) => !match.has(id)).sort((a, b) => a - b);
   if (missing.length === 0) return [];
-  const detail = missing.slice(0, 20).map((id) => `${id} (e.g. in ${present.get(id)![0]})`).join(', ');
-  return [{ file, problem: `predicted ids without a key: ${detail}${missing.length > 20 ? `, and ${missing.length - 20} more` : ''}` }];
+  const ids = missing.slice(0, 100).map((id) => ({ id, example: present.get(id)![0] }));
+  return [problem('match-missing-id', file, { ids, total: missing.length, ...(computed ? { computed: true, classes: computed.classes } : {}) })];
 }
 
 /** LUT over 0..C+1 for the accumulator; ids without a key map to the out-of-range bucket. */

@@ -4,7 +4,7 @@
  * Where the official code crashes (blank or one-column lines) or would escape the mask roots
  * (absolute paths, `..`), we report a problem per line instead.
  */
-import type { Problem } from './problems.ts';
+import { problem, type Problem } from './rules.ts';
 
 // Python's str.splitlines() boundaries: \n \r \r\n \v \f \x1c \x1d \x1e \x85 \u2028 \u2029
 const LINE_BREAKS = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/;
@@ -30,18 +30,18 @@ export function parseNamesList(text: string, source = 'names list'): NamesList {
     const fields = line.split(' ');
     const where = `${source}:${i + 1}`;
     if (fields.length < 2) {
-      problems.push({ file: where, problem: `line has no second column (expected "wnid/name.JPEG wnid/name.png"): ${JSON.stringify(line)}` });
+      problems.push(problem('names-no-mask-column', where, { line: JSON.stringify(line) }));
       return;
     }
     const rel = fields[1];
     const bad = checkRelativePath(rel);
     if (bad) {
-      problems.push({ file: where, problem: `${bad}: ${JSON.stringify(rel)}` });
+      problems.push(problem('names-bad-path', where, { path: JSON.stringify(rel), why: bad }));
       return;
     }
     masks.push(rel);
   });
-  if (lines.length === 0) problems.push({ file: source, problem: 'the names list is empty' });
+  if (lines.length === 0) problems.push(problem('names-empty', source));
   return { masks, problems };
 }
 

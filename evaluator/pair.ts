@@ -4,8 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { buildImageRecordFromRuns, RunRecordScratch, type ImageRecord } from './image-record.ts';
-import { decodePngRuns, readPngHeader, checkEncoding, checkPixelLimit, PngError, type PngHeader } from './png.ts';
-import type { Problem } from './problems.ts';
+import { checkMaskHeader } from './mask-header.ts';
+import { decodePngRuns, PngError } from './png.ts';
+import { problem, type Problem } from './rules.ts';
 
 export interface PairJob {
   id: number;
@@ -34,47 +35,32 @@ export function processPair(job: PairJob, scratch: RunRecordScratch = new RunRec
   try {
     gtBuf = readFileSync(job.gtPath);
   } catch (e) {
-    return { id: job.id, problems: [{ file: gtFile, problem: `cannot read the ground-truth mask (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` }] };
+    return { id: job.id, problems: [problem('gt-unreadable', gtFile, { reason: (e as NodeJS.ErrnoException).code ?? (e as Error).message })] };
   }
   let predBuf: Uint8Array;
   try {
     predBuf = job.predBytes ?? readFileSync(job.predPath!);
   } catch (e) {
-    return { id: job.id, problems: [{ file: job.rel, problem: `cannot read the prediction (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` }] };
+    return { id: job.id, problems: [problem('unreadable-prediction', job.rel, { reason: (e as NodeJS.ErrnoException).code ?? (e as Error).message })] };
   }
 
   // Headers first: size and encoding problems are reported without decoding anything.
-  let gh: PngHeader | null = null, ph: PngHeader | null = null;
-  try {
-    gh = readPngHeader(gtBuf); checkEncoding(gh); checkPixelLimit(gh, job.maxPixels);
-  } catch (e) {
-    problems.push({ file: gtFile, problem: `ground-truth mask: ${(e as Error).message}` });
-  }
-  try {
-    ph = readPngHeader(predBuf); checkEncoding(ph); checkPixelLimit(ph, job.maxPixels);
-  } catch (e) {
-    problems.push({ file: job.rel, problem: (e as Error).message });
-    ph = null;
-  }
-  if (gh && ph && (gh.width !== ph.width || gh.height !== ph.height)) {
-    const transposed = gh.width === ph.height && gh.height === ph.width;
-    problems.push({
-      file: job.rel,
-      problem: `prediction is ${ph.width}×${ph.height} (width×height) but the ground truth is ${gh.width}×${gh.height}${transposed ? ' (transposed: same pixel count, rows and columns swapped)' : ''}`,
-    });
-  }
+  const gt0 = checkMaskHeader(gtBuf, gtFile, null, job.maxPixels);
+  for (const p of gt0.problems) problems.push(problem('gt-invalid', gtFile, { detail: p.problem }));
+  const gh = gt0.header;
+  problems.push(...checkMaskHeader(predBuf, job.rel, gh ? [gh.width, gh.height] : null, job.maxPixels).problems);
   if (problems.length) return { id: job.id, problems };
 
   let gt, pred;
   try {
     gt = decodePngRuns(gtBuf, { maxPixels: job.maxPixels, builder: scratch.gtRuns });
   } catch (e) {
-    return { id: job.id, problems: [{ file: gtFile, problem: `ground-truth mask: ${(e as Error).message}` }] };
+    return { id: job.id, problems: [problem('gt-invalid', gtFile, { detail: (e as Error).message })] };
   }
   try {
     pred = decodePngRuns(predBuf, { maxPixels: job.maxPixels, builder: scratch.predRuns });
   } catch (e) {
-    if (e instanceof PngError) return { id: job.id, problems: [{ file: job.rel, problem: e.message }] };
+    if (e instanceof PngError) return { id: job.id, problems: [e.at(job.rel)] };
     throw e;
   }
   if (job.decodeOnly) return { id: job.id };

@@ -14,22 +14,14 @@
  */
 import { inflateSync, crc32 } from 'node:zlib';
 import { idsToRuns, RunBuilder, type RunMap } from './runs.ts';
+import { RuleError, type RuleCode } from './rules.ts';
 
 export const PNG_SIGNATURE = Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]);
 
-export type PngProblemCode =
-  | 'not-png'
-  | 'truncated'
-  | 'corrupt'
-  | 'unsupported-encoding'
-  | 'too-large';
-
-export class PngError extends Error {
-  constructor(
-    readonly code: PngProblemCode,
-    message: string,
-  ) {
-    super(message);
+/** A PNG that breaks an input rule (rules.ts): not-png, truncated-png, corrupt-png, palette-png, …. */
+export class PngError extends RuleError {
+  constructor(code: RuleCode, details: Record<string, unknown> = {}) {
+    super(code, details);
     this.name = 'PngError';
   }
 }
@@ -50,8 +42,6 @@ const COLOR_TYPE_NAMES: Record<number, string> = {
   6: 'RGBA',
 };
 
-export const EXPECTED_ENCODING =
-  'expected an 8-bit RGB/RGBA PNG with class id = R + 256·G (B = 0), or an 8/16-bit grayscale PNG whose value is the class id';
 
 export function describeEncoding(h: Pick<PngHeader, 'bitDepth' | 'colorType'>): string {
   return `${h.bitDepth}-bit ${COLOR_TYPE_NAMES[h.colorType] ?? `color type ${h.colorType}`}`;
@@ -60,13 +50,13 @@ export function describeEncoding(h: Pick<PngHeader, 'bitDepth' | 'colorType'>): 
 /** Reads and validates the IHDR chunk only (33 bytes): enough to check size and encoding without decoding. */
 export function readPngHeader(buf: Uint8Array): PngHeader {
   if (buf.length < 8 || !PNG_SIGNATURE.equals(Buffer.from(buf.buffer, buf.byteOffset, 8))) {
-    throw new PngError('not-png', 'not a PNG file (bad signature)');
+    throw new PngError('not-png');
   }
-  if (buf.length < 33) throw new PngError('truncated', 'truncated PNG (no complete IHDR chunk)');
+  if (buf.length < 33) throw new PngError('truncated-png', { detail: 'no complete IHDR chunk' });
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const len = dv.getUint32(8);
   if (len !== 13 || String.fromCharCode(buf[12], buf[13], buf[14], buf[15]) !== 'IHDR') {
-    throw new PngError('corrupt', 'corrupt PNG (first chunk is not a valid IHDR)');
+    throw new PngError('corrupt-png', { detail: 'first chunk is not a valid IHDR' });
   }
   const header: PngHeader = {
     width: dv.getUint32(16),
@@ -76,11 +66,11 @@ export function readPngHeader(buf: Uint8Array): PngHeader {
     interlace: buf[28],
   };
   if (crc32(buf.subarray(12, 29)) !== dv.getUint32(29)) {
-    throw new PngError('corrupt', 'corrupt PNG (IHDR checksum mismatch)');
+    throw new PngError('corrupt-png', { detail: 'IHDR checksum mismatch' });
   }
-  if (header.width === 0 || header.height === 0) throw new PngError('corrupt', 'corrupt PNG (zero width or height)');
+  if (header.width === 0 || header.height === 0) throw new PngError('corrupt-png', { detail: 'zero width or height' });
   if (buf[26] !== 0 || buf[27] !== 0 || header.interlace > 1) {
-    throw new PngError('corrupt', 'corrupt PNG (unknown compression, filter or interlace method)');
+    throw new PngError('corrupt-png', { detail: 'unknown compression, filter or interlace method' });
   }
   return header;
 }
@@ -90,16 +80,14 @@ export function checkEncoding(h: PngHeader): void {
   const { colorType: ct, bitDepth: bd } = h;
   const ok = ((ct === 2 || ct === 6) && bd === 8) || ((ct === 0 || ct === 4) && (bd === 8 || bd === 16));
   if (!ok) {
-    let why = '';
-    if (ct === 3) why = ' (a palette maps indices to colours; the official evaluator cannot read it)';
-    else if ((ct === 2 || ct === 6) && bd === 16) why = ' (16-bit RGB: the official evaluator keeps only the high byte and silently reads wrong ids)';
-    throw new PngError('unsupported-encoding', `unsupported PNG encoding ${describeEncoding(h)}${why}; ${EXPECTED_ENCODING}`);
+    const code = ct === 3 ? 'palette-png' : (ct === 2 || ct === 6) && bd === 16 ? 'rgb16-png' : 'unsupported-png';
+    throw new PngError(code, { encoding: describeEncoding(h) });
   }
 }
 
 export function checkPixelLimit(h: PngHeader, maxPixels: number): void {
   if (h.width * h.height > maxPixels) {
-    throw new PngError('too-large', `image of ${h.width}×${h.height} = ${h.width * h.height} pixels exceeds the limit of ${maxPixels} pixels`);
+    throw new PngError('too-many-pixels', { width: h.width, height: h.height, limit: maxPixels });
   }
 }
 
@@ -151,16 +139,16 @@ function inflatePng(buf: Uint8Array, maxPixels: number): Inflated {
   let sawEnd = false;
   while (off + 12 <= buf.length) {
     const len = dv.getUint32(off);
-    if (off + 12 + len > buf.length) throw new PngError('truncated', 'truncated PNG (a chunk extends past the end of the file)');
+    if (off + 12 + len > buf.length) throw new PngError('truncated-png', { detail: 'a chunk extends past the end of the file' });
     const t0 = buf[off + 4], t1 = buf[off + 5], t2 = buf[off + 6], t3 = buf[off + 7];
     if (crc32(buf.subarray(off + 4, off + 8 + len)) !== dv.getUint32(off + 8 + len)) {
-      throw new PngError('corrupt', `corrupt PNG (checksum mismatch in chunk ${String.fromCharCode(t0, t1, t2, t3)})`);
+      throw new PngError('corrupt-png', { detail: `checksum mismatch in chunk ${String.fromCharCode(t0, t1, t2, t3)}` });
     }
     if (t0 === 73 && t1 === 68 && t2 === 65 && t3 === 84) idat.push(buf.subarray(off + 8, off + 8 + len)); // IDAT
     else if (t0 === 73 && t1 === 69 && t2 === 78 && t3 === 68) { sawEnd = true; break; } // IEND
     off += 12 + len;
   }
-  if (idat.length === 0) throw new PngError(sawEnd ? 'corrupt' : 'truncated', sawEnd ? 'corrupt PNG (no image data)' : 'truncated PNG (no image data)');
+  if (idat.length === 0) throw new PngError(sawEnd ? 'corrupt-png' : 'truncated-png', { detail: 'no image data' });
 
   const passes = h.interlace ? ADAM7 : ([[0, 0, 1, 1]] as const);
   let expected = 0;
@@ -173,11 +161,11 @@ function inflatePng(buf: Uint8Array, maxPixels: number): Inflated {
     raw = inflateSync(idat.length === 1 ? idat[0] : Buffer.concat(idat), { maxOutputLength: Math.max(expected, 1) });
   } catch (e) {
     const msg = (e as Error).message;
-    if (/unexpected end/i.test(msg)) throw new PngError('truncated', 'truncated PNG (compressed image data ends early)');
-    if (/buffer length|maxOutputLength|Cannot create a Buffer/i.test(msg)) throw new PngError('corrupt', 'corrupt PNG (more image data than its size allows)');
-    throw new PngError('corrupt', `corrupt PNG (${msg})`);
+    if (/unexpected end/i.test(msg)) throw new PngError('truncated-png', { detail: 'compressed image data ends early' });
+    if (/buffer length|maxOutputLength|Cannot create a Buffer/i.test(msg)) throw new PngError('corrupt-png', { detail: 'more image data than its size allows' });
+    throw new PngError('corrupt-png', { detail: msg });
   }
-  if (raw.length < expected) throw new PngError('truncated', `truncated PNG (image data holds ${raw.length} of ${expected} bytes)`);
+  if (raw.length < expected) throw new PngError('truncated-png', { detail: `image data holds ${raw.length} of ${expected} bytes` });
   if (zeros.length < width * bpp) zeros = Buffer.alloc(width * bpp);
   return { header: h, raw, bpp, passes };
 }
@@ -331,7 +319,7 @@ function unfilter(ft: number, raw: Uint8Array, src: number, prev: number, n: num
       }
       return;
     default:
-      throw new PngError('corrupt', `corrupt PNG (unknown row filter type ${ft})`);
+      throw new PngError('corrupt-png', { detail: `unknown row filter type ${ft}` });
   }
 }
 

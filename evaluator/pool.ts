@@ -2,8 +2,8 @@
  * A fixed pool of worker threads processing image pairs. Jobs go to the least-loaded worker;
  * results come back in completion order (the caller restores names-list order).
  */
-import { Worker } from 'node:worker_threads';
-import { availableParallelism } from 'node:os';
+import type { Worker } from 'node:worker_threads';
+import { defaultWorkers, startWorker } from '../util/worker.ts';
 import type { PairJob, PairResult } from './pair.ts';
 
 export class PairPool {
@@ -52,17 +52,4 @@ export class PairPool {
   }
 }
 
-/**
- * Starts a worker module. Node 20 does not apply `--import` loader hooks inside worker threads, so a
- * TypeScript worker is started through a small bootstrap that registers tsx there first.
- */
-export function startWorker(url: URL): Worker {
-  if (!url.pathname.endsWith('.ts')) return new Worker(url);
-  const api = import.meta.resolve('tsx/esm/api');
-  const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); }).catch((e) => { console.error(e); process.exit(1); });`;
-  return new Worker(code, { eval: true });
-}
-
-export function defaultWorkers(): number {
-  return Math.max(1, availableParallelism());
-}
+export { defaultWorkers, startWorker };

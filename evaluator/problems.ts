@@ -3,11 +3,8 @@
  * Errors make scores impossible or wrong; warnings leave the score official but deserve attention.
  */
 
-export interface Problem {
-  /** The file (or `names list:line`, `match.json`, …) the problem is about. */
-  file: string;
-  problem: string;
-}
+export { problem, RuleError, RULES, type Problem, type RuleCode } from './rules.ts';
+import type { Problem } from './rules.ts';
 
 export type WarningCode = 'blue-channel' | 'out-of-range-ids' | 'extra-files';
 

@@ -9,9 +9,9 @@
  */
 import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { listFiles } from './files.ts';
+import { listFiles } from '../util/files.ts';
 import yauzl from 'yauzl';
-import type { Problem } from './problems.ts';
+import { problem, type Problem } from './rules.ts';
 import { readEntryBytes, readEntryHead } from './zip-entry.ts';
 
 export interface SourceLimits {
@@ -65,6 +65,10 @@ export interface PredictionSource {
   /** A local path a worker can read itself, or null when the bytes must be passed. */
   pathOf(rel: string): string | null;
   read(rel: string): Promise<Buffer>;
+  /** At most the first `n` bytes of a mask (header checks), without reading it whole. */
+  readHead(rel: string, n: number): Promise<Buffer>;
+  /** The stored size of a mask in bytes (declared, in a zip), checked against bounds before reading. */
+  sizeOf(rel: string): number | undefined;
   /** A non-mask file of the submission (e.g. match.json), if present; TooLargeError over maxBytes. */
   readExtra(name: string, maxBytes: number): Promise<Buffer | null>;
   close(): Promise<void>;
@@ -104,6 +108,18 @@ export class DirectorySource implements PredictionSource {
   files(): string[] { return this.list; }
   pathOf(rel: string): string { return join(this.root, rel); }
   read(rel: string): Promise<Buffer> { return readFile(join(this.root, rel)); }
+  async readHead(rel: string, n: number): Promise<Buffer> {
+    const fh = await open(join(this.root, rel), 'r');
+    try {
+      const buf = Buffer.alloc(n);
+      const { bytesRead } = await fh.read(buf, 0, n, 0);
+      return buf.subarray(0, bytesRead);
+    } finally {
+      await fh.close();
+    }
+  }
+  /** Not bounded here: a directory is the host's or the CLI user's own disk. */
+  sizeOf(): undefined { return undefined; }
   async readExtra(name: string, maxBytes: number): Promise<Buffer | null> {
     let size: number;
     try { size = (await stat(join(this.root, name))).size; } catch { return null; }
@@ -135,7 +151,7 @@ export class ZipSource implements PredictionSource {
       );
     } catch (e) {
       const src = new ZipSource(path, null, 0, limits);
-      src.problems.push({ file: path, problem: `not a readable zip archive (${(e as Error).message})` });
+      src.problems.push(problem('zip-unreadable', path, { reason: (e as Error).message }));
       return src;
     }
     const problems: Problem[] = [];
@@ -160,8 +176,8 @@ export class ZipSource implements PredictionSource {
       const name = entryName(e);
       if (name.endsWith('/')) continue; // directory entry
       const why = unsafeEntry(e, name, this.limits);
-      if (why) { this.problems.push({ file: name, problem: why }); continue; }
-      if (seen.has(name)) { this.problems.push({ file: name, problem: 'duplicate entry in the zip' }); continue; }
+      if (why) { this.problems.push(why); continue; }
+      if (seen.has(name)) { this.problems.push(problem('zip-duplicate', name)); continue; }
       seen.add(name);
       if (JUNK.test(name)) continue;
       if (name.toLowerCase().endsWith('.png')) masks.push([name, e]);
@@ -217,16 +233,16 @@ function entryName(e: yauzl.Entry): string {
   return (e.generalPurposeBitFlag & 0x800 ? raw.toString('utf8') : raw.toString('latin1')).replace(/\\/g, '/');
 }
 
-function unsafeEntry(e: yauzl.Entry, name: string, limits: SourceLimits): string | null {
-  if (name.startsWith('/') || /^[A-Za-z]:/.test(name) || name.split('/').includes('..')) return 'path escapes the archive root (zip-slip)';
-  if (name.includes('\0')) return 'path contains a NUL byte';
+function unsafeEntry(e: yauzl.Entry, name: string, limits: SourceLimits): Problem | null {
+  if (name.startsWith('/') || /^[A-Za-z]:/.test(name) || name.split('/').includes('..')) return problem('zip-slip', name);
+  if (name.includes('\0')) return problem('zip-nul-name', name);
   const mode = (e.externalFileAttributes >>> 16) & 0o170000;
-  if (mode === 0o120000) return 'symbolic link (not allowed)';
-  if (e.generalPurposeBitFlag & 0x1) return 'encrypted entry (not supported)';
-  if (e.compressionMethod !== 0 && e.compressionMethod !== 8) return `unsupported compression method ${e.compressionMethod}`;
-  if (e.uncompressedSize > limits.maxEntryBytes) return `uncompressed size ${e.uncompressedSize} bytes exceeds the limit of ${limits.maxEntryBytes}`;
+  if (mode === 0o120000) return problem('zip-symlink', name);
+  if (e.generalPurposeBitFlag & 0x1) return problem('zip-encrypted', name);
+  if (e.compressionMethod !== 0 && e.compressionMethod !== 8) return problem('zip-method', name, { method: e.compressionMethod });
+  if (e.uncompressedSize > limits.maxEntryBytes) return problem('zip-entry-size', name, { bytes: e.uncompressedSize, limit: limits.maxEntryBytes });
   if (e.compressedSize > 0 && e.uncompressedSize / e.compressedSize > limits.maxCompressionRatio) {
-    return `compression ratio ${Math.round(e.uncompressedSize / e.compressedSize)}:1 exceeds the limit of ${limits.maxCompressionRatio}:1`;
+    return problem('zip-ratio', name, { ratio: Math.round(e.uncompressedSize / e.compressedSize), limit: limits.maxCompressionRatio });
   }
   return null;
 }
@@ -254,16 +270,16 @@ function readAllEntries(zip: yauzl.ZipFile, limits: SourceLimits, problems: Prob
   return new Promise((resolve) => {
     const entries: yauzl.Entry[] = [];
     if (zip.entryCount > limits.maxEntries) {
-      problems.push({ file: path, problem: `the zip holds ${zip.entryCount} entries; the limit is ${limits.maxEntries}` });
+      problems.push(problem('zip-too-many-entries', path, { entries: zip.entryCount, limit: limits.maxEntries }));
       resolve(entries);
       return;
     }
     zip.on('entry', (e: yauzl.Entry) => {
-      const over = e.fileNameLength > limits.maxNameBytes ? `a name of ${e.fileNameLength} bytes (limit ${limits.maxNameBytes})`
-        : e.extraFieldLength > limits.maxExtraBytes ? `an extra field of ${e.extraFieldLength} bytes (limit ${limits.maxExtraBytes})`
-          : e.fileCommentLength > limits.maxCommentBytes ? `a comment of ${e.fileCommentLength} bytes (limit ${limits.maxCommentBytes})` : null;
+      const over = e.fileNameLength > limits.maxNameBytes ? { field: 'name', bytes: e.fileNameLength, limit: limits.maxNameBytes }
+        : e.extraFieldLength > limits.maxExtraBytes ? { field: 'extra', bytes: e.extraFieldLength, limit: limits.maxExtraBytes }
+          : e.fileCommentLength > limits.maxCommentBytes ? { field: 'comment', bytes: e.fileCommentLength, limit: limits.maxCommentBytes } : null;
       if (over) {
-        problems.push({ file: path, problem: `central directory entry ${entries.length + 1} has ${over}; the zip was not read further` });
+        problems.push(problem('zip-entry-fields', path, { entry: entries.length + 1, ...over }));
         resolve(entries);
         return;
       }
@@ -272,7 +288,7 @@ function readAllEntries(zip: yauzl.ZipFile, limits: SourceLimits, problems: Prob
     });
     zip.on('end', () => resolve(entries));
     zip.on('error', (err: Error) => {
-      problems.push({ file: path, problem: `corrupt zip archive (${err.message})` });
+      problems.push(problem('zip-corrupt', path, { reason: err.message }));
       resolve(entries);
     });
     zip.readEntry();

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { createUserWithToken, issueToken } from '../server/auth.ts';
 import { loadConfig } from '../server/config.ts';
 import { openDb } from '../server/db.ts';
-import { HttpError } from '../server/errors.ts';
+import { DomainError } from '../server/domain-errors.ts';
 import { Queries } from '../server/queries.ts';
 
 const config = loadConfig();
@@ -29,7 +29,7 @@ program.command('create-user <name>').option('--admin', 'an administrator').desc
   try {
     process.stdout.write(createUserWithToken(q, name, !!o.admin).token + '\n');
   } catch (e) {
-    fail(e instanceof HttpError ? e.message : String(e));
+    fail(e instanceof DomainError ? e.message : String(e));
   }
 });
 program.command('list-users').action(() => {

@@ -13,7 +13,7 @@ import { MINI_SPLIT, writeMiniSplit } from '../datasets/imagenet-s/mini.ts';
 import { SPLIT_NAMES, SUBSETS, type SplitName } from '../datasets/imagenet-s/splits.ts';
 import { zipDirectory } from '../datasets/imagenet-s/zip-write.ts';
 import { Progress } from './progress.ts';
-import { writeJsonAtomic } from '../evaluator/files.ts';
+import { writeJsonAtomic } from '../util/files.ts';
 
 const program = new Command('dataset').description('Index, verify and generate ImageNet-S splits.');
 

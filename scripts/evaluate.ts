@@ -6,14 +6,12 @@
 import './stdout.ts';
 import { Command, InvalidArgumentError } from 'commander';
 import { readFile } from 'node:fs/promises';
-import { evaluate, DEFAULT_MAX_PIXELS } from '../evaluator/evaluate.ts';
-import { parseMatch } from '../evaluator/match.ts';
-import { parseNamesList } from '../evaluator/names.ts';
-import { InputError, type Problem } from '../evaluator/problems.ts';
-import { formatProblems, formatSummary, resultToJson } from '../evaluator/report.ts';
-import { openPredictionSource } from '../evaluator/sources.ts';
+import {
+  evaluate, DEFAULT_MAX_PIXELS, EVALUATOR_VERSION, parseMatch, parseNamesList, InputError, problem, type Problem,
+  formatProblems, formatSummary, resultToJson, openPredictionSource,
+} from '../evaluator/index.ts';
 import { Progress } from './progress.ts';
-import { writeJsonAtomic } from '../evaluator/files.ts';
+import { writeJsonAtomic } from '../util/files.ts';
 
 const int = (min: number) => (v: string): number => {
   const n = Number(v);
@@ -34,6 +32,7 @@ const program = new Command('evaluate')
   .option('--max-pixels <n>', `largest image accepted, in pixels (default ${DEFAULT_MAX_PIXELS})`, int(1))
   .option('--quiet', 'print nothing but errors')
   .option('--stats', 'print {seconds, passSeconds, images, imagesPerSecond, peakRssMB} as one JSON line on stderr (benchmarks)')
+  .version(EVALUATOR_VERSION, '--version', 'print the evaluator version (a digest of its source) and exit')
   .showHelpAfterError();
 
 async function main(): Promise<number> {
@@ -47,7 +46,7 @@ async function main(): Promise<number> {
   };
 
   let namesText: string;
-  try { namesText = await readFile(o.names, 'utf8'); } catch (e) { return fail('cannot read the names list', [{ file: o.names, problem: (e as Error).message }]); }
+  try { namesText = await readFile(o.names, 'utf8'); } catch (e) { return fail('cannot read the names list', [problem('file-unreadable', o.names, { reason: (e as Error).message })]); }
   const names = parseNamesList(namesText, o.names);
   if (names.problems.length) return fail('the names list is malformed', names.problems);
 
@@ -55,14 +54,14 @@ async function main(): Promise<number> {
   if (o.match === 'auto') match = 'auto';
   else if (o.match) {
     let text: string;
-    try { text = await readFile(o.match, 'utf8'); } catch (e) { return fail('cannot read the match file', [{ file: o.match, problem: (e as Error).message }]); }
+    try { text = await readFile(o.match, 'utf8'); } catch (e) { return fail('cannot read the match file', [problem('file-unreadable', o.match!, { reason: (e as Error).message })]); }
     const parsed = parseMatch(text, o.classes, o.match);
     if (!parsed.match) return fail('the match file is invalid', parsed.problems);
     match = parsed.match;
   }
 
   let source;
-  try { source = await openPredictionSource(o.pred, names.masks); } catch (e) { return fail('cannot open the predictions', [{ file: o.pred, problem: (e as Error).message }]); }
+  try { source = await openPredictionSource(o.pred, names.masks); } catch (e) { return fail('cannot open the predictions', [problem('file-unreadable', o.pred, { reason: (e as Error).message })]); }
   const progress = !o.quiet && process.stderr.isTTY ? new Progress(process.stderr) : null;
   try {
     const passStarted = performance.now();

@@ -10,8 +10,10 @@ import { join, resolve, sep } from 'node:path';
 import type { Logger } from 'pino';
 import { z, ZodError } from 'zod';
 import { namesListText } from '../datasets/imagenet-s/splits.ts';
+import { problem } from '../evaluator/index.ts';
 import { authenticate, createUserWithToken, FailureLimiter, issueToken, requireAdmin } from './auth.ts';
-import { HttpError } from './errors.ts';
+import { Conflict, DomainError, Forbidden, InvalidInput, NotFound, QuotaExceeded, RateLimited } from './domain-errors.ts';
+import { httpStatus } from './http-errors.ts';
 import { boardCsv, rankRows, SORT_KEYS } from './leaderboard.ts';
 import type { Queries, SubmissionRow } from './queries.ts';
 import type { Scorer } from './scorer.ts';
@@ -86,19 +88,19 @@ export function createApp(ctx: AppContext): express.Express {
   app.get('/api/splits/:split/:subset/list', (req, res) => {
     const s = splitOf(req);
     const sub = subsetOf(s, req.params.subset);
-    if (!sub) throw new HttpError(404, `no subset ${JSON.stringify(req.params.subset)} in ${s.name}`);
+    if (!sub) throw new NotFound(`no subset ${JSON.stringify(req.params.subset)} in ${s.name}`);
     res.type('text/plain').send(req.params.subset === 'train' ? sub.list.join('\n') : namesListText(sub.list));
   });
   app.get('/api/splits/:split/:subset/images/:wnid/:file', (req, res, next) => {
     const s = splitOf(req);
-    if (!subsetOf(s, req.params.subset)) throw new HttpError(404, 'no such subset');
+    if (!subsetOf(s, req.params.subset)) throw new NotFound('no such subset');
     sendChecked(res, next, join(s.dir, req.params.subset), req.params.wnid, req.params.file, /\.(jpe?g|png)$/i);
   });
   app.get('/api/splits/:split/:subset/masks/:wnid/:file', (req, res, next) => {
     const s = splitOf(req);
     // Test-split ground truth never leaves the server, by any route.
-    if (!SUBSETS_PUBLIC_MASKS.has(req.params.subset)) throw new HttpError(403, `${req.params.subset} masks are private to this server`);
-    if (!subsetOf(s, req.params.subset)) throw new HttpError(404, 'no such subset');
+    if (!SUBSETS_PUBLIC_MASKS.has(req.params.subset)) throw new Forbidden(`${req.params.subset} masks are private to this server`);
+    if (!subsetOf(s, req.params.subset)) throw new NotFound('no such subset');
     sendChecked(res, next, join(s.dir, `${req.params.subset}-segmentation`), req.params.wnid, req.params.file, /\.png$/);
   });
 
@@ -114,7 +116,7 @@ export function createApp(ctx: AppContext): express.Express {
   const boardCache = new Map<string, { version: number; type: string; body: string }>();
   const board = (req: Request, res: Response, csv: boolean): void => {
     const b = ctx.catalogue.benchmarks.get(String(req.params.benchmark));
-    if (!b) throw new HttpError(404, `unknown benchmark ${JSON.stringify(req.params.benchmark)}`);
+    if (!b) throw new NotFound(`unknown benchmark ${JSON.stringify(req.params.benchmark)}`);
     const qy = BoardQuery.parse(req.query);
     const asCsv = csv || qy.format === 'csv';
     const key = `${b.id}|${qy.sort}|${qy.order}|${qy.all ?? ''}|${asCsv}`;
@@ -141,7 +143,7 @@ export function createApp(ctx: AppContext): express.Express {
     const release = slots.take(req.user!.id);
     if (!release) {
       res.set('retry-after', '30');
-      throw new HttpError(429, 'too many uploads in progress; try again when yours have finished', { close: true });
+      throw new RateLimited('too many uploads in progress; try again when yours have finished', { close: true });
     }
     try {
       const tmp = join(ctx.dataDir, 'uploads');
@@ -162,7 +164,7 @@ export function createApp(ctx: AppContext): express.Express {
   });
   app.get('/api/submissions/:id/match.json', requireAuth, (req, res) => {
     const s = ownOrAdmin(req);
-    if (!s.computed_match) throw new HttpError(404, 'no computed match for this submission');
+    if (!s.computed_match) throw new NotFound('no computed match for this submission');
     res.type('application/json').attachment(`match-${s.id}.json`).send(s.computed_match);
   });
   app.get('/api/submissions/:id/events', requireAuth, (req, res) => {
@@ -195,7 +197,7 @@ export function createApp(ctx: AppContext): express.Express {
     if (!ctx.scorer.cancel(s.id)) {
       // lost the race (or nothing to cancel): say what it became
       const now = ctx.q.submission(s.id);
-      throw new HttpError(409, `submission ${s.id} is ${now?.status ?? 'deleted'}; only queued or scoring submissions can be cancelled`, { status: now?.status ?? 'deleted', ...(now ? { submission: submissionView(ctx, now) } : {}) });
+      throw new Conflict(`submission ${s.id} is ${now?.status ?? 'deleted'}; only queued or scoring submissions can be cancelled`, { status: now?.status ?? 'deleted', ...(now ? { submission: submissionView(ctx, now) } : {}) });
     }
     res.json(submissionView(ctx, ctx.q.submission(s.id)!));
   });
@@ -213,7 +215,7 @@ export function createApp(ctx: AppContext): express.Express {
     res.status(201).json(issueToken(ctx.q, req.user!.id, label ?? null));
   });
   app.delete('/api/me/tokens/:id', requireAuth, (req, res) => {
-    if (!ctx.q.revokeToken(Id.parse(req.params.id), req.user!.id)) throw new HttpError(404, 'no such active token');
+    if (!ctx.q.revokeToken(Id.parse(req.params.id), req.user!.id)) throw new NotFound('no such active token');
     res.status(204).end();
   });
 
@@ -236,13 +238,13 @@ export function createApp(ctx: AppContext): express.Express {
   });
   app.post('/api/admin/submissions/:id/rescore', requireAuth, requireAdmin, (req, res) => {
     const s = byId(req);
-    if (!ctx.q.requeue(s.id)) throw new HttpError(409, `submission ${s.id} is ${s.status}; only finished or failed submissions are re-scored`);
+    if (!ctx.q.requeue(s.id)) throw new Conflict(`submission ${s.id} is ${s.status}; only finished or failed submissions are re-scored`);
     ctx.scorer.kick();
     res.status(202).json({ id: s.id, status: 'queued' });
   });
   app.post('/api/admin/benchmarks/:benchmark/rescore', requireAuth, requireAdmin, (req, res) => {
     const b = ctx.catalogue.benchmarks.get(String(req.params.benchmark));
-    if (!b) throw new HttpError(404, 'unknown benchmark');
+    if (!b) throw new NotFound('unknown benchmark');
     const n = ctx.q.requeueBenchmark(b.id);
     ctx.scorer.kick();
     res.status(202).json({ benchmark: b.id, queued: n });
@@ -271,18 +273,18 @@ export function createApp(ctx: AppContext): express.Express {
     res.status(204).end();
   });
 
-  app.use('/api', (_req, _res, next) => next(new HttpError(404, 'no such route')));
+  app.use('/api', (_req, _res, next) => next(new NotFound('no such route')));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (res.headersSent) { res.end(); return; }
-    if (err instanceof HttpError) {
-      if (err.status === 429 && err.extra.resets_at) res.set('retry-after', String(Math.max(1, Math.ceil((Date.parse(String(err.extra.resets_at)) - Date.now()) / 1000))));
+    if (err instanceof DomainError) {
+      if (err instanceof QuotaExceeded && err.extra.resets_at) res.set('retry-after', String(Math.max(1, Math.ceil((Date.parse(String(err.extra.resets_at)) - Date.now()) / 1000))));
       const { close, ...extra } = err.extra;
       if (close) res.set('connection', 'close');
-      res.status(err.status).json({ error: err.message, ...extra });
+      res.status(httpStatus(err)).json({ error: err.message, ...extra });
       return;
     }
     if (err instanceof ZodError) {
-      res.status(400).json({ error: 'invalid request', problems: err.issues.map((i) => ({ file: i.path.join('.') || 'request', problem: i.message })) });
+      res.status(400).json({ error: 'invalid request', problems: err.issues.map((i) => problem('invalid-field', i.path.join('.') || 'request', { message: i.message })) });
       return;
     }
     const status = (err as { status?: number; statusCode?: number }).status ?? (err as { statusCode?: number }).statusCode;
@@ -297,22 +299,22 @@ export function createApp(ctx: AppContext): express.Express {
   }
   function splitOf(req: Request) {
     const s = ctx.catalogue.splits.get(String(req.params.split));
-    if (!s) throw new HttpError(404, `unknown split ${JSON.stringify(req.params.split)}`);
+    if (!s) throw new NotFound(`unknown split ${JSON.stringify(req.params.split)}`);
     return s;
   }
   function byId(req: Request): SubmissionRow {
     const s = ctx.q.submission(Id.parse(req.params.id));
-    if (!s) throw new HttpError(404, 'no such submission');
+    if (!s) throw new NotFound('no such submission');
     return s;
   }
   function ownOrAdmin(req: Request): SubmissionRow {
     const s = byId(req);
-    if (s.user_id !== req.user!.id && !req.user!.isAdmin) throw new HttpError(404, 'no such submission');
+    if (s.user_id !== req.user!.id && !req.user!.isAdmin) throw new NotFound('no such submission');
     return s;
   }
   function own(req: Request): SubmissionRow {
     const s = byId(req);
-    if (s.user_id !== req.user!.id) throw new HttpError(404, 'no such submission');
+    if (s.user_id !== req.user!.id) throw new NotFound('no such submission');
     return s;
   }
   return app;
@@ -320,10 +322,10 @@ export function createApp(ctx: AppContext): express.Express {
 
 /** Sends dir/wnid/file after checking both names and that the resolved path stays inside dir. */
 function sendChecked(res: Response, next: NextFunction, dir: string, wnid: string, file: string, ext: RegExp): void {
-  if (!WNID.test(wnid) || !FILE.test(file) || !ext.test(file) || file.startsWith('.')) throw new HttpError(400, 'invalid file name');
+  if (!WNID.test(wnid) || !FILE.test(file) || !ext.test(file) || file.startsWith('.')) throw new InvalidInput('invalid file name');
   const base = resolve(dir);
   const path = resolve(base, wnid, file);
-  if (!path.startsWith(base + sep)) throw new HttpError(400, 'invalid file name');
-  if (!existsSync(path)) throw new HttpError(404, 'no such file');
+  if (!path.startsWith(base + sep)) throw new InvalidInput('invalid file name');
+  if (!existsSync(path)) throw new NotFound('no such file');
   res.sendFile(path, { dotfiles: 'deny', maxAge: '1d' }, (err) => { if (err && !res.headersSent) next(err); });
 }

@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Queries, UserRow } from './queries.ts';
-import { HttpError } from './errors.ts';
+import { Conflict, Forbidden, RateLimited, Unauthenticated } from './domain-errors.ts';
 
 export const TOKEN_PREFIX = 'isb_';
 
@@ -26,7 +26,7 @@ export function issueToken(q: Queries, userId: number, label: string | null = nu
 
 export function createUserWithToken(q: Queries, name: string, isAdmin: boolean): { user: UserRow; token: string } {
   return q.db.transaction(() => {
-    if (q.userByName(name)) throw new HttpError(409, `user ${JSON.stringify(name)} exists`);
+    if (q.userByName(name)) throw new Conflict(`user ${JSON.stringify(name)} exists`);
     const user = q.createUser(name, isAdmin);
     return { user, token: issueToken(q, user.id, 'created with the account').token };
   })();
@@ -67,16 +67,16 @@ export function authenticate(q: Queries, limiter: FailureLimiter, required: bool
   return (req: Request, _res: Response, next: NextFunction): void => {
     const header = req.get('authorization');
     if (!header) {
-      if (required) return next(new HttpError(401, 'authentication required: send "Authorization: Bearer <token>"'));
+      if (required) return next(new Unauthenticated('authentication required: send "Authorization: Bearer <token>"'));
       return next();
     }
     const key = req.ip ?? 'unknown';
-    if (limiter.blocked(key)) return next(new HttpError(429, 'too many failed authentications; wait a minute'));
+    if (limiter.blocked(key)) return next(new RateLimited('too many failed authentications; wait a minute'));
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     const row = m ? q.activeTokenByHash(hashToken(m[1])) : undefined;
     if (!row) {
       limiter.fail(key);
-      return next(new HttpError(401, 'invalid or revoked token'));
+      return next(new Unauthenticated('invalid or revoked token'));
     }
     const now = Date.now();
     if (now - (touched.get(row.id) ?? 0) >= TOKEN_TOUCH_MS) {
@@ -89,6 +89,6 @@ export function authenticate(q: Queries, limiter: FailureLimiter, required: bool
 }
 
 export function requireAdmin(req: Request, _res: Response, next: NextFunction): void {
-  if (!req.user?.isAdmin) return next(new HttpError(403, 'admin only'));
+  if (!req.user?.isAdmin) return next(new Forbidden('admin only'));
   next();
 }

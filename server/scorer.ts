@@ -13,7 +13,7 @@
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { EVALUATOR_VERSION } from '../evaluator/evaluate.ts';
+import { EVALUATOR_VERSION } from '../evaluator/index.ts';
 import { startWorker } from '../evaluator/pool.ts';
 import { Catalogue } from './catalogue.ts';
 import type { Attempt, Queries, SubmissionRow } from './queries.ts';

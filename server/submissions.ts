@@ -5,8 +5,9 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { problem } from '../evaluator/index.ts';
 import { Catalogue, type Benchmark } from './catalogue.ts';
-import { HttpError } from './errors.ts';
+import { Forbidden, InvalidInput, QuotaExceeded, Unavailable, UploadRejected } from './domain-errors.ts';
 import type { Queries, SubmissionRow } from './queries.ts';
 import type { Received } from './upload-receive.ts';
 import { checkUpload } from './upload-check.ts';
@@ -47,9 +48,9 @@ export function quotaLeft(ctx: SubmitContext, user: AuthUser, b: Benchmark): { l
   return { limit, used: limit > 0 ? ctx.q.countForQuota(user.id, shared, day.start, b.gtPrivate) : 0, resetsAt: day.next, shared };
 }
 
-function quotaReached(b: Benchmark, quota: ReturnType<typeof quotaLeft>): HttpError {
+function quotaReached(b: Benchmark, quota: ReturnType<typeof quotaLeft>): QuotaExceeded {
   const scope = quota.shared.length > 1 ? `shared by ${quota.shared.join(', ')} (one ground truth)` : `to ${b.id}`;
-  return new HttpError(429, `quota reached: ${quota.limit} submission(s) per UTC day ${scope}`, { limit: quota.limit, used: quota.used, resets_at: quota.resetsAt, shared_by: quota.shared });
+  return new QuotaExceeded(`quota reached: ${quota.limit} submission(s) per UTC day ${scope}`, { limit: quota.limit, used: quota.used, resets_at: quota.resetsAt, shared_by: quota.shared });
 }
 
 /** Validates, checks and queues an upload; the temporary file is consumed either way. */
@@ -58,21 +59,21 @@ export async function submit(ctx: SubmitContext, user: AuthUser, rec: Received):
   try {
     const parsed = SubmitFields.safeParse(rec.fields);
     if (!parsed.success) {
-      throw new HttpError(400, 'invalid submission fields', { problems: parsed.error.issues.map((i) => ({ file: i.path.join('.') || 'form', problem: i.message })) });
+      throw new InvalidInput('invalid submission fields', { problems: parsed.error.issues.map((i) => problem('invalid-field', i.path.join('.') || 'form', { message: i.message })) });
     }
     const f = parsed.data;
     const b = ctx.catalogue.benchmarks.get(f.benchmark);
-    if (!b) throw new HttpError(400, `unknown benchmark ${JSON.stringify(f.benchmark)}`, { benchmarks: [...ctx.catalogue.benchmarks.keys()] });
-    if (b.closed) throw new HttpError(503, `benchmark ${b.id} is closed: ${b.closed}`);
-    if (!rec.file) throw new HttpError(400, 'no file: send the zip of masks in the field "file"');
+    if (!b) throw new InvalidInput(`unknown benchmark ${JSON.stringify(f.benchmark)}`, { benchmarks: [...ctx.catalogue.benchmarks.keys()] });
+    if (b.closed) throw new Unavailable(`benchmark ${b.id} is closed: ${b.closed}`);
+    if (!rec.file) throw new InvalidInput('no file: send the zip of masks in the field "file"');
     const baseline = f.baseline === 'true' || f.baseline === '1';
-    if (baseline && !user.isAdmin) throw new HttpError(403, 'only admins submit baselines');
+    if (baseline && !user.isAdmin) throw new Forbidden('only admins submit baselines');
 
     const quota = quotaLeft(ctx, user, b);
     if (quota.limit > 0 && quota.used >= quota.limit) throw quotaReached(b, quota);
 
     const check = await checkUpload(rec.file.path, b, ctx.maxPixels);
-    if (check.problems.length) throw new HttpError(400, `the upload has ${check.problems.length} problem(s); nothing was queued`, { problems: check.problems });
+    if (check.problems.length) throw new UploadRejected(`the upload has ${check.problems.length} problem(s); nothing was queued`, { problems: check.problems });
 
     const dir = join(ctx.dataDir, 'submissions');
     await mkdir(dir, { recursive: true });

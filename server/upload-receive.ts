@@ -12,7 +12,7 @@ import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Request } from 'express';
-import { HttpError } from './errors.ts';
+import { DomainError, InvalidInput, TooLarge, UploadStalled } from './domain-errors.ts';
 
 export interface Received {
   fields: Record<string, string>;
@@ -36,13 +36,13 @@ export async function receiveUpload(req: Request, tmpDir: string, limits: Receiv
     // sending and read the 413; beyond that, close the connection at once.
     const drain = declared <= DISCARD_FACTOR * maxBytes;
     if (drain) await discard(req, DISCARD_FACTOR * maxBytes, limits.idleMs);
-    throw new HttpError(413, `upload of ${declared} bytes exceeds the limit of ${maxBytes} bytes`, { close: !drain });
+    throw new TooLarge(`upload of ${declared} bytes exceeds the limit of ${maxBytes} bytes`, { close: !drain });
   }
   let bb: busboy.Busboy;
   try {
     bb = busboy({ headers: req.headers, limits: { files: 1, fileSize: maxBytes, fields: 20, fieldSize: 16 * 1024 } });
   } catch {
-    throw new HttpError(400, 'expected a multipart/form-data body with fields "benchmark" and "file"');
+    throw new InvalidInput('expected a multipart/form-data body with fields "benchmark" and "file"');
   }
   const path = join(tmpDir, `${randomUUID()}.zip`);
   const fields: Record<string, string> = {};
@@ -59,7 +59,7 @@ export async function receiveUpload(req: Request, tmpDir: string, limits: Receiv
      * Ends the upload with an error: the descriptor closes and the file goes at once. A client
      * still sending has the rest of its body read and dropped (bounded), so it can read the answer.
      */
-    const fail = (err: HttpError): void => {
+    const fail = (err: DomainError): void => {
       if (settled) return;
       settled = true;
       clearTimeout(idle);
@@ -75,14 +75,14 @@ export async function receiveUpload(req: Request, tmpDir: string, limits: Receiv
     const arm = (): void => {
       clearTimeout(idle);
       idle = setTimeout(() => {
-        fail(new HttpError(408, `the upload sent nothing for ${Math.round(limits.idleMs / 1000)} s and was dropped`, { close: true }));
+        fail(new UploadStalled(`the upload sent nothing for ${Math.round(limits.idleMs / 1000)} s and was dropped`, { close: true }));
         req.destroy();
       }, limits.idleMs);
     };
     arm();
     req.on('data', arm);
-    req.on('close', () => { if (!req.complete) fail(new HttpError(400, 'the upload was interrupted', { close: true })); });
-    req.on('error', () => fail(new HttpError(400, 'the upload was interrupted', { close: true })));
+    req.on('close', () => { if (!req.complete) fail(new InvalidInput('the upload was interrupted', { close: true })); });
+    req.on('error', () => fail(new InvalidInput('the upload was interrupted', { close: true })));
 
     bb.on('field', (name, value) => { fields[name] = value; });
     bb.on('file', (name, stream: Readable & { truncated?: boolean }) => {
@@ -91,7 +91,7 @@ export async function receiveUpload(req: Request, tmpDir: string, limits: Receiv
       fileStream = stream;
       const w = (out = createWriteStream(path));
       stream.on('data', (c: Buffer) => { file!.bytes += c.length; });
-      stream.on('limit', () => fail(new HttpError(413, `upload exceeds the limit of ${maxBytes} bytes`, { close: true })));
+      stream.on('limit', () => fail(new TooLarge(`upload exceeds the limit of ${maxBytes} bytes`, { close: true })));
       writing = new Promise<void>((res, rej) => {
         w.on('finish', res);
         w.on('error', rej);
@@ -102,21 +102,21 @@ export async function receiveUpload(req: Request, tmpDir: string, limits: Receiv
       stream.pipe(w);
     });
     bb.on('filesLimit', () => { extraFiles = true; });
-    bb.on('error', () => fail(new HttpError(400, 'the upload was interrupted or is not valid multipart/form-data')));
+    bb.on('error', () => fail(new InvalidInput('the upload was interrupted or is not valid multipart/form-data')));
     bb.on('close', () => {
       writing.then(() => {
         if (settled) return;
         settled = true;
         clearTimeout(idle);
         resolve();
-      }, () => fail(new HttpError(400, 'the upload could not be stored')));
+      }, () => fail(new InvalidInput('the upload could not be stored')));
     });
     req.pipe(bb);
   });
 
   if (extraFiles) {
     await rm(path, { force: true });
-    throw new HttpError(400, 'send exactly one file, in the field "file"');
+    throw new InvalidInput('send exactly one file, in the field "file"');
   }
   if (file) {
     // on disk before we answer 202: an accepted submission survives a crash

@@ -10,7 +10,8 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { ZipSource, DEFAULT_SOURCE_LIMITS } from '../evaluator/sources.ts';
+import { ZipSource, DEFAULT_SOURCE_LIMITS } from '../evaluator/index.ts';
+import { maxMaskBytes } from '../server/upload-check.ts';
 import { miniPredictions, testServer, waitFor, type TestServer } from './helpers/server.ts';
 import { craftZip, rawZip, withPaddingChunk } from './helpers/zip.ts';
 
@@ -74,7 +75,7 @@ test('a central directory with oversized extra fields is refused at its first su
   assert.deepEqual(src.problems.map((p) => p.problem), ['central directory entry 1 has an extra field of 60000 bytes (limit 256); the zip was not read further']);
   assert.deepEqual(src.files(), []);
   const r = await upload(alice, VAL, zip).expect(400);
-  assert.deepEqual(r.body.problems, [{ file: 'upload', problem: 'central directory entry 1 has an extra field of 60000 bytes (limit 256); the zip was not read further' }]);
+  assert.deepEqual(r.body.problems, [{ code: 'zip-entry-fields', file: 'upload', problem: 'central directory entry 1 has an extra field of 60000 bytes (limit 256); the zip was not read further', details: { entry: 1, field: 'extra', bytes: 60000, limit: 256 } }]);
 
   const named = join(work, 'name.zip');
   writeFileSync(named, rawZip([{ name: `${'a'.repeat(600)}.png`, data: Buffer.from('x') }]));
@@ -89,7 +90,7 @@ test('an upload may hold at most its benchmark\'s masks + 1,024 entries; the cou
   const n = preds.mini.subsets.validation.masks.length + 1025;
   writeFileSync(many, rawZip(Array.from({ length: n }, (_, i) => ({ name: `x/${i}.txt`, data: Buffer.alloc(0) }))));
   const r = await upload(alice, VAL, many).expect(400);
-  assert.deepEqual(r.body.problems, [{ file: 'upload', problem: `the zip holds ${n} entries; the limit is ${n - 1}` }]);
+  assert.deepEqual(r.body.problems, [{ code: 'zip-too-many-entries', file: 'upload', problem: `the zip holds ${n} entries; the limit is ${n - 1}`, details: { entries: n, limit: n - 1 } }]);
 });
 
 test('match.json, method.txt and masks are refused by their declared size, before they are read', async () => {
@@ -105,10 +106,10 @@ test('match.json, method.txt and masks are refused by their declared size, befor
   });
   const r = await api().post('/api/submissions').set('Authorization', `Bearer ${alice}`)
     .field('benchmark', 'imagenetsmini.fully-unsupervised.validation').attach('file', zip).expect(400);
-  const byFile = Object.fromEntries(r.body.problems.map((p: { file: string; problem: string }) => [p.file, p.problem]));
-  assert.match(byFile[v.masks[0]], /bytes uncompressed: larger than any PNG mask of \d+×\d+ can be/);
-  assert.match(byFile['match.json'], /^too large: \d+ bytes; the limit is 262144$/);
-  assert.match(byFile['method.txt'], /^too large: \d+ bytes; the limit is 16384$/);
+  const byFile = Object.fromEntries(r.body.problems.map((p: { file: string; code: string; details: { limit: number } }) => [p.file, [p.code, p.details.limit]]));
+  assert.deepEqual(byFile[v.masks[0]], ['mask-too-large', maxMaskBytes(gt0[0], gt0[1])]);
+  assert.deepEqual(byFile['match.json'], ['metadata-too-large', 262144]);
+  assert.deepEqual(byFile['method.txt'], ['metadata-too-large', 16384]);
   assert.equal(r.body.problems.length, 3);
 });
 

@@ -13,7 +13,7 @@ test('takes the second column, keeps duplicates, reports every malformed or unsa
   assert.deepEqual(ok.masks, ['w/a.png', 'w/b.png', 'w/a.png']);
   assert.deepEqual(ok.problems, []);
   const bad = parseNamesList('w/a.JPEG w/a.png\n\nonecolumn\nx  w/c.png\nx /etc/passwd\nx w/../../secret.png', 'list.txt');
-  assert.deepEqual(bad.problems.map((p) => p.file), ['list.txt:2', 'list.txt:3', 'list.txt:4', 'list.txt:5', 'list.txt:6']);
+  assert.deepEqual(bad.problems.map((p) => [p.file, p.code]), [['list.txt:2', 'names-no-mask-column'], ['list.txt:3', 'names-no-mask-column'], ['list.txt:4', 'names-bad-path'], ['list.txt:5', 'names-bad-path'], ['list.txt:6', 'names-bad-path']]);
   assert.deepEqual(bad.masks, ['w/a.png']);
-  assert.match(parseNamesList('').problems[0].problem, /empty/);
+  assert.equal(parseNamesList('').problems[0].code, 'names-empty');
 });

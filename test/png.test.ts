@@ -48,13 +48,13 @@ test('rejects palette, 16-bit RGB, non-PNG, truncated, corrupt and oversized fil
   const expectCode = (buf: Buffer, code: string, re: RegExp, maxPixels?: number) => {
     assert.throws(() => decodePng(buf, { maxPixels }), (e: unknown) => e instanceof PngError && e.code === code && re.test(e.message));
   };
-  expectCode(encodeMask(ids, 20, 20, { encoding: 'palette' }), 'unsupported-encoding', /8-bit paletted.*expected an 8-bit RGB/);
-  expectCode(encodeMask(ids, 20, 20, { encoding: 'rgb16' }), 'unsupported-encoding', /16-bit RGB/);
+  expectCode(encodeMask(ids, 20, 20, { encoding: 'palette' }), 'palette-png', /8-bit paletted.*expected an 8-bit RGB/);
+  expectCode(encodeMask(ids, 20, 20, { encoding: 'rgb16' }), 'rgb16-png', /16-bit RGB/);
   expectCode(Buffer.from('GIF89a, definitely not a png file'), 'not-png', /not a PNG/);
   const good = encodeMask(ids, 20, 20);
-  expectCode(good.subarray(0, 20), 'truncated', /truncated/);
-  expectCode(good.subarray(0, good.length - 30), 'truncated', /truncated/);
+  expectCode(good.subarray(0, 20), 'truncated-png', /truncated/);
+  expectCode(good.subarray(0, good.length - 30), 'truncated-png', /truncated/);
   const flipped = Buffer.from(good); flipped[40] ^= 0xff;
-  expectCode(flipped, 'corrupt', /checksum|corrupt/);
-  expectCode(good, 'too-large', /exceeds the limit of 399 pixels/, 399);
+  expectCode(flipped, 'corrupt-png', /checksum|corrupt/);
+  expectCode(good, 'too-many-pixels', /exceeds the limit of 399 pixels/, 399);
 });

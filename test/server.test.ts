@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import request from 'supertest';
 import { encodeMask } from '../datasets/imagenet-s/png-write.ts';
+import { EVALUATOR_VERSION } from '../evaluator/index.ts';
 import { zipDirectory } from '../datasets/imagenet-s/zip-write.ts';
 import { evaluatorResult, miniPredictions, testServer, waitFor, type TestServer } from './helpers/server.ts';
 import { craftZip } from './helpers/zip.ts';
@@ -73,7 +74,8 @@ test('a good upload is scored with the same metrics the evaluator CLI gives for 
   assert.equal(s.status, 'finished', JSON.stringify(s));
   assert.deepEqual(s.progress, { done: 36, total: 36 });
   assert.equal(s.method, 'Alice-Net');
-  assert.equal(s.evaluator_version, '1.0.0');
+  assert.equal(s.evaluator_version, EVALUATOR_VERSION);
+  assert.match(EVALUATOR_VERSION, /^src-[0-9a-f]{12}$/);
   const out = join(work, 'cli.json');
   const split = join(srv.dataDir, 'demo-dataset', 'ImageNetSmini');
   const cli = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/evaluate.ts'), '--gt', join(split, 'validation-segmentation'), '--pred', preds.zips.validation, '--names', join(split, 'validation.txt'), '--classes', '6', '--json', out, '--quiet'], { encoding: 'utf8' });

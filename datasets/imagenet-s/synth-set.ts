@@ -6,7 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { startWorker } from '../../evaluator/pool.ts';
+import { startWorker } from '../../util/worker.ts';
 import type { SynthJob } from './synth-job.ts';
 import { namesListText } from './splits.ts';
 

@@ -1,7 +1,7 @@
 /** Zips a directory of masks (for prediction uploads), streaming to disk. */
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { listFiles } from '../../evaluator/files.ts';
+import { listFiles } from '../../util/files.ts';
 import yazl from 'yazl';
 
 /** Writes `dir`'s files into `zipPath`, under `prefix` (e.g. "" for the root layout). */

@@ -1,0 +1,22 @@
+/**
+ * The evaluator's public entry: what datasets/, server/ and scripts/ use. Everything else in this
+ * folder is internal (benchmarks and tests may reach in to measure and check the parts).
+ *
+ *   validate()  the input rules at the depth asked (listing, headers), problems with stable codes
+ *   evaluate()  per image (workers) → ordered float32 reduction → metrics and warnings
+ */
+export { evaluate, decodeOnlyPass, DEFAULT_MAX_PIXELS, type EvaluateOptions, type EvaluationResult } from './evaluate.ts';
+export { EVALUATOR_VERSION } from './version.ts';
+export { validate, parseMethodTxt, sortProblems, forEachLimit, CLI_POLICY, UPLOAD_POLICY, MAX_MATCH_BYTES, MAX_METHOD_BYTES, type ValidationPolicy, type Validation, type MethodMeta } from './validate.ts';
+export { problem, RULES, RuleError, type Problem, type RuleCode, type Severity } from './rules.ts';
+export { InputError, type Warning, type WarningCode } from './problems.ts';
+export { openPredictionSource, DirectorySource, ZipSource, TooLargeError, DEFAULT_SOURCE_LIMITS, type PredictionSource, type SourceLimits } from './sources.ts';
+export { parseMatch, matchToObject, type Match } from './match.ts';
+export { parseNamesList, splitLines } from './names.ts';
+export { resultToJson, formatSummary, formatProblems, type ResultJson } from './report.ts';
+export { METRICS, type MetricInfo } from './metrics.ts';
+export { PairPool } from './pool.ts';
+export { IGNORE_ID } from './image-record.ts';
+/** Mask reading, for the dataset checker. */
+export { readPngHeader, decodePngRuns } from './png.ts';
+export { RunBuilder } from './runs.ts';

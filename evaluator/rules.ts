@@ -1,0 +1,129 @@
+/**
+ * The input rules, in one table: every problem a run or an upload can report has a stable code,
+ * a severity and a message template filled from the problem's details. Clients and tests match
+ * codes (and details), never prose. Where the server is stricter than the CLI, that is a policy
+ * (validate.ts), not another rule.
+ */
+
+export type Severity = 'error' | 'warning';
+
+type Details = Record<string, unknown>;
+interface Rule<D extends Details = Details> {
+  severity: Severity;
+  /** What the rule is about, for documentation. */
+  about: string;
+  message: (d: D) => string;
+}
+type NoDetails = Record<string, never>;
+function rule(severity: Severity, about: string, message: () => string): Rule<NoDetails>;
+function rule<D extends Details>(severity: Severity, about: string, message: (d: D) => string): Rule<D>;
+function rule(severity: Severity, about: string, message: (d: never) => string): Rule<never> {
+  return { severity, about, message };
+}
+
+const list = (xs: unknown[], max = 20): string => `${xs.slice(0, max).join(', ')}${xs.length > max ? `, and ${xs.length - max} more` : ''}`;
+const EXPECTED = 'expected an 8-bit RGB/RGBA PNG with class id = R + 256·G (B = 0), or an 8/16-bit grayscale PNG whose value is the class id';
+const size = (d: { width: number; height: number }) => `${d.width}×${d.height}`;
+
+export const RULES = {
+  // the file list
+  'missing-file': rule('error', 'a mask of the names list has no prediction', () => 'prediction file is missing'),
+  'extra-file': rule<{ split?: string }>('warning', 'a PNG that is not in the names list', (d) => (d.split ? `not a mask of ${d.split} (extra file)` : 'not in the names list (extra file; not scored)')),
+  'unexpected-file': rule('warning', 'a file that is neither a mask nor submission metadata', () => 'unexpected file (a submission holds PNG masks, and optionally match.json and method.txt)'),
+
+  // one mask
+  'size-mismatch': rule<{ width: number; height: number; gtWidth: number; gtHeight: number }>('error', 'prediction and GT differ in size',
+    (d) => `prediction is ${size(d)} (width×height) but the ground truth is ${d.gtWidth}×${d.gtHeight}`),
+  'transposed': rule<{ width: number; height: number; gtWidth: number; gtHeight: number }>('error', 'prediction is the GT size with rows and columns swapped',
+    (d) => `prediction is ${size(d)} (width×height) but the ground truth is ${d.gtWidth}×${d.gtHeight} (transposed: same pixel count, rows and columns swapped)`),
+  'not-png': rule('error', 'not a PNG file', () => 'not a PNG file (bad signature)'),
+  'truncated-png': rule<{ detail: string }>('error', 'a PNG that ends early', (d) => `truncated PNG (${d.detail})`),
+  'corrupt-png': rule<{ detail: string }>('error', 'a damaged PNG (checksums, chunks, compressed data)', (d) => `corrupt PNG (${d.detail})`),
+  'palette-png': rule<{ encoding: string }>('error', 'a paletted PNG', (d) => `unsupported PNG encoding ${d.encoding} (a palette maps indices to colours; the official evaluator cannot read it); ${EXPECTED}`),
+  'rgb16-png': rule<{ encoding: string }>('error', 'a 16-bit RGB(A) PNG', (d) => `unsupported PNG encoding ${d.encoding} (16-bit RGB: the official evaluator keeps only the high byte and silently reads wrong ids); ${EXPECTED}`),
+  'unsupported-png': rule<{ encoding: string }>('error', 'another PNG encoding without class ids (1/2/4-bit gray, …)', (d) => `unsupported PNG encoding ${d.encoding}; ${EXPECTED}`),
+  'too-many-pixels': rule<{ width: number; height: number; limit: number }>('error', 'an image over the pixel limit',
+    (d) => `image of ${size(d)} = ${d.width * d.height} pixels exceeds the limit of ${d.limit} pixels`),
+  'mask-too-large': rule<{ bytes: number; limit: number; gtWidth: number; gtHeight: number }>('error', 'an entry larger than any PNG of its image size',
+    (d) => `${d.bytes} bytes uncompressed: larger than any PNG mask of ${d.gtWidth}×${d.gtHeight} can be (${d.limit})`),
+  'unreadable-prediction': rule<{ reason: string }>('error', 'a prediction that cannot be read', (d) => `cannot read the prediction (${d.reason})`),
+
+  // the hosted ground truth (the host's problem, never the submitter's)
+  'gt-unreadable': rule<{ reason: string }>('error', 'a GT mask that cannot be read', (d) => `cannot read the ground-truth mask (${d.reason})`),
+  'gt-invalid': rule<{ detail: string }>('error', 'a GT mask that is not a valid mask', (d) => `ground-truth mask: ${d.detail}`),
+
+  // the zip
+  'zip-unreadable': rule<{ reason: string }>('error', 'not a zip archive', (d) => `not a readable zip archive (${d.reason})`),
+  'zip-corrupt': rule<{ reason: string }>('error', 'a damaged central directory', (d) => `corrupt zip archive (${d.reason})`),
+  'zip-too-many-entries': rule<{ entries: number; limit: number }>('error', 'more entries than the limit', (d) => `the zip holds ${d.entries} entries; the limit is ${d.limit}`),
+  'zip-entry-fields': rule<{ entry: number; field: string; bytes: number; limit: number }>('error', 'an over-long name, extra field or comment in the central directory',
+    (d) => `central directory entry ${d.entry} has ${d.field === 'extra' ? 'an extra field' : `a ${d.field}`} of ${d.bytes} bytes (limit ${d.limit}); the zip was not read further`),
+  'zip-slip': rule('error', 'an entry path that escapes the archive root', () => 'path escapes the archive root (zip-slip)'),
+  'zip-nul-name': rule('error', 'an entry name with a NUL byte', () => 'path contains a NUL byte'),
+  'zip-symlink': rule('error', 'a symbolic link', () => 'symbolic link (not allowed)'),
+  'zip-encrypted': rule('error', 'an encrypted entry', () => 'encrypted entry (not supported)'),
+  'zip-method': rule<{ method: number }>('error', 'a compression method other than store/deflate', (d) => `unsupported compression method ${d.method}`),
+  'zip-entry-size': rule<{ bytes: number; limit: number }>('error', 'an entry over the size limit', (d) => `uncompressed size ${d.bytes} bytes exceeds the limit of ${d.limit}`),
+  'zip-ratio': rule<{ ratio: number; limit: number }>('error', 'an entry over the compression-ratio limit (bomb guard)', (d) => `compression ratio ${d.ratio}:1 exceeds the limit of ${d.limit}:1`),
+  'zip-duplicate': rule('error', 'the same path twice', () => 'duplicate entry in the zip'),
+
+  // match.json
+  'match-not-json': rule<{ reason: string }>('error', 'match.json is not JSON', (d) => `not valid JSON (${d.reason})`),
+  'match-not-object': rule('error', 'match.json is not an object', () => 'must be a JSON object mapping predicted id → GT id, e.g. {"0": 0, "1": 14}'),
+  'match-bad-keys': rule<{ keys: string[]; classes: number }>('error', 'keys that are not predicted ids 0..C', (d) => `keys must be predicted ids 0..${d.classes}; invalid: ${list(d.keys)}`),
+  'match-bad-values': rule<{ values: string[]; classes: number }>('error', 'values that are not class ids 0..C', (d) => `values must be GT class ids 0..${d.classes}; invalid: ${list(d.values)}`),
+  'match-missing-id': rule<{ ids: { id: number; example: string }[]; total: number; computed?: boolean; classes?: number }>('error', 'a predicted id without a key',
+    (d) => `predicted ids without a key: ${d.ids.slice(0, 20).map((x) => `${x.id} (e.g. in ${x.example})`).join(', ')}${d.total > 20 ? `, and ${d.total - 20} more` : ''}${d.computed ? `; the default matching only assigns ids 0..${d.classes}` : ''}`),
+  'match-not-allowed': rule<{ protocol: string }>('error', 'match.json under a protocol that uses class ids', (d) => `the ${d.protocol} protocol uses class ids directly; match.json belongs to fully-unsupervised submissions`),
+  'match-required': rule('error', 'a fully-unsupervised test submission without match.json',
+    () => 'required for fully-unsupervised test submissions: map each predicted id to an ImageNet-S class id ({"0": 0, "1": 14, …}); validation submissions get the default matching computed for them'),
+
+  // metadata files (match.json, method.txt)
+  'metadata-too-large': rule<{ bytes: number; limit: number }>('error', 'match.json or method.txt over its size limit', (d) => `too large: ${d.bytes} bytes; the limit is ${d.limit}`),
+  'metadata-unreadable': rule<{ reason: string }>('error', 'match.json or method.txt that cannot be read', (d) => `cannot be read from the zip (${d.reason})`),
+  'method-not-utf8': rule('error', 'method.txt that is not UTF-8 text', () => 'not valid UTF-8 text'),
+
+  // requests and command lines
+  'file-unreadable': rule<{ reason: string }>('error', 'an input file named on the command line that cannot be read', (d) => d.reason),
+  'invalid-field': rule<{ message: string }>('error', 'a form or request field that is not valid', (d) => d.message),
+
+  // the names list (CLI)
+  'names-empty': rule('error', 'an empty names list', () => 'the names list has no entries'),
+  'names-no-mask-column': rule<{ line: string }>('error', 'a names-list line without its mask column', (d) => `line has no second column (expected "wnid/name.JPEG wnid/name.png"): ${d.line}`),
+  'names-bad-path': rule<{ path: string; why: string }>('error', 'a names-list mask path that is empty, absolute or escapes the root', (d) => `${d.why}: ${d.path}`),
+} satisfies Record<string, Rule<never>>;
+
+export type RuleCode = keyof typeof RULES;
+/** A rule's details argument: none for rules without details. */
+type DetailsOf<C extends RuleCode> = Parameters<(typeof RULES)[C]['message']>[0];
+type DetailsArgs<C extends RuleCode> = DetailsOf<C> extends NoDetails ? [] : [details: DetailsOf<C>];
+
+/** One problem of a run or an upload: a rule's code, the file it is about, the message and the details. */
+export interface Problem {
+  code: RuleCode;
+  /** The file (or `names list:line`, `match.json`, `upload`, …) the problem is about. */
+  file: string;
+  problem: string;
+  details?: Details;
+}
+
+/** Builds a problem from its rule's template. */
+export function problem<C extends RuleCode>(code: C, file: string, ...details: DetailsArgs<C>): Problem {
+  const d = (details[0] ?? {}) as Details;
+  const message = (RULES[code].message as (x: Details) => string)(d);
+  return Object.keys(d).length ? { code, file, problem: message, details: d } : { code, file, problem: message };
+}
+
+/** An error carrying a rule (thrown by the PNG reader and the zip entry reader, caught into problems). */
+export class RuleError extends Error {
+  readonly details: Details;
+  constructor(readonly code: RuleCode, ...details: Details[]) {
+    super((RULES[code].message as (x: Details) => string)(details[0] ?? {}));
+    this.details = details[0] ?? {};
+    this.name = 'RuleError';
+  }
+  /** The problem this error describes, about `file`. */
+  at(file: string): Problem {
+    return Object.keys(this.details).length ? { code: this.code, file, problem: this.message, details: this.details } : { code: this.code, file, problem: this.message };
+  }
+}
