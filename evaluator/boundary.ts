@@ -10,14 +10,11 @@
  * Ids are compared directly: L = (id + 1) mod 65536 is a bijection of ids, so equality is the same.
  * id 65535 has L = 0 and is never boundary (§2.1, §10.12), though it still bounds its neighbours.
  */
+import { roundHalfEven } from './round.ts';
 
 /** n = max(1, round-half-even(0.03 · diagonal)), in double precision like Python's `round`. */
 export function dilationWidth(height: number, width: number): number {
-  const x = 0.03 * Math.sqrt(height * height + width * width);
-  const f = Math.floor(x);
-  const frac = x - f;
-  const r = frac > 0.5 ? f + 1 : frac < 0.5 ? f : f % 2 === 0 ? f : f + 1;
-  return Math.max(r, 1);
+  return Math.max(roundHalfEven(0.03 * Math.sqrt(height * height + width * width)), 1);
 }
 
 /**

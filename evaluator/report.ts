@@ -1,6 +1,7 @@
 /** Turning results and problems into the CLI's text and the JSON contract. */
 import type { EvaluationResult } from './evaluate.ts';
 import { matchToObject } from './match.ts';
+import { roundHalfEven } from './round.ts';
 import type { Problem } from './problems.ts';
 
 export interface ResultJson {
@@ -32,11 +33,7 @@ export function resultToJson(r: EvaluationResult): ResultJson {
 /** Two decimals, half-to-even like numpy's np.round in the official display(); null/NaN as "nan". */
 export function fmt(v: number | null): string {
   if (v === null || Number.isNaN(v)) return 'nan';
-  const scaled = v * 100;
-  const f = Math.floor(scaled);
-  const d = scaled - f;
-  const r = d > 0.5 ? f + 1 : d < 0.5 ? f : f % 2 === 0 ? f : f + 1;
-  return (r / 100).toFixed(2);
+  return (roundHalfEven(v * 100) / 100).toFixed(2);
 }
 
 export function formatSummary(r: EvaluationResult, classNames?: string[]): string {

@@ -9,23 +9,24 @@
 import './stdout.ts';
 import { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { createUserWithToken, issueToken } from '../server/auth.ts';
 import { loadConfig } from '../server/config.ts';
-import { openDb } from '../server/db.ts';
+import { dbFile, openDb } from '../server/db.ts';
 import { DomainError } from '../server/domain-errors.ts';
 import { Queries } from '../server/queries.ts';
+import { UserName } from '../server/schemas.ts';
 
 const config = loadConfig();
 mkdirSync(config.dataDir, { recursive: true });
-const q = new Queries(openDb(join(config.dataDir, 'imagenet-s-bench.sqlite')));
+const q = new Queries(openDb(dbFile(config.dataDir)));
 const program = new Command('admin').description('ImageNet-S Bench accounts and tokens');
 
 const fail = (msg: string): never => { process.stderr.write(`error: ${msg}\n`); process.exit(2); };
 const userNamed = (name: string) => q.userByName(name) ?? fail(`no user ${JSON.stringify(name)}`);
 
 program.command('create-user <name>').option('--admin', 'an administrator').description('create an account; prints its API token').action((name: string, o: { admin?: boolean }) => {
-  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) fail('a user name is 1–64 letters, digits, "_", "." or "-"');
+  const valid = UserName.safeParse(name);
+  if (!valid.success) fail(valid.error.issues[0].message);
   try {
     process.stdout.write(createUserWithToken(q, name, !!o.admin).token + '\n');
   } catch (e) {

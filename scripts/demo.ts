@@ -7,10 +7,7 @@ import './stdout.ts';
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { evaluate } from '../evaluator/evaluate.ts';
-import { parseNamesList } from '../evaluator/names.ts';
-import { formatSummary } from '../evaluator/report.ts';
-import { openPredictionSource } from '../evaluator/sources.ts';
+import { evaluate, formatSummary, openPredictionSource, parseNamesList } from '../evaluator/index.ts';
 import { MINI_CLASSES, MINI_SPLIT, writeMiniSplit } from '../datasets/imagenet-s/mini.ts';
 import { zipDirectory } from '../datasets/imagenet-s/zip-write.ts';
 

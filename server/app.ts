@@ -9,6 +9,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import type { Logger } from 'pino';
 import { z, ZodError } from 'zod';
+import { Description, HttpUrl, MethodName, UserName } from './schemas.ts';
 import { namesListText } from '../datasets/imagenet-s/splits.ts';
 import { problem } from '../evaluator/index.ts';
 import { authenticate, createUserWithToken, FailureLimiter, issueToken, requireAdmin } from './auth.ts';
@@ -182,9 +183,9 @@ export function createApp(ctx: AppContext): express.Express {
     res.on('close', () => { off(); clearInterval(ping); });
   });
   const MetaPatch = z.object({
-    method: z.string().max(200).nullable().optional(),
-    description: z.string().max(4000).nullable().optional(),
-    link: z.string().max(500).url().refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL').nullable().optional(),
+    method: MethodName.nullable().optional(),
+    description: Description.nullable().optional(),
+    link: HttpUrl.nullable().optional(),
     private: z.boolean().optional(),
   }).strict();
   app.patch('/api/submissions/:id', requireAuth, (req, res) => {
@@ -221,7 +222,7 @@ export function createApp(ctx: AppContext): express.Express {
 
   // ---- admin ----
   app.post('/api/admin/users', requireAuth, requireAdmin, (req, res) => {
-    const { name, admin } = z.object({ name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), admin: z.boolean().default(false) }).strict().parse(req.body ?? {});
+    const { name, admin } = z.object({ name: UserName, admin: z.boolean().default(false) }).strict().parse(req.body ?? {});
     const { user, token } = createUserWithToken(ctx.q, name, admin);
     res.status(201).json({ id: user.id, name: user.name, admin: user.is_admin === 1, token });
   });

@@ -11,6 +11,11 @@ export type Db = Database.Database;
 
 const MIGRATIONS = join(import.meta.dirname, 'migrations');
 
+/** The database file of a DATA_DIR (the server and the admin CLI open the same one). */
+export function dbFile(dataDir: string): string {
+  return join(dataDir, 'imagenet-s-bench.sqlite');
+}
+
 export function openDb(path: string): Db {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');

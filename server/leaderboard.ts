@@ -4,7 +4,7 @@
  * direction), all rows on request.
  * A metric that is null (an empty size group) sorts after every number, whatever the order.
  */
-import { METRICS } from '../evaluator/metrics.ts';
+import { METRICS } from '../evaluator/index.ts';
 import type { SubmissionRow } from './queries.ts';
 
 export const SORT_KEYS = METRICS.map((m) => m.key);

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { EVALUATOR_VERSION } from '../evaluator/index.ts';
-import { startWorker } from '../evaluator/pool.ts';
+import { startWorker } from '../util/worker.ts';
 import { Catalogue } from './catalogue.ts';
 import type { Attempt, Queries, SubmissionRow } from './queries.ts';
 import type { ScoreJob, ScoreMessage } from './scoring-worker.ts';

@@ -4,12 +4,7 @@
  * result as messages; the main thread owns the database.
  */
 import { parentPort } from 'node:worker_threads';
-import { evaluate } from '../evaluator/evaluate.ts';
-import { parseMatch, matchToObject } from '../evaluator/match.ts';
-import { PairPool } from '../evaluator/pool.ts';
-import { InputError } from '../evaluator/problems.ts';
-import { resultToJson } from '../evaluator/report.ts';
-import { ZipSource, type SourceLimits } from '../evaluator/sources.ts';
+import { evaluate, InputError, matchToObject, PairPool, parseMatch, resultToJson, ZipSource, type SourceLimits } from '../evaluator/index.ts';
 
 export interface ScoreJob {
   id: number;

@@ -9,7 +9,7 @@ import pino, { type Logger } from 'pino';
 import { createApp } from './app.ts';
 import { Catalogue } from './catalogue.ts';
 import type { Config } from './config.ts';
-import { openDb, type Db } from './db.ts';
+import { dbFile, openDb, type Db } from './db.ts';
 import { Queries } from './queries.ts';
 import { Scorer } from './scorer.ts';
 
@@ -28,7 +28,7 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
   await mkdir(config.dataDir, { recursive: true });
   // uploads that were never accepted (a crash mid-upload) are not submissions: remove them
   await rm(join(config.dataDir, 'uploads'), { recursive: true, force: true });
-  const db = openDb(join(config.dataDir, 'imagenet-s-bench.sqlite'));
+  const db = openDb(dbFile(config.dataDir));
   const q = new Queries(db);
   const catalogue = await Catalogue.load({ root: config.imagenetsRoot, toolbox: config.toolbox, dataDir: config.dataDir, onLog: (m, e) => log.info(e ?? {}, m) });
   await removeOrphans(config.dataDir, db);

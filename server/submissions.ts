@@ -5,6 +5,7 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { Description, HttpUrl, MethodName } from './schemas.ts';
 import { problem } from '../evaluator/index.ts';
 import { Catalogue, type Benchmark } from './catalogue.ts';
 import { Forbidden, InvalidInput, QuotaExceeded, Unavailable, UploadRejected } from './domain-errors.ts';
@@ -15,9 +16,9 @@ import type { AuthUser } from './auth.ts';
 
 export const SubmitFields = z.object({
   benchmark: z.string().min(1).max(100),
-  method: z.string().max(200).optional(),
-  description: z.string().max(4000).optional(),
-  link: z.string().max(500).url().refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL').optional(),
+  method: MethodName.optional(),
+  description: Description.optional(),
+  link: HttpUrl.optional(),
   private: z.enum(['true', 'false', '1', '0']).optional(),
   baseline: z.enum(['true', 'false', '1', '0']).optional(),
 });

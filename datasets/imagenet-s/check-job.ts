@@ -3,9 +3,7 @@
  * image, ids within 0..C or 1000. Runs in worker threads during indexing.
  */
 import { readFileSync, openSync, readSync, closeSync } from 'node:fs';
-import { decodePngRuns } from '../../evaluator/png.ts';
-import { RunBuilder } from '../../evaluator/runs.ts';
-import { IGNORE_ID } from '../../evaluator/image-record.ts';
+import { decodePngRuns, IGNORE_ID, RunBuilder } from '../../evaluator/index.ts';
 import { imageSize } from './image-header.ts';
 
 export interface CheckItem {

@@ -13,15 +13,14 @@
  * Results are cached by path, size and mtime, so a restart re-reads only what changed.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { startWorker } from '../../util/worker.ts';
-import { listFiles } from '../../util/files.ts';
-import { DEFAULT_MAX_PIXELS } from '../../evaluator/evaluate.ts';
-import { parseNamesList } from '../../evaluator/names.ts';
+import { listFiles, writeJsonAtomic } from '../../util/files.ts';
 import type { CheckItem, CheckResult } from './check-job.ts';
 import { readToolboxSplit, SPLIT_CLASSES, SPLIT_NAMES, type ClassInfo, type SplitName, type Subset } from './splits.ts';
+import { DEFAULT_MAX_PIXELS, parseNamesList } from '../../evaluator/index.ts';
 
 export type Severity = 'error' | 'warning';
 
@@ -141,15 +140,31 @@ async function indexSplit(name: string, dir: string, opts: IndexOptions, checker
     const images = existsSync(imgDir) ? await listFiles(imgDir) : [];
     const masks = existsSync(maskDir) ? await listFiles(maskDir) : [];
     const list = expected[subset] ?? (masks.length ? masks.filter((m) => m.endsWith('.png')).sort() : images.map((i) => i.replace(/\.JPEG$/i, '.png')).sort());
-    subsets[subset] = await verifySubset(name, dir, subset, list, new Set(images), new Set(masks), C, wnids, checker, problems, !!expected[subset]);
+    subsets[subset] = await verifySubset({ split: name, dir, subset, list, images: new Set(images), masks: new Set(masks), classes: C, wnids, checker, problems, official: !!expected[subset] });
   }
   return { name, dir, classes, listsFrom, subsets, problems };
 }
 
-async function verifySubset(
-  split: string, dir: string, subset: 'train-semi' | 'validation' | 'test', list: string[], images: Set<string>, masks: Set<string>,
-  C: number, wnids: Set<string>, checker: Checker, problems: IndexProblem[], official: boolean,
-): Promise<SubsetIndex> {
+interface SubsetCheck {
+  split: string;
+  dir: string;
+  subset: 'train-semi' | 'validation' | 'test';
+  /** The names list (official, or from the files present). */
+  list: string[];
+  /** Files present, relative to the subset's image and mask folders. */
+  images: Set<string>;
+  masks: Set<string>;
+  classes: number;
+  wnids: Set<string>;
+  checker: Checker;
+  /** Problems are added here. */
+  problems: IndexProblem[];
+  /** The list is the official one (counts are checked against it). */
+  official: boolean;
+}
+
+async function verifySubset(o: SubsetCheck): Promise<SubsetIndex> {
+  const { split, dir, subset, list, images, masks, classes: C, wnids, checker, problems, official } = o;
   const scored = subset !== 'train-semi'; // validation and test masks are what submissions are scored on
   const maskSev: Severity = scored ? 'error' : 'warning';
   const hasMasks = masks.size > 0;
@@ -231,9 +246,7 @@ class Cache {
   async save(): Promise<void> {
     if (!this.path || !this.dirty) return;
     await mkdir(dirname(this.path), { recursive: true });
-    const tmp = `${this.path}.tmp-${process.pid}`;
-    await writeFile(tmp, JSON.stringify(this.entries));
-    await rename(tmp, this.path);
+    await writeJsonAtomic(this.path, this.entries, false);
   }
 }
 

@@ -3,7 +3,7 @@
  * dataset reads a few KB per image rather than decoding it.
  */
 import { open } from 'node:fs/promises';
-import { readPngHeader } from '../../evaluator/png.ts';
+import { readPngHeader } from '../../evaluator/index.ts';
 
 export interface ImageSize { width: number; height: number; format: 'jpeg' | 'png' }
 

@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { splitLines } from '../../evaluator/names.ts';
+import { splitLines } from '../../evaluator/index.ts';
 
 export const SPLIT_NAMES = ['ImageNetS50', 'ImageNetS300', 'ImageNetS919'] as const;
 export type SplitName = (typeof SPLIT_NAMES)[number];

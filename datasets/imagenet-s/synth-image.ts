@@ -5,7 +5,7 @@
  * objects with perturbed parameters (shifted, grown, shrunk, wrong class, missed, extra blobs,
  * noise), so GT and prediction are both cheap to draw at any size.
  */
-import { IGNORE_ID } from '../../evaluator/image-record.ts';
+import { IGNORE_ID } from '../../evaluator/index.ts';
 
 /** Small, fast, seedable PRNG (mulberry32). */
 export function rng(seed: number): () => number {
