@@ -16,6 +16,7 @@ import { authenticate, createUserWithToken, FailureLimiter, issueToken, requireA
 import { Conflict, DomainError, Forbidden, InvalidInput, NotFound, QuotaExceeded, RateLimited } from './domain-errors.ts';
 import { httpStatus } from './http-errors.ts';
 import { boardCsv, rankRows, SORT_KEYS } from './leaderboard.ts';
+import { ScoreCache } from './score-record.ts';
 import type { Queries, SubmissionRow } from './queries.ts';
 import type { Scorer } from './scorer.ts';
 import { quotaLeft, submissionView, submit, type SubmitContext } from './submissions.ts';
@@ -115,6 +116,7 @@ export function createApp(ctx: AppContext): express.Express {
   // Anonymous board reads are cached per benchmark until its board version (bumped by database
   // triggers on every change a board can show, whoever makes it) moves.
   const boardCache = new Map<string, { version: number; type: string; body: string }>();
+  const scores = new ScoreCache();
   const board = (req: Request, res: Response, csv: boolean): void => {
     const b = ctx.catalogue.benchmarks.get(String(req.params.benchmark));
     if (!b) throw new NotFound(`unknown benchmark ${JSON.stringify(req.params.benchmark)}`);
@@ -125,7 +127,7 @@ export function createApp(ctx: AppContext): express.Express {
     const hit = req.user ? undefined : boardCache.get(key);
     if (hit && hit.version === version) { send(hit.type, hit.body); return; }
     const perClass = !b.gtPrivate || ctx.testDetail === 'public';
-    const rows = rankRows(ctx.q.boardRows(b.id, req.user?.id ?? null, false), qy.sort as (typeof SORT_KEYS)[number], qy.order, qy.all === 'true' || qy.all === '1', perClass);
+    const rows = rankRows(ctx.q.boardRows(b.id, req.user?.id ?? null, false), scores, qy.sort as (typeof SORT_KEYS)[number], qy.order, qy.all === 'true' || qy.all === '1', perClass);
     const type = asCsv ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8';
     const body = asCsv ? boardCsv(rows) : JSON.stringify({ benchmark: b.id, sort: qy.sort, order: qy.order, rows });
     if (!req.user) boardCache.set(key, { version, type, body });

@@ -25,11 +25,11 @@ export function issueToken(q: Queries, userId: number, label: string | null = nu
 }
 
 export function createUserWithToken(q: Queries, name: string, isAdmin: boolean): { user: UserRow; token: string } {
-  return q.db.transaction(() => {
+  return q.transaction(() => {
     if (q.userByName(name)) throw new Conflict(`user ${JSON.stringify(name)} exists`);
     const user = q.createUser(name, isAdmin);
     return { user, token: issueToken(q, user.id, 'created with the account').token };
-  })();
+  });
 }
 
 export interface AuthUser { id: number; name: string; isAdmin: boolean; tokenId: number }

@@ -5,7 +5,8 @@
  * A metric that is null (an empty size group) sorts after every number, whatever the order.
  */
 import { METRICS } from '../evaluator/index.ts';
-import type { SubmissionRow } from './queries.ts';
+import type { BoardSourceRow } from './queries.ts';
+import type { ScoreCache } from './score-record.ts';
 
 export const SORT_KEYS = METRICS.map((m) => m.key);
 export type SortKey = (typeof SORT_KEYS)[number];
@@ -21,20 +22,20 @@ export interface BoardRow {
   metrics: Record<string, number | null | number[]>;
 }
 
-type Row = SubmissionRow & { user_name: string; metrics: string };
 
 /**
  * `perClass`: include the per-class arrays (IoUs, BIoUs). Boards of a private-GT phase leave them
  * out unless the host opts in (TEST_DETAIL=public): per-class results there are their owner's.
  */
-export function rankRows(rows: Row[], sort: SortKey, order: 'asc' | 'desc', all: boolean, perClass = true): BoardRow[] {
+export function rankRows(rows: BoardSourceRow[], scores: ScoreCache, sort: SortKey, order: 'asc' | 'desc', all: boolean, perClass = true): BoardRow[] {
   const value = (r: { metrics: Record<string, unknown> }): number | null => {
     const v = r.metrics[sort];
     return typeof v === 'number' && Number.isFinite(v) ? v : null;
   };
   const parsed = rows.map((r) => {
-    const metrics = JSON.parse(r.metrics) as Record<string, number | null | number[]>;
-    if (!perClass) for (const k of Object.keys(metrics)) if (Array.isArray(metrics[k])) delete metrics[k];
+    const all = scores.get(r.score_id, r.record).metrics;
+    const { IoUs, BIoUs, ...scalars } = all;
+    const metrics: Record<string, number | null | number[]> = perClass ? { ...scalars, IoUs, BIoUs } : scalars;
     return { row: r, metrics };
   });
   const higherIsBetter = METRICS.find((m) => m.key === sort)?.higherIsBetter ?? true;

@@ -1,5 +1,10 @@
-/** Every SQL statement of the server, named. The rest of the server never writes SQL. */
+/**
+ * Every SQL statement of the server, named, each prepared once. The rest of the server never writes
+ * SQL and never sees the connection; transactions go through `transaction()`.
+ */
+import type Database from 'better-sqlite3';
 import type { Db } from './db.ts';
+import type { ScoreRecord } from './score-record.ts';
 
 export interface UserRow { id: number; name: string; is_admin: number; created_at: string }
 export interface TokenRow { id: number; user_id: number; hash: string; prefix: string; label: string | null; created_at: string; last_used_at: string | null; revoked_at: string | null }
@@ -14,69 +19,87 @@ export interface SubmissionRow {
   error: string | null; problems: string | null; warnings: string | null; computed_match: string | null;
   /** Who a failure is due to; a submission's own failures count against a private-GT quota. */
   fault: Fault | null;
+  /** The submission's own match.json (validated at upload), as JSON. */
+  match: string | null;
   hidden: number; private: number; baseline: number;
   created_at: string; started_at: string | null; finished_at: string | null;
 }
-export interface ScoreRow { id: number; submission_id: number; evaluator_version: string; metrics: string; created_at: string }
+/** `record`: a ScoreRecord as JSON (score-record.ts). */
+export interface ScoreRow { id: number; submission_id: number; evaluator_version: string; record: string; created_at: string }
+
+/** A board row's sources: the submission, its user's name and its latest score. */
+export type BoardSourceRow = SubmissionRow & { user_name: string; score_id: number; record: string };
 
 const now = (): string => new Date().toISOString();
 
 export class Queries {
-  constructor(readonly db: Db) {}
+  private readonly prepared = new Map<string, Database.Statement>();
+  constructor(private readonly db: Db) {}
+
+  /** The statement for `sql`, prepared on first use and kept. */
+  private stmt(sql: string): Database.Statement {
+    let s = this.prepared.get(sql);
+    if (!s) this.prepared.set(sql, (s = this.db.prepare(sql)));
+    return s;
+  }
 
   // users and tokens
   createUser(name: string, isAdmin: boolean): UserRow {
-    return this.db.prepare('INSERT INTO users (name, is_admin, created_at) VALUES (?, ?, ?) RETURNING *').get(name, isAdmin ? 1 : 0, now()) as UserRow;
+    return this.stmt('INSERT INTO users (name, is_admin, created_at) VALUES (?, ?, ?) RETURNING *').get(name, isAdmin ? 1 : 0, now()) as UserRow;
   }
   userByName(name: string): UserRow | undefined {
-    return this.db.prepare('SELECT * FROM users WHERE name = ?').get(name) as UserRow | undefined;
+    return this.stmt('SELECT * FROM users WHERE name = ?').get(name) as UserRow | undefined;
   }
   userById(id: number): UserRow | undefined {
-    return this.db.prepare('SELECT * FROM users WHERE id = ?').get(id) as UserRow | undefined;
+    return this.stmt('SELECT * FROM users WHERE id = ?').get(id) as UserRow | undefined;
   }
   listUsers(): UserRow[] {
-    return this.db.prepare('SELECT * FROM users ORDER BY id').all() as UserRow[];
+    return this.stmt('SELECT * FROM users ORDER BY id').all() as UserRow[];
   }
   addToken(userId: number, hash: string, prefix: string, label: string | null): TokenRow {
-    return this.db.prepare('INSERT INTO tokens (user_id, hash, prefix, label, created_at) VALUES (?, ?, ?, ?, ?) RETURNING *').get(userId, hash, prefix, label, now()) as TokenRow;
+    return this.stmt('INSERT INTO tokens (user_id, hash, prefix, label, created_at) VALUES (?, ?, ?, ?, ?) RETURNING *').get(userId, hash, prefix, label, now()) as TokenRow;
   }
   activeTokenByHash(hash: string): (TokenRow & { name: string; is_admin: number }) | undefined {
-    return this.db.prepare('SELECT t.*, u.name, u.is_admin FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ? AND t.revoked_at IS NULL').get(hash) as (TokenRow & { name: string; is_admin: number }) | undefined;
+    return this.stmt('SELECT t.*, u.name, u.is_admin FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ? AND t.revoked_at IS NULL').get(hash) as (TokenRow & { name: string; is_admin: number }) | undefined;
   }
   /** Called at most once a minute per token (auth.ts), so requests do not each cost a synced write. */
   touchToken(id: number): void {
-    this.db.prepare('UPDATE tokens SET last_used_at = ? WHERE id = ?').run(now(), id);
+    this.stmt('UPDATE tokens SET last_used_at = ? WHERE id = ?').run(now(), id);
   }
   tokensOf(userId: number): TokenRow[] {
-    return this.db.prepare('SELECT * FROM tokens WHERE user_id = ? ORDER BY id').all(userId) as TokenRow[];
+    return this.stmt('SELECT * FROM tokens WHERE user_id = ? ORDER BY id').all(userId) as TokenRow[];
   }
   revokeToken(id: number, userId: number | null): boolean {
     const r = userId === null
-      ? this.db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now(), id)
-      : this.db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL').run(now(), id, userId);
+      ? this.stmt('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now(), id)
+      : this.stmt('UPDATE tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL').run(now(), id, userId);
     return r.changes > 0;
   }
 
   // submissions
-  insertSubmission(s: { user_id: number; benchmark: string; method: string | null; description: string | null; link: string | null; file: string; file_bytes: number; images: number; has_match: boolean; private: boolean; baseline: boolean }): SubmissionRow {
-    return this.db.prepare(`INSERT INTO submissions (user_id, benchmark, status, method, description, link, file, file_bytes, images, has_match, private, baseline, created_at)
-      VALUES (@user_id, @benchmark, 'queued', @method, @description, @link, @file, @file_bytes, @images, @has_match, @private, @baseline, @created_at) RETURNING *`)
-      .get({ ...s, has_match: s.has_match ? 1 : 0, private: s.private ? 1 : 0, baseline: s.baseline ? 1 : 0, created_at: now() }) as SubmissionRow;
+  insertSubmission(s: { user_id: number; benchmark: string; method: string | null; description: string | null; link: string | null; file: string; file_bytes: number; images: number; has_match: boolean; match?: Record<string, number> | null; private: boolean; baseline: boolean }): SubmissionRow {
+    return this.stmt(`INSERT INTO submissions (user_id, benchmark, status, method, description, link, file, file_bytes, images, has_match, match, private, baseline, created_at)
+      VALUES (@user_id, @benchmark, 'queued', @method, @description, @link, @file, @file_bytes, @images, @has_match, @match, @private, @baseline, @created_at) RETURNING *`)
+      .get({ ...s, has_match: s.has_match ? 1 : 0, match: s.match ? JSON.stringify(s.match) : null, private: s.private ? 1 : 0, baseline: s.baseline ? 1 : 0, created_at: now() }) as SubmissionRow;
   }
   submission(id: number): SubmissionRow | undefined {
-    return this.db.prepare('SELECT * FROM submissions WHERE id = ?').get(id) as SubmissionRow | undefined;
+    return this.stmt('SELECT * FROM submissions WHERE id = ?').get(id) as SubmissionRow | undefined;
   }
   submissionsOf(userId: number): SubmissionRow[] {
-    return this.db.prepare('SELECT * FROM submissions WHERE user_id = ? ORDER BY id DESC').all(userId) as SubmissionRow[];
+    return this.stmt('SELECT * FROM submissions WHERE user_id = ? ORDER BY id DESC').all(userId) as SubmissionRow[];
   }
   /**
    * Submissions counted against a quota shared by `benchmarks`, created since `since`: queued,
    * scoring or finished, and with `ownFailures` also those that failed by their own fault.
    */
   countForQuota(userId: number, benchmarks: string[], since: string, ownFailures: boolean): number {
-    return (this.db.prepare(`SELECT COUNT(*) AS n FROM submissions WHERE user_id = ? AND benchmark IN (SELECT value FROM json_each(?)) AND created_at >= ?
+    return (this.stmt(`SELECT COUNT(*) AS n FROM submissions WHERE user_id = ? AND benchmark IN (SELECT value FROM json_each(?)) AND created_at >= ?
       AND (status IN ('queued', 'scoring', 'finished') OR (? AND status = 'failed' AND fault = 'submission'))`)
       .get(userId, JSON.stringify(benchmarks), since, ownFailures ? 1 : 0) as { n: number }).n;
+  }
+  /** Files of all submissions (for removing orphans at start). */
+  submissionFiles(): Set<string> {
+    return new Set((this.stmt('SELECT file FROM submissions').all() as { file: string }[]).map((r) => r.file));
   }
   /** Runs `fn` in one transaction (better-sqlite3 runs it synchronously: no other write interleaves). */
   transaction<T>(fn: () => T): T {
@@ -87,7 +110,7 @@ export class Queries {
    * (or never), oldest first within a user.
    */
   nextQueued(): SubmissionRow | undefined {
-    return this.db.prepare(`SELECT s.* FROM submissions s WHERE s.status = 'queued'
+    return this.stmt(`SELECT s.* FROM submissions s WHERE s.status = 'queued'
       ORDER BY (SELECT MAX(x.started_at) FROM submissions x WHERE x.user_id = s.user_id) ASC NULLS FIRST, s.id ASC LIMIT 1`).get() as SubmissionRow | undefined;
   }
   /**
@@ -95,58 +118,58 @@ export class Queries {
    * result of this scoring is stored only while the submission is still in this attempt.
    */
   startScoring(id: number): Attempt | null {
-    const r = this.db.prepare(`UPDATE submissions SET status = 'scoring', started_at = ?, attempts = attempts + 1, progress_done = 0 WHERE id = ? AND status = 'queued' RETURNING attempts`).get(now(), id) as { attempts: number } | undefined;
+    const r = this.stmt(`UPDATE submissions SET status = 'scoring', started_at = ?, attempts = attempts + 1, progress_done = 0 WHERE id = ? AND status = 'queued' RETURNING attempts`).get(now(), id) as { attempts: number } | undefined;
     return r ? { id, attempt: r.attempts } : null;
   }
   setProgress(id: number, done: number): void {
-    this.db.prepare(`UPDATE submissions SET progress_done = ? WHERE id = ? AND status = 'scoring'`).run(done, id);
+    this.stmt(`UPDATE submissions SET progress_done = ? WHERE id = ? AND status = 'scoring'`).run(done, id);
   }
   /**
    * scoring → finished with its score, only if the submission is still in this attempt (a cancel,
    * delete or restart that came first wins; the result is then discarded). True when stored.
    */
-  finish(a: Attempt, version: string, metrics: unknown, warnings: unknown, computedMatch: unknown | null): boolean {
+  finish(a: Attempt, version: string, record: ScoreRecord, warnings: unknown, computedMatch: unknown | null): boolean {
     return this.db.transaction(() => {
-      const r = this.db.prepare(`UPDATE submissions SET status = 'finished', finished_at = ?, progress_done = images, error = NULL, problems = NULL, fault = NULL, warnings = ?, computed_match = ?
+      const r = this.stmt(`UPDATE submissions SET status = 'finished', finished_at = ?, progress_done = images, error = NULL, problems = NULL, fault = NULL, warnings = ?, computed_match = ?
         WHERE id = ? AND status = 'scoring' AND attempts = ?`)
         .run(now(), JSON.stringify(warnings), computedMatch === null ? null : JSON.stringify(computedMatch), a.id, a.attempt);
       if (r.changes === 0) return false;
-      this.db.prepare('INSERT INTO scores (submission_id, evaluator_version, metrics, created_at) VALUES (?, ?, ?, ?)').run(a.id, version, JSON.stringify(metrics), now());
+      this.stmt('INSERT INTO scores (submission_id, evaluator_version, record, created_at) VALUES (?, ?, ?, ?)').run(a.id, version, JSON.stringify(record), now());
       return true;
     })();
   }
   /** scoring → failed, on the same condition as finish. */
   fail(a: Attempt, error: string, problems: unknown[] | null, fault: Fault): boolean {
-    return this.db.prepare(`UPDATE submissions SET status = 'failed', finished_at = ?, error = ?, problems = ?, fault = ? WHERE id = ? AND status = 'scoring' AND attempts = ?`)
+    return this.stmt(`UPDATE submissions SET status = 'failed', finished_at = ?, error = ?, problems = ?, fault = ? WHERE id = ? AND status = 'scoring' AND attempts = ?`)
       .run(now(), error, problems ? JSON.stringify(problems) : null, fault, a.id, a.attempt).changes > 0;
   }
   /** queued | scoring → cancelled; false when the submission had already reached another state. */
   cancel(id: number): boolean {
-    return this.db.prepare(`UPDATE submissions SET status = 'cancelled', finished_at = ? WHERE id = ? AND status IN ('queued', 'scoring')`).run(now(), id).changes > 0;
+    return this.stmt(`UPDATE submissions SET status = 'cancelled', finished_at = ? WHERE id = ? AND status IN ('queued', 'scoring')`).run(now(), id).changes > 0;
   }
   /** Submissions per state (operations metrics). */
   queueCounts(): Record<string, number> {
-    const rows = this.db.prepare('SELECT status, COUNT(*) AS n FROM submissions GROUP BY status').all() as { status: string; n: number }[];
+    const rows = this.stmt('SELECT status, COUNT(*) AS n FROM submissions GROUP BY status').all() as { status: string; n: number }[];
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
   }
   /** A benchmark's board version (bumped by triggers on every change a board can show). */
   boardVersion(benchmark: string): number {
-    return (this.db.prepare('SELECT version FROM board_versions WHERE benchmark = ?').get(benchmark) as { version: number } | undefined)?.version ?? 0;
+    return (this.stmt('SELECT version FROM board_versions WHERE benchmark = ?').get(benchmark) as { version: number } | undefined)?.version ?? 0;
   }
   /** After a crash or restart: interrupted scorings go back to the queue. */
   requeueInterrupted(): number {
-    return this.db.prepare(`UPDATE submissions SET status = 'queued', progress_done = 0 WHERE status = 'scoring'`).run().changes;
+    return this.stmt(`UPDATE submissions SET status = 'queued', progress_done = 0 WHERE status = 'scoring'`).run().changes;
   }
   /** Re-scoring (admin): back to the queue; earlier scores stay in `scores`. */
   requeue(id: number): boolean {
-    return this.db.prepare(`UPDATE submissions SET status = 'queued', progress_done = 0, error = NULL, problems = NULL, fault = NULL WHERE id = ? AND status IN ('finished', 'failed')`).run(id).changes > 0;
+    return this.stmt(`UPDATE submissions SET status = 'queued', progress_done = 0, error = NULL, problems = NULL, fault = NULL WHERE id = ? AND status IN ('finished', 'failed')`).run(id).changes > 0;
   }
   requeueBenchmark(benchmark: string): number {
-    return this.db.prepare(`UPDATE submissions SET status = 'queued', progress_done = 0, error = NULL, problems = NULL, fault = NULL WHERE benchmark = ? AND status IN ('finished', 'failed')`).run(benchmark).changes;
+    return this.stmt(`UPDATE submissions SET status = 'queued', progress_done = 0, error = NULL, problems = NULL, fault = NULL WHERE benchmark = ? AND status IN ('finished', 'failed')`).run(benchmark).changes;
   }
   updateMeta(id: number, fields: { method?: string | null; description?: string | null; link?: string | null; private?: boolean }): void {
     const cur = this.submission(id)!;
-    this.db.prepare('UPDATE submissions SET method = ?, description = ?, link = ?, private = ? WHERE id = ?').run(
+    this.stmt('UPDATE submissions SET method = ?, description = ?, link = ?, private = ? WHERE id = ?').run(
       fields.method !== undefined ? fields.method : cur.method,
       fields.description !== undefined ? fields.description : cur.description,
       fields.link !== undefined ? fields.link : cur.link,
@@ -156,28 +179,28 @@ export class Queries {
   }
   setFlag(id: number, flag: 'hidden' | 'baseline', value: boolean): boolean {
     const sql = flag === 'hidden' ? 'UPDATE submissions SET hidden = ? WHERE id = ?' : 'UPDATE submissions SET baseline = ? WHERE id = ?';
-    return this.db.prepare(sql).run(value ? 1 : 0, id).changes > 0;
+    return this.stmt(sql).run(value ? 1 : 0, id).changes > 0;
   }
   deleteSubmission(id: number): SubmissionRow | undefined {
-    return this.db.prepare('DELETE FROM submissions WHERE id = ? RETURNING *').get(id) as SubmissionRow | undefined;
+    return this.stmt('DELETE FROM submissions WHERE id = ? RETURNING *').get(id) as SubmissionRow | undefined;
   }
 
   // scores and leaderboards
   latestScore(submissionId: number): ScoreRow | undefined {
-    return this.db.prepare('SELECT * FROM scores WHERE submission_id = ? ORDER BY id DESC LIMIT 1').get(submissionId) as ScoreRow | undefined;
+    return this.stmt('SELECT * FROM scores WHERE submission_id = ? ORDER BY id DESC LIMIT 1').get(submissionId) as ScoreRow | undefined;
   }
   scoresOf(submissionId: number): ScoreRow[] {
-    return this.db.prepare('SELECT * FROM scores WHERE submission_id = ? ORDER BY id').all(submissionId) as ScoreRow[];
+    return this.stmt('SELECT * FROM scores WHERE submission_id = ? ORDER BY id').all(submissionId) as ScoreRow[];
   }
   /**
    * Scored submissions of a benchmark with their latest score, visible to `viewer` (null: public).
    * A submission queued again for re-scoring keeps its row (with its last score) meanwhile.
    */
-  boardRows(benchmark: string, viewer: number | null, includeHidden: boolean): (SubmissionRow & { user_name: string; metrics: string })[] {
-    return this.db.prepare(`SELECT s.*, u.name AS user_name, sc.metrics AS metrics
+  boardRows(benchmark: string, viewer: number | null, includeHidden: boolean): BoardSourceRow[] {
+    return this.stmt(`SELECT s.*, u.name AS user_name, sc.id AS score_id, sc.record AS record
       FROM submissions s JOIN users u ON u.id = s.user_id
       JOIN scores sc ON sc.id = (SELECT MAX(id) FROM scores WHERE submission_id = s.id)
       WHERE s.benchmark = ? AND s.status IN ('finished', 'queued', 'scoring') AND (? OR s.hidden = 0) AND (s.private = 0 OR s.user_id = ?)`)
-      .all(benchmark, includeHidden ? 1 : 0, viewer ?? -1) as (SubmissionRow & { user_name: string; metrics: string })[];
+      .all(benchmark, includeHidden ? 1 : 0, viewer ?? -1) as BoardSourceRow[];
   }
 }

@@ -158,6 +158,8 @@ export class Scorer {
       id: s.id, zip: join(this.opts.dataDir, s.file), gtDir: b.gtDir, masks: b.masks, classes: b.classes,
       match: Catalogue.needsMatch(b), maxPixels: this.opts.maxPixels, privateGt: b.gtPrivate,
       limits: uploadLimits(b), maxMatchBytes: MAX_MATCH_BYTES,
+      submittedMatch: s.match ? JSON.parse(s.match) as Record<string, number> : null,
+      legacyMatchInZip: s.has_match === 1 && !s.match,
     };
     const started = performance.now();
     this.emit({ id: s.id, status: 'scoring', done: 0, total });
@@ -169,9 +171,9 @@ export class Scorer {
     this.current = null;
     let stored = true;
     if (m.type === 'result') {
-      stored = this.q.finish(attempt, EVALUATOR_VERSION, m.metrics, m.warnings, m.computedMatch);
+      stored = this.q.finish(attempt, EVALUATOR_VERSION, m.record, m.warnings, m.computedMatch);
       if (stored) {
-        log.info({ seconds: (performance.now() - started) / 1000, mIoU: m.metrics.mIoU }, 'scored');
+        log.info({ seconds: (performance.now() - started) / 1000, mIoU: m.record.metrics.mIoU }, 'scored');
         this.emit({ id: s.id, status: 'finished', done: total, total });
       }
     } else if (m.type === 'input-error') {

@@ -4,7 +4,8 @@
  * result as messages; the main thread owns the database.
  */
 import { parentPort } from 'node:worker_threads';
-import { evaluate, InputError, matchToObject, PairPool, parseMatch, resultToJson, ZipSource, type SourceLimits } from '../evaluator/index.ts';
+import { evaluate, InputError, matchToObject, PairPool, parseMatch, ZipSource, type SourceLimits, type Warning } from '../evaluator/index.ts';
+import { scoreRecordOf, type ScoreRecord } from './score-record.ts';
 
 export interface ScoreJob {
   id: number;
@@ -17,6 +18,10 @@ export interface ScoreJob {
   maxPixels: number;
   /** A phase whose GT is private: checks look at every predicted pixel (EvaluateOptions.privateGt). */
   privateGt: boolean;
+  /** The submission's own match.json, as validated at upload. */
+  submittedMatch: Record<string, number> | null;
+  /** An older submission whose match.json was not stored: read it from the zip. */
+  legacyMatchInZip: boolean;
   /** The limits the upload was checked with. */
   limits: SourceLimits;
   maxMatchBytes: number;
@@ -24,7 +29,7 @@ export interface ScoreJob {
 
 export type ScoreMessage =
   | { type: 'progress'; id: number; done: number; total: number }
-  | { type: 'result'; id: number; metrics: Record<string, unknown>; warnings: unknown[]; computedMatch: Record<string, number> | null }
+  | { type: 'result'; id: number; record: ScoreRecord; warnings: Warning[]; computedMatch: Record<string, number> | null }
   | { type: 'input-error'; id: number; message: string; problems: { file: string; problem: string }[]; fault: 'submission' | 'server' }
   | { type: 'error'; id: number; message: string; stack?: string }
   | { type: 'aborted'; id: number };
@@ -48,11 +53,15 @@ async function score(job: ScoreJob): Promise<void> {
   let last = 0;
   try {
     source = await ZipSource.open(job.zip, job.masks, job.limits);
+    // the match validated at upload travels with the job; only rows from before that was stored
+    // (has_match without match) read it from the zip once more
     let match: Parameters<typeof evaluate>[0]['match'] = null;
     if (job.match !== 'none') {
-      const buf = await source.readExtra('match.json', job.maxMatchBytes);
-      if (buf) match = parseMatch(buf.toString('utf8'), job.classes).match;
-      else if (job.match === 'auto') match = 'auto';
+      if (job.submittedMatch) match = new Map(Object.entries(job.submittedMatch).map(([k, v]) => [Number(k), v]));
+      else if (job.legacyMatchInZip) {
+        const buf = await source.readExtra('match.json', job.maxMatchBytes);
+        if (buf) match = parseMatch(buf.toString('utf8'), job.classes).match;
+      } else if (job.match === 'auto') match = 'auto';
     }
     const result = await evaluate({
       gtRoot: job.gtDir, pred: source, masks: job.masks, classes: job.classes, match, pool: pool!,
@@ -62,9 +71,8 @@ async function score(job: ScoreJob): Promise<void> {
         if (now - last > 100 || done === total) { last = now; post({ type: 'progress', id: job.id, done, total }); }
       },
     });
-    // the computed match is stored on its own (downloadable), not among the metrics
-    const { warnings, match: _computed, images: _images, ...metrics } = resultToJson(result);
-    post({ type: 'result', id: job.id, metrics: { ...metrics, BIoUs: result.metrics.BIoUs }, warnings, computedMatch: result.matchComputed && result.match ? matchToObject(result.match) : null });
+    // the computed match is stored on its own (downloadable), beside the score record
+    post({ type: 'result', id: job.id, record: scoreRecordOf(result), warnings: result.warnings, computedMatch: result.matchComputed && result.match ? matchToObject(result.match) : null });
   } catch (e) {
     if (abort.signal.aborted) post({ type: 'aborted', id: job.id });
     else if (e instanceof InputError) {

@@ -31,7 +31,7 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
   const db = openDb(dbFile(config.dataDir));
   const q = new Queries(db);
   const catalogue = await Catalogue.load({ root: config.imagenetsRoot, toolbox: config.toolbox, dataDir: config.dataDir, onLog: (m, e) => log.info(e ?? {}, m) });
-  await removeOrphans(config.dataDir, db);
+  await removeOrphans(config.dataDir, q);
   const scorer = new Scorer(q, catalogue, { dataDir: config.dataDir, workers: config.scoringWorkers, maxPixels: config.maxPixels, log });
   scorer.start();
   const app = createApp({ q, catalogue, dataDir: config.dataDir, quota: config.quota, maxPixels: config.maxPixels, scorer, log, maxUploadBytes: config.maxUploadBytes, authFailuresPerMinute: config.authFailuresPerMinute, uploads: config.uploads, testDetail: config.testDetail });
@@ -54,10 +54,10 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
 }
 
 /** Submission files whose row does not exist (a crash between storing and recording). */
-async function removeOrphans(dataDir: string, db: Db): Promise<void> {
+async function removeOrphans(dataDir: string, q: Queries): Promise<void> {
   const dir = join(dataDir, 'submissions');
   let files: string[];
   try { files = await readdir(dir); } catch { return; }
-  const known = new Set((db.prepare('SELECT file FROM submissions').all() as { file: string }[]).map((r) => r.file));
+  const known = q.submissionFiles();
   for (const f of files) if (!known.has(join('submissions', f))) await rm(join(dir, f), { force: true });
 }

@@ -6,8 +6,9 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { Description, HttpUrl, MethodName } from './schemas.ts';
-import { problem } from '../evaluator/index.ts';
+import { matchToObject, problem } from '../evaluator/index.ts';
 import { Catalogue, type Benchmark } from './catalogue.ts';
+import { readScoreRecord } from './score-record.ts';
 import { Forbidden, InvalidInput, QuotaExceeded, Unavailable, UploadRejected } from './domain-errors.ts';
 import type { Queries, SubmissionRow } from './queries.ts';
 import type { Received } from './upload-receive.ts';
@@ -90,7 +91,7 @@ export async function submit(ctx: SubmitContext, user: AuthUser, rec: Received):
         return ctx.q.insertSubmission({
           user_id: user.id, benchmark: b.id,
           method: f.method ?? check.meta.method ?? null, description: f.description ?? check.meta.description ?? null, link: f.link ?? check.meta.link ?? null,
-          file: join('submissions', name), file_bytes: rec.file!.bytes, images: b.masks.length, has_match: !!check.match,
+          file: join('submissions', name), file_bytes: rec.file!.bytes, images: b.masks.length, has_match: !!check.match, match: check.match ? matchToObject(check.match) : null,
           private: f.private === 'true' || f.private === '1', baseline,
         });
       });
@@ -107,8 +108,7 @@ export async function submit(ctx: SubmitContext, user: AuthUser, rec: Received):
 export function submissionView(ctx: SubmitContext, s: SubmissionRow) {
   const b = ctx.catalogue.benchmarks.get(s.benchmark);
   const score = ctx.q.latestScore(s.id);
-  const metrics = score ? (JSON.parse(score.metrics) as Record<string, unknown>) : undefined;
-  const { BIoUs, ...publicMetrics } = (metrics ?? {}) as { BIoUs?: number[] } & Record<string, unknown>;
+  const record = score ? readScoreRecord(score.record) : undefined;
   const view: Record<string, unknown> = {
     id: s.id,
     benchmark: s.benchmark,
@@ -119,18 +119,18 @@ export function submissionView(ctx: SubmitContext, s: SubmissionRow) {
     created_at: s.created_at, started_at: s.started_at, finished_at: s.finished_at,
     warnings: s.warnings ? JSON.parse(s.warnings) : [],
   };
-  if (metrics) {
-    view.metrics = publicMetrics;
+  if (record) {
+    // the record as stored; `classes` is the same per-class numbers, named
+    view.metrics = record.metrics;
     view.evaluator_version = score!.evaluator_version;
-    const ious = (publicMetrics.IoUs as number[]) ?? [];
-    view.classes = ious.map((iou, k) => ({
+    view.classes = record.metrics.IoUs.map((iou, k) => ({
       id: k,
       wnid: k === 0 ? null : b?.split.classes[k - 1]?.wnid ?? null,
       name: k === 0 ? 'other' : b?.split.classes[k - 1]?.name ?? `class ${k}`,
       IoU: iou,
-      BIoU: BIoUs?.[k] ?? null,
+      BIoU: record.metrics.BIoUs[k] ?? null,
     }));
-    view.scores = ctx.q.scoresOf(s.id).map((x) => ({ evaluator_version: x.evaluator_version, created_at: x.created_at, mIoU: (JSON.parse(x.metrics) as { mIoU: number }).mIoU }));
+    view.scores = ctx.q.scoresOf(s.id).map((x) => ({ evaluator_version: x.evaluator_version, created_at: x.created_at, mIoU: readScoreRecord(x.record).metrics.mIoU }));
   }
   if (s.computed_match) view.match_url = `/api/submissions/${s.id}/match.json`;
   if (s.error) view.error = s.error;

@@ -15,6 +15,7 @@ import { decodePng } from '../evaluator/png.ts';
 import { openDb } from '../server/db.ts';
 import { csvCell } from '../server/leaderboard.ts';
 import { Queries } from '../server/queries.ts';
+import type { ScoreRecord } from '../server/score-record.ts';
 import { miniPredictions, testServer, waitFor, type TestServer } from './helpers/server.ts';
 import { craftZip } from './helpers/zip.ts';
 
@@ -133,11 +134,12 @@ test('transitions are conditional on the attempt: a cancel, delete or requeue th
   const u = q.createUser('u', false);
   const add = () => q.insertSubmission({ user_id: u.id, benchmark: 'b', method: null, description: null, link: null, file: 'f', file_bytes: 1, images: 1, has_match: false, private: false, baseline: false }).id;
   const scores = (id: number) => q.scoresOf(id).length;
+  const rec = (mIoU: number): ScoreRecord => ({ version: 1, images: 1, metrics: { mIoU, mBIoU: 0, Acc: 0, FMeasure: 0, S: null, MS: null, ML: null, L: null, BS: null, BMS: null, BML: null, BL: null, IoUs: [], BIoUs: [] } });
 
   const a = add();
   const att = q.startScoring(a)!;
   assert.ok(q.cancel(a));
-  assert.equal(q.finish(att, 'v', { mIoU: 1 }, [], null), false);
+  assert.equal(q.finish(att, 'v', rec(1), [], null), false);
   assert.equal(q.submission(a)!.status, 'cancelled');
   assert.equal(scores(a), 0);
   assert.equal(q.cancel(a), false, 'a second cancel loses');
@@ -145,17 +147,17 @@ test('transitions are conditional on the attempt: a cancel, delete or requeue th
   const d = add();
   const attD = q.startScoring(d)!;
   assert.ok(q.deleteSubmission(d));
-  assert.equal(q.finish(attD, 'v', { mIoU: 1 }, [], null), false, 'no FOREIGN KEY failure: nothing is stored');
+  assert.equal(q.finish(attD, 'v', rec(1), [], null), false, 'no FOREIGN KEY failure: nothing is stored');
   assert.equal(q.fail(attD, 'x', null, 'submission'), false);
 
   const r = add();
   const first = q.startScoring(r)!;
-  assert.ok(q.finish(first, 'v', { mIoU: 1 }, [], null));
+  assert.ok(q.finish(first, 'v', rec(1), [], null));
   assert.equal(q.cancel(r), false, 'a finished submission cannot be cancelled');
   assert.ok(q.requeue(r));
   const second = q.startScoring(r)!;
-  assert.equal(q.finish(first, 'v', { mIoU: 2 }, [], null), false, 'a stale attempt stores nothing');
-  assert.ok(q.finish(second, 'v', { mIoU: 3 }, [], null));
+  assert.equal(q.finish(first, 'v', rec(2), [], null), false, 'a stale attempt stores nothing');
+  assert.ok(q.finish(second, 'v', rec(3), [], null));
   assert.equal(scores(r), 2);
 });
 
@@ -247,7 +249,7 @@ test('security headers on every response: nosniff, a CSP with frame-ancestors no
 test('a token\'s last use is written at most once a minute, not on every request', async () => {
   const t = srv.user('frequent');
   await api().get('/api/me').set(auth(t)).expect(200);
-  const read = () => (srv.q.db.prepare("SELECT last_used_at FROM tokens t JOIN users u ON u.id = t.user_id WHERE u.name = 'frequent'").get() as { last_used_at: string }).last_used_at;
+  const read = () => (srv.db.prepare("SELECT last_used_at FROM tokens t JOIN users u ON u.id = t.user_id WHERE u.name = 'frequent'").get() as { last_used_at: string }).last_used_at;
   const first = read();
   assert.ok(first);
   await new Promise((r) => setTimeout(r, 20));

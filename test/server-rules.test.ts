@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { migrate, openDb } from '../server/db.ts';
 import { Queries } from '../server/queries.ts';
+import { readScoreRecord } from '../server/score-record.ts';
 import { miniPredictions, testServer, waitFor } from './helpers/server.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'isb-rules-'));
@@ -21,7 +22,7 @@ test('fair queue: one user\'s twenty uploads do not block everyone', () => {
     const n = q.nextQueued()!;
     const attempt = q.startScoring(n.id);
     assert.ok(attempt);
-    assert.ok(q.finish(attempt, 't', {}, [], null));
+    assert.ok(q.finish(attempt, 't', { version: 1, images: 1, metrics: { mIoU: 0, mBIoU: 0, Acc: 0, FMeasure: 0, S: null, MS: null, ML: null, L: null, BS: null, BMS: null, BML: null, BL: null, IoUs: [], BIoUs: [] } }, [], null));
     return n.id;
   };
   assert.equal(serve(), busy[0]);
@@ -38,7 +39,7 @@ test('fair queue: one user\'s twenty uploads do not block everyone', () => {
 test('migrations are numbered, applied once, and recorded', () => {
   const db = openDb(join(work, 'mig.sqlite'));
   const rows = db.prepare('SELECT version, name FROM schema_migrations').all() as { version: number; name: string }[];
-  assert.deepEqual(rows.map((r) => r.version), [1, 2]);
+  assert.deepEqual(rows.map((r) => r.version), [1, 2, 3]);
   assert.deepEqual(migrate(db), [], 'nothing applied twice');
   assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
 });
@@ -122,7 +123,7 @@ test('the owner cancels a running and a queued submission (neither counts); prog
     // while it is re-scored, the submission stays on the board with its previous score
     assert.equal((await api().get(`/api/leaderboards/${B}`).expect(200)).body.rows.length, 1);
     await waitFor(() => srv.q.scoresOf(second).length === 2 && srv.q.submission(second)!.status === 'finished', 60_000, 're-score');
-    const [a, b] = srv.q.scoresOf(second).map((x) => JSON.parse(x.metrics).mIoU);
+    const [a, b] = srv.q.scoresOf(second).map((x) => readScoreRecord(x.record).metrics.mIoU);
     assert.equal(a, b);
   } finally {
     await srv.cleanup();

@@ -81,12 +81,14 @@ test('a good upload is scored with the same metrics the evaluator CLI gives for 
   const cli = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/evaluate.ts'), '--gt', join(split, 'validation-segmentation'), '--pred', preds.zips.validation, '--names', join(split, 'validation.txt'), '--classes', '6', '--json', out, '--quiet'], { encoding: 'utf8' });
   assert.equal(cli.status, 0, cli.stderr);
   const { warnings: _w, images: _i, ...expected } = JSON.parse(readFileSync(out, 'utf8'));
-  assert.deepEqual(s.metrics, expected);
+  const { BIoUs, ...official } = s.metrics;
+  assert.deepEqual(official, expected, 'the official keys, IoUs included, as the CLI gives them');
   assert.equal(s.classes.length, 7);
   assert.deepEqual(s.classes[1], { id: 1, wnid: 'n90000001', name: 'synthetic ellipse one', IoU: expected.IoUs[1], BIoU: s.classes[1].BIoU });
   // per-class b-IoU is not in the CLI's JSON: compare with the evaluator's own accumulator
   const own = await evaluatorResult(srv, VAL, preds.mini.subsets.validation.predictionsDir!);
   assert.deepEqual(s.classes.map((c: { BIoU: number }) => c.BIoU), own.metrics.BIoUs);
+  assert.deepEqual(BIoUs, own.metrics.BIoUs, 'the record keeps per-class b-IoU beside IoU');
   assert.ok(s.classes.some((c: { BIoU: number }) => c.BIoU > 0));
 });
 
@@ -105,7 +107,7 @@ test('progress as server-sent events, ending with the final state', async () => 
 
 test('every class of bad upload is rejected with all its problems, nothing kept, no quota used', async () => {
   const before = submissionsOnDisk().length;
-  const countBefore = (srv.q.db.prepare('SELECT COUNT(*) n FROM submissions').get() as { n: number }).n;
+  const countBefore = (srv.db.prepare('SELECT COUNT(*) n FROM submissions').get() as { n: number }).n;
   // one zip with a missing mask, an extra file, a wrong size, a paletted mask and a non-PNG
   const masks = preds.mini.subsets.validation.masks;
   const dir = preds.mini.subsets.validation.predictionsDir!;
@@ -153,7 +155,7 @@ test('every class of bad upload is rejected with all its problems, nothing kept,
 
   assert.equal(submissionsOnDisk().length, before, 'no file kept');
   assert.deepEqual(readdirSync(join(srv.dataDir, 'uploads')), [], 'no temporary upload left');
-  assert.equal((srv.q.db.prepare('SELECT COUNT(*) n FROM submissions').get() as { n: number }).n, countBefore, 'nothing queued');
+  assert.equal((srv.db.prepare('SELECT COUNT(*) n FROM submissions').get() as { n: number }).n, countBefore, 'nothing queued');
 });
 
 test('quota: per user, ground truth and UTC day; on test a submission failed by its own fault counts, cancelled ones do not; 429 says when it resets', async () => {
@@ -318,12 +320,12 @@ test('dataset hosting: classes, lists, images and validation masks; test masks a
 });
 
 test('tokens are stored hashed: the database holds SHA-256 digests, never a token', async () => {
-  const rows = srv.q.db.prepare('SELECT hash, prefix FROM tokens').all() as { hash: string; prefix: string }[];
+  const rows = srv.db.prepare('SELECT hash, prefix FROM tokens').all() as { hash: string; prefix: string }[];
   assert.ok(rows.length >= 4);
   const digest = createHash('sha256').update(alice).digest('hex');
   assert.ok(rows.some((r) => r.hash === digest));
   for (const r of rows) assert.match(r.hash, /^[0-9a-f]{64}$/);
-  srv.q.db.pragma('wal_checkpoint(TRUNCATE)');
+  srv.db.pragma('wal_checkpoint(TRUNCATE)');
   const file = readFileSync(join(srv.dataDir, 'imagenet-s-bench.sqlite')).toString('latin1');
   for (const t of [alice, bob, carol, admin]) assert.ok(!file.includes(t) && !file.includes(t.slice(10)), 'no token in the database file');
   // revoking a token locks it out
