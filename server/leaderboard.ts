@@ -5,8 +5,9 @@
  * A metric that is null (an empty size group) sorts after every number, whatever the order.
  */
 import { METRICS } from '../evaluator/index.ts';
-import type { BoardSourceRow } from './queries.ts';
-import type { ScoreCache } from './score-record.ts';
+import type { Benchmark } from './catalogue.ts';
+import type { BoardSourceRow, Queries } from './queries.ts';
+import { ScoreCache } from './score-record.ts';
 
 export const SORT_KEYS = METRICS.map((m) => m.key);
 export type SortKey = (typeof SORT_KEYS)[number];
@@ -89,4 +90,38 @@ export function boardCsv(rows: BoardRow[]): string {
   const lines = [head.join(',')];
   for (const r of rows) lines.push([r.rank, r.submission, r.user, r.method, r.link, r.baseline, r.submitted_at, ...keys.map((k) => r.metrics[k] as number | null)].map(csvCell).join(','));
   return lines.join('\r\n') + '\r\n';
+}
+
+/** The per-benchmark change counter boards are cached against (Queries, bumped by SQLite triggers). */
+export interface BoardVersions {
+  boardVersion(benchmark: string): number;
+}
+
+export interface BoardQuery { sort: SortKey; order: 'asc' | 'desc'; all: boolean }
+
+/**
+ * Leaderboards as a service: ranked rows of a benchmark for a viewer. Anonymous boards are kept
+ * until the benchmark's board version moves (every change a board can show bumps it, whoever makes
+ * it: server, scorer, admin CLI); scores are parsed once per score row (ScoreCache).
+ */
+export class Leaderboards {
+  private readonly anonymous = new Map<string, { version: number; rows: BoardRow[] }>();
+  private readonly scores = new ScoreCache();
+  constructor(
+    private readonly q: Pick<Queries, 'boardRows'> & BoardVersions,
+    private readonly testDetail: 'owner' | 'public',
+  ) {}
+
+  rows(b: Benchmark, viewer: number | null, query: BoardQuery): BoardRow[] {
+    const key = `${b.id}|${query.sort}|${query.order}|${query.all}`;
+    const version = this.q.boardVersion(b.id);
+    if (viewer === null) {
+      const hit = this.anonymous.get(key);
+      if (hit && hit.version === version) return hit.rows;
+    }
+    const perClass = !b.gtPrivate || this.testDetail === 'public';
+    const rows = rankRows(this.q.boardRows(b.id, viewer, false), this.scores, query.sort, query.order, query.all, perClass);
+    if (viewer === null) this.anonymous.set(key, { version, rows });
+    return rows;
+  }
 }

@@ -9,7 +9,8 @@ import { Description, HttpUrl, MethodName } from './schemas.ts';
 import { matchToObject, problem } from '../evaluator/index.ts';
 import { Catalogue, type Benchmark } from './catalogue.ts';
 import { readScoreRecord } from './score-record.ts';
-import { Forbidden, InvalidInput, QuotaExceeded, Unavailable, UploadRejected } from './domain-errors.ts';
+import { Conflict, Forbidden, InvalidInput, QuotaExceeded, Unavailable, UploadRejected } from './domain-errors.ts';
+import type { Scorer } from './scorer.ts';
 import type { Queries, SubmissionRow } from './queries.ts';
 import type { Received } from './upload-receive.ts';
 import { checkUpload } from './upload-check.ts';
@@ -137,4 +138,29 @@ export function submissionView(ctx: SubmitContext, s: SubmissionRow) {
   if (s.problems) view.problems = JSON.parse(s.problems);
   if (b && Catalogue.needsMatch(b) === 'auto') view.match = s.has_match ? 'match.json from the upload' : 'default matching (computed)';
   return view;
+}
+
+/** The owner cancels a queued or scoring submission; Conflict (with the state it reached) otherwise. */
+export function cancelSubmission(ctx: SubmitContext & { scorer: Scorer }, s: SubmissionRow): SubmissionRow {
+  if (!ctx.scorer.cancel(s.id)) {
+    const now = ctx.q.submission(s.id);
+    throw new Conflict(`submission ${s.id} is ${now?.status ?? 'deleted'}; only queued or scoring submissions can be cancelled`, { status: now?.status ?? 'deleted', ...(now ? { submission: submissionView(ctx, now) } : {}) });
+  }
+  return ctx.q.submission(s.id)!;
+}
+
+/**
+ * An admin deletes a submission, its scores and its file. The row goes first: a scoring of it that
+ * ends meanwhile finds nothing to store (Queries.finish).
+ */
+export async function deleteSubmission(ctx: SubmitContext & { scorer: Scorer }, id: number): Promise<void> {
+  const row = ctx.q.deleteSubmission(id);
+  ctx.scorer.stopIfCurrent(id);
+  if (row) await rm(join(ctx.dataDir, row.file), { force: true });
+}
+
+/** An admin queues a finished or failed submission again (its earlier scores stay). */
+export function rescoreSubmission(ctx: SubmitContext & { scorer: Scorer }, s: SubmissionRow): void {
+  if (!ctx.q.requeue(s.id)) throw new Conflict(`submission ${s.id} is ${s.status}; only finished or failed submissions are re-scored`);
+  ctx.scorer.kick();
 }

@@ -1,0 +1,62 @@
+/** Administration: users, moderation (hide, baseline, delete), re-scoring, operations metrics. */
+import { Router } from 'express';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { z } from 'zod';
+import { createUserWithToken } from '../auth.ts';
+import { NotFound } from '../domain-errors.ts';
+import { UserName } from '../schemas.ts';
+import { deleteSubmission, rescoreSubmission, submissionView } from '../submissions.ts';
+import type { UploadSlots } from '../upload-receive.ts';
+import { submissionFor, type RouteContext } from './context.ts';
+
+const Flag = z.object({ value: z.boolean().default(true) }).strict();
+
+export function adminRoutes(c: RouteContext, slots: UploadSlots): Router {
+  const { ctx, requireAuth, requireAdmin } = c;
+  const r = Router();
+  r.use('/admin', requireAuth, requireAdmin);
+  r.post('/admin/users', (req, res) => {
+    const { name, admin } = z.object({ name: UserName, admin: z.boolean().default(false) }).strict().parse(req.body ?? {});
+    const { user, token } = createUserWithToken(ctx.q, name, admin);
+    res.status(201).json({ id: user.id, name: user.name, admin: user.is_admin === 1, token });
+  });
+  for (const flag of ['hidden', 'baseline'] as const) {
+    r.post(`/admin/submissions/:id/${flag === 'hidden' ? 'hide' : 'baseline'}`, (req, res) => {
+      const s = submissionFor(c, req, 'admin');
+      ctx.q.setFlag(s.id, flag, Flag.parse(req.body ?? {}).value);
+      res.json(submissionView(ctx, ctx.q.submission(s.id)!));
+    });
+  }
+  r.post('/admin/submissions/:id/rescore', (req, res) => {
+    const s = submissionFor(c, req, 'admin');
+    rescoreSubmission(ctx, s);
+    res.status(202).json({ id: s.id, status: 'queued' });
+  });
+  r.post('/admin/benchmarks/:benchmark/rescore', (req, res) => {
+    const b = ctx.catalogue.benchmarks.get(String(req.params.benchmark));
+    if (!b) throw new NotFound('unknown benchmark');
+    const n = ctx.q.requeueBenchmark(b.id);
+    ctx.scorer.kick();
+    res.status(202).json({ benchmark: b.id, queued: n });
+  });
+  r.delete('/admin/submissions/:id', async (req, res) => {
+    await deleteSubmission(ctx, submissionFor(c, req, 'admin').id);
+    res.status(204).end();
+  });
+  // Operations: memory, event-loop delay (since start or the last ?reset=true), uploads, queue.
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  r.get('/admin/metrics', (req, res) => {
+    const mem = process.memoryUsage();
+    const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+    const body = {
+      memory: { rssMB: Math.round(mem.rss / 1048576), heapUsedMB: Math.round(mem.heapUsed / 1048576) },
+      eventLoop: { maxMs: ms(loop.max), p99Ms: ms(loop.percentile(99)), meanMs: ms(loop.mean) },
+      uploadsInProgress: slots.inProgress,
+      queue: ctx.q.queueCounts(),
+    };
+    if (req.query.reset === 'true') loop.reset();
+    res.json(body);
+  });
+  return r;
+}

@@ -1,0 +1,37 @@
+/** What every router gets: the domain context and the authentication middlewares. */
+import type { RequestHandler, Request } from 'express';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { NotFound } from '../domain-errors.ts';
+import type { SubmissionRow } from '../queries.ts';
+import type { Scorer } from '../scorer.ts';
+import type { SubmitContext } from '../submissions.ts';
+
+export interface AppContext extends SubmitContext {
+  scorer: Scorer;
+  log: Logger;
+  maxUploadBytes: number;
+  authFailuresPerMinute: number;
+  uploads: { idleMs: number; maxInProgress: number; maxPerUser: number };
+  /** 'public': per-class results of private-GT submissions appear on boards too (the host opts in). */
+  testDetail: 'owner' | 'public';
+}
+
+export interface RouteContext {
+  ctx: AppContext;
+  requireAuth: RequestHandler;
+  optionalAuth: RequestHandler;
+  requireAdmin: RequestHandler;
+}
+
+export const Id = z.coerce.number().int().positive();
+
+/** The submission named by `:id`; NotFound unless the caller may see it (its owner, or an admin when `admin`). */
+export function submissionFor(c: RouteContext, req: Request, who: 'owner' | 'owner-or-admin' | 'admin'): SubmissionRow {
+  const s = c.ctx.q.submission(Id.parse(req.params.id));
+  if (!s) throw new NotFound('no such submission');
+  const user = req.user!;
+  const allowed = who === 'admin' || s.user_id === user.id || (who === 'owner-or-admin' && user.isAdmin);
+  if (!allowed) throw new NotFound('no such submission');
+  return s;
+}
