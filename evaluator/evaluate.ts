@@ -10,6 +10,7 @@ import { OfficialAccumulator, identityLut, type Metrics } from './accumulator.ts
 import type { ImageRecord } from './image-record.ts';
 import { CooccurrenceAccumulator, checkMatchCovers, matchLut, type Match } from './match.ts';
 import { PairPool, defaultWorkers } from './pool.ts';
+import { forEachLimit } from '../util/pool.ts';
 import { processPair, type PairJob, type PairResult } from './pair.ts';
 import { InputError, WarningCollector, type Warning } from './problems.ts';
 import { problem, type Problem } from './rules.ts';
@@ -160,23 +161,11 @@ async function dataPass(opts: EvaluateOptions, problems: Problem[], decodeOnly: 
       }
       return records;
     }
-    // Keep a bounded number of pairs in flight: enough to hide I/O, few enough to bound memory.
-    const window = workers * 8;
-    let next = 0;
-    await new Promise<void>((resolve, reject) => {
-      let active = 0;
-      const pump = (): void => {
-        if (opts.signal?.aborted) { reject(opts.signal.reason ?? new Error('aborted')); return; }
-        while (active < window && next < total) {
-          const i = next++;
-          active++;
-          makeJob(i)
-            .then((job) => (isJob(job) ? pool.run(job) : job))
-            .then((r) => { finish(r); active--; if (next >= total && active === 0) resolve(); else pump(); })
-            .catch(reject);
-        }
-      };
-      pump();
+    // A bounded number of pairs in flight: enough to hide I/O, few enough to bound memory.
+    await forEachLimit(masks, workers * 8, async (_rel, i) => {
+      opts.signal?.throwIfAborted();
+      const job = await makeJob(i);
+      finish(isJob(job) ? await pool.run(job) : job);
     });
     return records;
   } finally {

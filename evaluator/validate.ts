@@ -11,6 +11,7 @@ import { checkMaskHeader, HEADER_BYTES } from './mask-header.ts';
 import { parseMatch, type Match } from './match.ts';
 import { problem, RULES, type Problem, type Severity } from './rules.ts';
 import { TooLargeError, type PredictionSource } from './sources.ts';
+import { forEachLimit } from '../util/pool.ts';
 
 export interface ValidationPolicy {
   /** Files outside the names list (extra-file, unexpected-file): the CLI warns and skips them; the server refuses the upload. */
@@ -155,12 +156,4 @@ export function sortProblems(problems: Problem[], masks: string[]): Problem[] {
   const seen = new Set<string>();
   const unique = problems.filter((p) => { const k = `${p.code}\0${p.file}\0${p.problem}`; if (seen.has(k)) return false; seen.add(k); return true; });
   return unique.sort((a, b) => key(a) - key(b));
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight. */
-export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  }));
 }

@@ -11,13 +11,12 @@
  * with a clear error and the queue moves on.
  */
 import { join } from 'node:path';
-import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { EVALUATOR_VERSION } from '../evaluator/index.ts';
-import { startWorker } from '../util/worker.ts';
+import { WorkerPool } from '../util/pool.ts';
 import { Catalogue } from './catalogue.ts';
 import type { Attempt, Queries, SubmissionRow } from './queries.ts';
-import type { ScoreJob, ScoreMessage } from './scoring-worker.ts';
+import type { ScoreJob, ScoreOutcome, ScoreProgress } from './scoring-worker.ts';
 import { MAX_MATCH_BYTES, uploadLimits } from './upload-check.ts';
 
 export interface ProgressEvent { id: number; status: string; done: number; total: number }
@@ -26,10 +25,10 @@ type Listener = (e: ProgressEvent) => void;
 const SERVER_FAULT = 'internal error while scoring; the administrators have the details';
 
 export class Scorer {
-  private thread: Worker | null = null;
+  private pool: WorkerPool<ScoreJob, ScoreOutcome, ScoreProgress> | null = null;
   private running = false;
   private wake: (() => void) | null = null;
-  private current: { id: number; done: (m: ScoreMessage) => void } | null = null;
+  private current: { id: number; abort: AbortController } | null = null;
   private readonly listeners = new Map<number, Set<Listener>>();
   private loop: Promise<void> | null = null;
   private lastProgressWrite = 0;
@@ -44,34 +43,9 @@ export class Scorer {
     const n = this.q.requeueInterrupted();
     if (n) this.opts.log.info({ requeued: n }, 'resuming interrupted scorings');
     this.running = true;
-    this.thread = this.startThread();
+    // one scoring thread; if it dies the pool replaces it and the job in hand fails (score())
+    this.pool = new WorkerPool(new URL('./scoring-worker.ts', import.meta.url), 1, 'scoring');
     this.loop = this.run();
-  }
-
-  private startThread(): Worker {
-    const t = startWorker(new URL('./scoring-worker.ts', import.meta.url));
-    t.on('message', (m: ScoreMessage) => {
-      if (m.type === 'progress') {
-        const now = performance.now();
-        if (now - this.lastProgressWrite > 500 || m.done === m.total) {
-          this.guard('progress write', () => this.q.setProgress(m.id, m.done));
-          this.lastProgressWrite = now;
-        }
-        this.emit({ id: m.id, status: 'scoring', done: m.done, total: m.total });
-      } else if (this.current?.id === m.id) this.current.done(m);
-    });
-    t.on('error', (e) => this.opts.log.error({ err: e }, 'scoring thread failed'));
-    // Whatever ends the thread (an error, an exit, out of memory), the job in hand fails and a new
-    // thread takes the queue.
-    t.once('exit', (code) => {
-      if (this.thread !== t) return;
-      const cur = this.current;
-      this.thread = this.running ? this.startThread() : null;
-      if (this.running) this.opts.log.error({ code }, 'scoring thread ended; restarted');
-      cur?.done({ type: 'error', id: cur.id, message: `scoring thread ended (exit code ${code})` });
-    });
-    t.postMessage({ type: 'init', workers: this.opts.workers });
-    return t;
   }
 
   /** A submission was queued: wake the loop. */
@@ -103,21 +77,14 @@ export class Scorer {
 
   /** The submission is gone (deleted) or cancelled: stop scoring it if it is the one in hand. */
   stopIfCurrent(id: number): void {
-    if (this.current?.id === id) this.thread?.postMessage({ type: 'cancel', id });
+    if (this.current?.id === id) this.current.abort.abort(new Error('cancelled'));
   }
 
   async close(): Promise<void> {
     this.running = false;
     this.wake?.();
-    const t = this.thread;
-    this.thread = null;
-    if (t) {
-      const exited = new Promise((r) => t.once('exit', r));
-      t.postMessage({ type: 'close' });
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
-      await t.terminate();
-    }
-    this.current?.done({ type: 'aborted', id: this.current.id });
+    this.current?.abort.abort(new Error('stopping'));
+    await this.pool?.close();
     await this.loop;
   }
 
@@ -156,43 +123,57 @@ export class Scorer {
     const total = b.masks.length;
     const job: ScoreJob = {
       id: s.id, zip: join(this.opts.dataDir, s.file), gtDir: b.gtDir, masks: b.masks, classes: b.classes,
-      match: Catalogue.needsMatch(b), maxPixels: this.opts.maxPixels, privateGt: b.gtPrivate,
+      match: Catalogue.needsMatch(b), maxPixels: this.opts.maxPixels, workers: this.opts.workers, privateGt: b.gtPrivate,
       limits: uploadLimits(b), maxMatchBytes: MAX_MATCH_BYTES,
       submittedMatch: s.match ? JSON.parse(s.match) as Record<string, number> : null,
       legacyMatchInZip: s.has_match === 1 && !s.match,
     };
     const started = performance.now();
     this.emit({ id: s.id, status: 'scoring', done: 0, total });
-    const m = await new Promise<ScoreMessage>((resolve) => {
-      this.current = { id: s.id, done: resolve };
-      if (this.thread) this.thread.postMessage({ type: 'score', job });
-      else resolve({ type: 'aborted', id: s.id });
-    });
-    this.current = null;
-    let stored = true;
-    if (m.type === 'result') {
-      stored = this.q.finish(attempt, EVALUATOR_VERSION, m.record, m.warnings, m.computedMatch);
+    const abort = new AbortController();
+    this.current = { id: s.id, abort };
+    let outcome: ScoreOutcome;
+    try {
+      outcome = await this.pool!.run(job, {
+        signal: abort.signal,
+        onProgress: (p) => {
+          const now = performance.now();
+          if (now - this.lastProgressWrite > 500 || p.done === p.total) {
+            this.guard('progress write', () => this.q.setProgress(s.id, p.done));
+            this.lastProgressWrite = now;
+          }
+          this.emit({ id: s.id, status: 'scoring', ...p });
+        },
+      });
+    } catch (e) {
+      if (abort.signal.aborted || !this.running) {
+        // a cancel or delete already decided the state; a shutdown leaves 'scoring', requeued on
+        // the next start
+        log.info('scoring stopped');
+        return;
+      }
+      log.error({ err: e }, 'scoring failed');
+      if (this.q.fail(attempt, SERVER_FAULT, null, 'server')) this.emit({ id: s.id, status: 'failed', done: 0, total });
+      return;
+    } finally {
+      this.current = null;
+    }
+    let stored: boolean;
+    if (outcome.type === 'result') {
+      stored = this.q.finish(attempt, EVALUATOR_VERSION, outcome.record, outcome.warnings, outcome.computedMatch);
       if (stored) {
-        log.info({ seconds: (performance.now() - started) / 1000, mIoU: m.record.metrics.mIoU }, 'scored');
+        log.info({ seconds: (performance.now() - started) / 1000, mIoU: outcome.record.metrics.mIoU }, 'scored');
         this.emit({ id: s.id, status: 'finished', done: total, total });
       }
-    } else if (m.type === 'input-error') {
-      stored = this.q.fail(attempt, m.message, m.fault === 'server' ? null : m.problems, m.fault);
+    } else {
+      stored = this.q.fail(attempt, outcome.message, outcome.fault === 'server' ? null : outcome.problems, outcome.fault);
       if (stored) {
-        if (m.fault === 'server') log.error({ problems: m.problems }, 'the hosted ground truth failed while scoring');
-        else log.info({ problems: m.problems.length }, 'submission failed its checks');
+        if (outcome.fault === 'server') log.error({ problems: outcome.problems }, 'the hosted ground truth failed while scoring');
+        else log.info({ problems: outcome.problems.length }, 'submission failed its checks');
         this.emit({ id: s.id, status: 'failed', done: 0, total });
       }
-    } else if (m.type === 'error') {
-      log.error({ err: m.message, stack: m.stack }, 'scoring failed');
-      stored = this.q.fail(attempt, SERVER_FAULT, null, 'server');
-      if (stored) this.emit({ id: s.id, status: 'failed', done: 0, total });
-    } else {
-      // aborted: a cancel or delete already decided the state; a shutdown leaves 'scoring',
-      // requeued on the next start
-      log.info('scoring stopped');
     }
-    if (!stored) log.info({ outcome: m.type }, 'result discarded: the submission was cancelled, deleted or requeued meanwhile');
+    if (!stored) log.info({ outcome: outcome.type }, 'result discarded: the submission was cancelled, deleted or requeued meanwhile');
   }
 
   /** Runs a side task whose failure must not end the process (it is logged). */

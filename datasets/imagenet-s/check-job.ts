@@ -11,6 +11,9 @@ export interface CheckItem {
   image: string | null;
 }
 
+/** One message to a check worker: a batch of items. */
+export interface CheckBatch { items: CheckItem[]; classes: number; maxPixels: number }
+
 export interface CheckResult {
   mask?: { width: number; height: number; badIds: number[] } | { error: string };
   image?: { width: number; height: number } | { error: string };

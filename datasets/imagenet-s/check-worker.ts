@@ -1,6 +1,4 @@
-import { parentPort } from 'node:worker_threads';
-import { checkItem, type CheckItem } from './check-job.ts';
+import { serveJobs } from '../../util/pool.ts';
+import { checkItem, type CheckBatch, type CheckResult } from './check-job.ts';
 
-parentPort!.on('message', (job: { items: CheckItem[]; classes: number; maxPixels: number }) => {
-  parentPort!.postMessage(job.items.map((it) => checkItem(it, job.classes, job.maxPixels)));
-});
+serveJobs<CheckBatch, CheckResult[]>((job) => job.items.map((it) => checkItem(it, job.classes, job.maxPixels)));

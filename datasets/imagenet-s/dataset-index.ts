@@ -16,9 +16,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
-import { startWorker } from '../../util/worker.ts';
+import { forEachLimit, WorkerPool } from '../../util/pool.ts';
 import { listFiles, writeJsonAtomic } from '../../util/files.ts';
-import type { CheckItem, CheckResult } from './check-job.ts';
+import type { CheckBatch, CheckItem, CheckResult } from './check-job.ts';
 import { readToolboxSplit, SPLIT_CLASSES, SPLIT_NAMES, type ClassInfo, type SplitName, type Subset } from './splits.ts';
 import { DEFAULT_MAX_PIXELS, parseNamesList } from '../../evaluator/index.ts';
 
@@ -252,7 +252,7 @@ class Cache {
 
 /** Runs mask/image checks in worker threads, consulting the cache first. */
 class Checker {
-  private workers: ReturnType<typeof startWorker>[] = [];
+  private pool: WorkerPool<CheckBatch, CheckResult[]> | null = null;
   private done = 0;
   private total = 0;
   constructor(
@@ -267,7 +267,7 @@ class Checker {
     this.total += items.length;
     const todo: number[] = [];
     const stamps = new Map<number, { key: string; stamp: { size: number; mtimeMs: number } }>();
-    await mapLimit(items, 64, async (item, i) => {
+    await forEachLimit(items, 64, async (item, i) => {
       try {
         const c = await this.cache.get(item, C);
         if (c.hit) { results[i] = c.hit; this.tick(); }
@@ -277,27 +277,20 @@ class Checker {
       }
     });
     if (todo.length === 0) return results;
-    if (this.workers.length === 0) this.workers = Array.from({ length: Math.max(1, this.size) }, () => startWorker(new URL('./check-worker.ts', import.meta.url)));
-    const batch = 32;
-    let next = 0;
-    await Promise.all(this.workers.map(async (w) => {
-      while (next < todo.length) {
-        const idx = todo.slice(next, (next += batch));
-        const out = await new Promise<CheckResult[]>((resolve, reject) => {
-          const onMsg = (m: CheckResult[]): void => { w.off('error', onErr); resolve(m); };
-          const onErr = (e: Error): void => { w.off('message', onMsg); reject(e); };
-          w.once('message', onMsg);
-          w.once('error', onErr);
-          w.postMessage({ items: idx.map((i) => items[i]), classes: C, maxPixels: this.maxPixels });
-        });
-        idx.forEach((i, k) => {
-          results[i] = out[k];
-          const s = stamps.get(i)!;
-          this.cache.set(s.key, s.stamp, out[k]);
-          this.tick();
-        });
-      }
-    }));
+    this.pool ??= new WorkerPool(new URL('./check-worker.ts', import.meta.url), Math.max(1, this.size), 'dataset check worker');
+    const pool = this.pool;
+    // batches of 32 masks: one message per batch, two batches in flight per worker
+    const batches: number[][] = [];
+    for (let k = 0; k < todo.length; k += 32) batches.push(todo.slice(k, k + 32));
+    await forEachLimit(batches, pool.size * 2, async (idx) => {
+      const out = await pool.run({ items: idx.map((i) => items[i]), classes: C, maxPixels: this.maxPixels });
+      idx.forEach((i, k) => {
+        results[i] = out[k];
+        const s = stamps.get(i)!;
+        this.cache.set(s.key, s.stamp, out[k]);
+        this.tick();
+      });
+    });
     return results;
   }
 
@@ -306,15 +299,8 @@ class Checker {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    await this.pool?.close();
   }
-}
-
-async function mapLimit<T>(items: T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) { const i = next++; await fn(items[i], i); }
-  }));
 }
 
 /** Errors only: the problems that would make scores wrong. */

@@ -6,7 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { startWorker } from '../../util/worker.ts';
+import { forEachLimit, WorkerPool } from '../../util/pool.ts';
 import type { SynthJob } from './synth-job.ts';
 import { namesListText } from './splits.ts';
 
@@ -49,28 +49,19 @@ export async function writeSynthSet(out: string, items: SynthItem[], opts: Synth
     if (opts.imageDir) await mkdir(join(opts.imageDir, d), { recursive: true });
   }
   const workers = Math.max(1, Math.min(opts.workers ?? availableParallelism(), items.length));
-  const batch = 64;
-  let next = 0, done = 0;
-  await Promise.all(
-    Array.from({ length: workers }, async () => {
-      const w = startWorker(new URL('./synth-worker.ts', import.meta.url));
-      // one batch in flight per worker: one handler each for its answer and for its failure
-      let pending: { resolve: () => void; reject: (e: Error) => void } | null = null;
-      w.on('message', (m: { error?: string }) => { const p = pending; pending = null; if (m.error) p?.reject(new Error(m.error)); else p?.resolve(); });
-      w.on('error', (e) => { const p = pending; pending = null; p?.reject(e); });
-      try {
-        while (next < items.length) {
-          const slice = items.slice(next, (next += batch));
-          const job: SynthJob = { items: slice, gtDir: opts.gt === false ? null : gtDir, predDir: opts.predictions === false ? null : predDir, imageDir: opts.imageDir ?? null, classes: opts.classes, seed: opts.seed, permuted: !!opts.permuted, largeShare: opts.largeShare ?? 0.03 };
-          await new Promise<void>((resolve, reject) => { pending = { resolve, reject }; w.postMessage(job); });
-          done += slice.length;
-          opts.onProgress?.(done, items.length);
-        }
-      } finally {
-        await w.terminate();
-      }
-    }),
-  );
+  const pool = new WorkerPool<SynthJob, void>(new URL('./synth-worker.ts', import.meta.url), workers, 'synthetic data worker');
+  const batches: SynthItem[][] = [];
+  for (let k = 0; k < items.length; k += 64) batches.push(items.slice(k, k + 64));
+  let done = 0;
+  try {
+    await forEachLimit(batches, workers, async (slice) => {
+      await pool.run({ items: slice, gtDir: opts.gt === false ? null : gtDir, predDir: opts.predictions === false ? null : predDir, imageDir: opts.imageDir ?? null, classes: opts.classes, seed: opts.seed, permuted: !!opts.permuted, largeShare: opts.largeShare ?? 0.03 });
+      done += slice.length;
+      opts.onProgress?.(done, items.length);
+    });
+  } finally {
+    await pool.close();
+  }
   const namesFile = opts.namesFile ?? join(out, 'names.txt');
   await writeFile(namesFile, namesListText(items.map((i) => i.rel)));
   return { gtDir, predDir, namesFile };

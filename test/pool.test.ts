@@ -1,0 +1,44 @@
+/** The one worker pool: results, errors, crashes, progress and aborts, handled one way everywhere. */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { forEachLimit, WorkerPool, WorkerError } from '../util/pool.ts';
+import type { TestJob } from './fixtures/pool-worker.ts';
+
+const pool = new WorkerPool<TestJob, number, number>(new URL('./fixtures/pool-worker.ts', import.meta.url), 2, 'test');
+after(() => pool.close());
+
+test('jobs return their results; a job that throws rejects with its error, the pool goes on', async () => {
+  assert.deepEqual(await Promise.all([1, 2, 3, 4].map((value) => pool.run({ kind: 'echo', value }))), [2, 4, 6, 8]);
+  await assert.rejects(pool.run({ kind: 'throw' }), (e: unknown) => e instanceof WorkerError && e.message === 'the job failed on purpose');
+  assert.equal(await pool.run({ kind: 'echo', value: 5 }), 10);
+});
+
+test('a worker that dies fails its job with a clear error, is replaced, and never hangs the pool', async () => {
+  await assert.rejects(pool.run({ kind: 'exit' }), /test thread ended \(exit code 3/);
+  assert.deepEqual(await Promise.all([1, 2, 3].map((value) => pool.run({ kind: 'echo', value }))), [2, 4, 6]);
+});
+
+test('progress reaches the caller; an aborted job rejects and its worker stays usable', async () => {
+  const seen: number[] = [];
+  assert.equal(await pool.run({ kind: 'progress', steps: 3 }, { onProgress: (p) => seen.push(p) }), 3);
+  assert.deepEqual(seen, [1, 2, 3]);
+  const abort = new AbortController();
+  const waiting = pool.run({ kind: 'wait-abort' }, { signal: abort.signal });
+  setTimeout(() => abort.abort(new Error('stop')), 50);
+  await assert.rejects(waiting, /stop/);
+  assert.equal(await pool.run({ kind: 'echo', value: 1 }), 2);
+});
+
+test('forEachLimit: in order, bounded, and no new item starts after a failure', async () => {
+  let active = 0, peak = 0;
+  const started: number[] = [];
+  await assert.rejects(forEachLimit([0, 1, 2, 3, 4, 5, 6, 7], 3, async (x) => {
+    started.push(x);
+    active++; peak = Math.max(peak, active);
+    await new Promise((r) => setTimeout(r, 10));
+    active--;
+    if (x === 2) throw new Error('stop at 2');
+  }), /stop at 2/);
+  assert.equal(peak, 3);
+  assert.deepEqual(started, [0, 1, 2, 3, 4], 'items already running finish; none starts after the failure');
+});
