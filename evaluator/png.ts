@@ -2,9 +2,10 @@
  * PNG → class-id map decoder for ImageNet-S masks.
  *
  * Why our own decoder instead of sharp: masks compress to a few KB, so decoding is dominated by
- * per-call overhead and the unfilter loop; a dedicated decoder that writes ids directly is ~3×
- * faster than sharp here (see `npm run bench`), and it reproduces PIL's semantics exactly
- * (no ICC/gamma conversion, which libvips may apply, and explicit control over every colour type).
+ * per-call overhead and the unfilter loop; a dedicated decoder that writes ids directly avoids
+ * both (`npm run bench`, section 1, "PNG decode to ids": ours against sharp on the same masks), and
+ * it reproduces PIL's semantics exactly (no ICC/gamma conversion, which libvips may apply, and
+ * explicit control over every colour type).
  *
  * Accepted encodings (docs/imagenet-s-metrics.md §1.2 plus our grayscale extension):
  *   8-bit RGB / RGBA          id = R + 256·G   (B must be 0; a non-zero B is reported, alpha ignored)
