@@ -18,20 +18,27 @@ const ONE_PLUS_BETA = f32(1.3);
 
 export const SIZE_GROUPS = ['S', 'MS', 'ML', 'L'] as const;
 
-/** Six histograms of length K = C + 1: prediction, GT, intersection, and the same on boundaries. */
+/**
+ * Six histograms of length K = C + 1: predicted pixels per class, GT pixels, their intersection,
+ * and the same on boundary pixels. The official code (and its diagnostics) calls them T, P, TP,
+ * BT, BP, BTP: OFFICIAL_HIST_NAMES maps ours to theirs.
+ */
 export class HistSet {
-  readonly T: Float64Array; // prediction counts ("area_output"; named T in the official code)
-  readonly P: Float64Array; // GT counts
-  readonly TP: Float64Array;
-  readonly BT: Float64Array;
-  readonly BP: Float64Array;
-  readonly BTP: Float64Array;
+  readonly pred: Float64Array;
+  readonly gt: Float64Array;
+  readonly inter: Float64Array;
+  readonly bPred: Float64Array;
+  readonly bGt: Float64Array;
+  readonly bInter: Float64Array;
   constructor(k: number) {
-    this.T = new Float64Array(k); this.P = new Float64Array(k); this.TP = new Float64Array(k);
-    this.BT = new Float64Array(k); this.BP = new Float64Array(k); this.BTP = new Float64Array(k);
+    this.pred = new Float64Array(k); this.gt = new Float64Array(k); this.inter = new Float64Array(k);
+    this.bPred = new Float64Array(k); this.bGt = new Float64Array(k); this.bInter = new Float64Array(k);
   }
-  arrays(): Float64Array[] { return [this.T, this.P, this.TP, this.BT, this.BP, this.BTP]; }
+  arrays(): Float64Array[] { return [this.pred, this.gt, this.inter, this.bPred, this.bGt, this.bInter]; }
 }
+
+/** Our histogram names → the official code's (diagnostics.json keys). */
+export const OFFICIAL_HIST_NAMES = { pred: 'T', gt: 'P', inter: 'TP', bPred: 'BT', bGt: 'BP', bInter: 'BTP' } as const;
 
 /** How predicted ids map to evaluated ids: `lut[id]` for id in 0..C+1 (C+1 = the out-of-range bucket). */
 export type MatchLut = Int32Array;
@@ -128,12 +135,12 @@ export class OfficialAccumulator {
       if (g === 0) { for (let s = 0; s < 4; s++) if (used[s]) targets.push(this.imgGroups[s]); }
       else targets.push(this.imgGroups[this.groupOf[g]]);
       for (const h of targets) {
-        if (qIn) h.T[q] += c;
-        if (gIn) h.P[g] += c;
-        if (qIn && q === g) h.TP[q] += c;
-        if (pb && qIn) h.BT[q] += c;
-        if (gb && gIn) h.BP[g] += c;
-        if (pb && gb && qIn && q === g) h.BTP[q] += c;
+        if (qIn) h.pred[q] += c;
+        if (gIn) h.gt[g] += c;
+        if (qIn && q === g) h.inter[q] += c;
+        if (pb && qIn) h.bPred[q] += c;
+        if (gb && gIn) h.bGt[g] += c;
+        if (pb && gb && qIn && q === g) h.bInter[q] += c;
       }
     }
 
@@ -142,10 +149,10 @@ export class OfficialAccumulator {
     let label = 1, best = 0;
     for (const k of touched) {
       if (k === 0) continue;
-      const v = img.T[k];
+      const v = img.pred[k];
       if (v > best || (v === best && v > 0 && k < label)) { best = v; label = k; }
     }
-    const hit = img.P[label] > 0 && img.T[label] > 0;
+    const hit = img.gt[label] > 0 && img.pred[label] > 0;
 
     // F-measure (§4.2), float32 in the official operation order.
     const recall = f32(tp / f32(t + EPS20));
@@ -167,16 +174,16 @@ export class OfficialAccumulator {
     const K = this.K;
     const IoUs = new Array<number>(K), BIoUs = new Array<number>(K);
     for (let k = 0; k < K; k++) {
-      IoUs[k] = ratio(this.all.TP[k], this.all.T[k], this.all.P[k], true);
-      BIoUs[k] = ratio(this.all.BTP[k], this.all.BT[k], this.all.BP[k], true);
+      IoUs[k] = ratio(this.all.inter[k], this.all.pred[k], this.all.gt[k], true);
+      BIoUs[k] = ratio(this.all.bInter[k], this.all.bPred[k], this.all.bGt[k], true);
     }
     const N = f32(this.images);
     const group = (s: number, boundary: boolean): number | null => {
       const h = this.groups[s];
       const vals: number[] = [];
       for (let k = 0; k < K; k++) {
-        if (boundary ? h.BP[k] > 0 : h.P[k] > 0) {
-          vals.push(boundary ? ratio(h.BTP[k], h.BT[k], h.BP[k], false) : ratio(h.TP[k], h.T[k], h.P[k], false));
+        if (boundary ? h.bGt[k] > 0 : h.gt[k] > 0) {
+          vals.push(boundary ? ratio(h.bInter[k], h.bPred[k], h.bGt[k], false) : ratio(h.inter[k], h.pred[k], h.gt[k], false));
         }
       }
       return vals.length === 0 ? null : f32mean(vals) * 100;

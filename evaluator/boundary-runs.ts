@@ -19,16 +19,17 @@ export interface Intervals {
 
 /** Reusable buffers for one image size class. */
 export class IntervalScratch {
-  // segment state, double-buffered: x0, x1, id, start row
-  sa: Int32Array<ArrayBuffer> = new Int32Array(0); sb: Int32Array<ArrayBuffer> = new Int32Array(0); sv: Int32Array<ArrayBuffer> = new Int32Array(0); ss: Int32Array<ArrayBuffer> = new Int32Array(0);
-  ta: Int32Array<ArrayBuffer> = new Int32Array(0); tb: Int32Array<ArrayBuffer> = new Int32Array(0); tv: Int32Array<ArrayBuffer> = new Int32Array(0); ts: Int32Array<ArrayBuffer> = new Int32Array(0);
+  // vertical segments, double-buffered: those of the previous row and those being built, each as
+  // x0, x1, id and the row where the segment started
+  prevX0: Int32Array<ArrayBuffer> = new Int32Array(0); prevX1: Int32Array<ArrayBuffer> = new Int32Array(0); prevId: Int32Array<ArrayBuffer> = new Int32Array(0); prevRow0: Int32Array<ArrayBuffer> = new Int32Array(0);
+  nextX0: Int32Array<ArrayBuffer> = new Int32Array(0); nextX1: Int32Array<ArrayBuffer> = new Int32Array(0); nextId: Int32Array<ArrayBuffer> = new Int32Array(0); nextRow0: Int32Array<ArrayBuffer> = new Int32Array(0);
   x0 = new Int32Array(0); x1 = new Int32Array(0);
 
   ensure(width: number): void {
-    if (this.sa.length < width + 1) {
+    if (this.prevX0.length < width + 1) {
       const n = width + 1;
-      this.sa = new Int32Array(n); this.sb = new Int32Array(n); this.sv = new Int32Array(n); this.ss = new Int32Array(n);
-      this.ta = new Int32Array(n); this.tb = new Int32Array(n); this.tv = new Int32Array(n); this.ts = new Int32Array(n);
+      this.prevX0 = new Int32Array(n); this.prevX1 = new Int32Array(n); this.prevId = new Int32Array(n); this.prevRow0 = new Int32Array(n);
+      this.nextX0 = new Int32Array(n); this.nextX1 = new Int32Array(n); this.nextId = new Int32Array(n); this.nextRow0 = new Int32Array(n);
     }
   }
 
@@ -48,8 +49,8 @@ export function interiorIntervals(m: RunMap, n: number, s: IntervalScratch): Int
   s.ensureOut(height * 4);
   const first = new Int32Array(height), end = new Int32Array(height);
   // Locals, not scratch fields, in the loops: V8 cannot hoist loads of fields that are reassigned.
-  let sa = s.sa, sb = s.sb, sv = s.sv, ss = s.ss; // segments of the previous row
-  let ta = s.ta, tb = s.tb, tv = s.tv, ts = s.ts; // segments being built
+  let prevX0 = s.prevX0, prevX1 = s.prevX1, prevId = s.prevId, prevRow0 = s.prevRow0; // segments of the previous row
+  let nextX0 = s.nextX0, nextX1 = s.nextX1, nextId = s.nextId, nextRow0 = s.nextRow0; // segments being built
   let x0 = s.x0, x1 = s.x1;
   let out = 0;
   let cur = 0;
@@ -63,35 +64,35 @@ export function interiorIntervals(m: RunMap, n: number, s: IntervalScratch): Int
       const lo = a + n, hi = b - n;
       if (lo > hi) continue;
       const v = value[k];
-      while (j < cur && sb[j] < lo) j++;
+      while (j < cur && prevX1[j] < lo) j++;
       let x = lo;
       let q = j;
       while (x <= hi) {
         let e: number, sr: number;
-        const covered = q < cur && sa[q] <= x;
+        const covered = q < cur && prevX0[q] <= x;
         if (covered) {
-          e = sb[q] < hi ? sb[q] : hi;
-          sr = sv[q] === v ? ss[q] : y;
+          e = prevX1[q] < hi ? prevX1[q] : hi;
+          sr = prevId[q] === v ? prevRow0[q] : y;
           // Stretches old enough to be interior stay so while they last: one start value for all of
           // them keeps pieces merged (otherwise curved edges fragment the state into a piece per column).
           if (sr <= mature) sr = -1;
         } else {
-          const ns = q < cur ? sa[q] - 1 : hi;
+          const ns = q < cur ? prevX0[q] - 1 : hi;
           e = ns < hi ? ns : hi;
           sr = y;
         }
         // emit [x, e] with (v, sr), merged with the previous piece when contiguous and equal
-        if (nxt > 0 && tb[nxt - 1] === x - 1 && tv[nxt - 1] === v && ts[nxt - 1] === sr) tb[nxt - 1] = e;
-        else { ta[nxt] = x; tb[nxt] = e; tv[nxt] = v; ts[nxt] = sr; nxt++; }
-        if (covered && sb[q] <= e) q++;
+        if (nxt > 0 && nextX1[nxt - 1] === x - 1 && nextId[nxt - 1] === v && nextRow0[nxt - 1] === sr) nextX1[nxt - 1] = e;
+        else { nextX0[nxt] = x; nextX1[nxt] = e; nextId[nxt] = v; nextRow0[nxt] = sr; nxt++; }
+        if (covered && prevX1[q] <= e) q++;
         x = e + 1;
       }
       j = q;
     }
-    let t = sa; sa = ta; ta = t;
-    t = sb; sb = tb; tb = t;
-    t = sv; sv = tv; tv = t;
-    t = ss; ss = ts; ts = t;
+    let t = prevX0; prevX0 = nextX0; nextX0 = t;
+    t = prevX1; prevX1 = nextX1; nextX1 = t;
+    t = prevId; prevId = nextId; nextId = t;
+    t = prevRow0; prevRow0 = nextRow0; nextRow0 = t;
     cur = nxt;
     // interior of row y - n: stretches that started at or before y - 2n
     const row = y - n;
@@ -101,15 +102,15 @@ export function interiorIntervals(m: RunMap, n: number, s: IntervalScratch): Int
       const lim = y - 2 * n;
       const rowStart = out;
       for (let i = 0; i < cur; i++) {
-        if (ss[i] > lim) continue;
-        if (out > rowStart && x1[out - 1] === sa[i] - 1) x1[out - 1] = sb[i];
-        else { x0[out] = sa[i]; x1[out] = sb[i]; out++; }
+        if (prevRow0[i] > lim) continue;
+        if (out > rowStart && x1[out - 1] === prevX0[i] - 1) x1[out - 1] = prevX1[i];
+        else { x0[out] = prevX0[i]; x1[out] = prevX1[i]; out++; }
       }
       end[row] = out;
     }
   }
   for (let row = Math.max(0, height - n); row < height; row++) { first[row] = out; end[row] = out; }
-  s.sa = sa; s.sb = sb; s.sv = sv; s.ss = ss; s.ta = ta; s.tb = tb; s.tv = tv; s.ts = ts;
+  s.prevX0 = prevX0; s.prevX1 = prevX1; s.prevId = prevId; s.prevRow0 = prevRow0; s.nextX0 = nextX0; s.nextX1 = nextX1; s.nextId = nextId; s.nextRow0 = nextRow0;
   s.x0 = x0; s.x1 = x1;
   return { first, end, x0, x1 };
 }

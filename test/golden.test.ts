@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { evaluate } from '../evaluator/evaluate.ts';
 import { parseMatch, matchToJsonText } from '../evaluator/match.ts';
 import { parseNamesList } from '../evaluator/names.ts';
+import { OFFICIAL_HIST_NAMES } from '../evaluator/accumulator.ts';
 import { resultToJson } from '../evaluator/report.ts';
 import { DirectorySource } from '../evaluator/sources.ts';
 import { compareMetrics, goldenSkip, goldenSuites, SUMMARY_KEYS, type GoldenSuite } from './helpers/golden.ts';
@@ -41,10 +42,10 @@ for (const s of goldenSuites()) {
     const diag = JSON.parse(readFileSync(join(s.dir, 'diagnostics.json'), 'utf8')).primary;
     const r = await run(s, hasMatch ? 'file' : null, 0);
     const acc = r.accumulator;
-    for (const name of ['T', 'P', 'TP', 'BT', 'BP', 'BTP'] as const) {
-      assert.deepEqual([...acc.all[name]], diag.accumulators[name], `float32 accumulator ${name}`);
-      assert.deepEqual([...acc.exact[name]], diag.accumulators_exact[name], `exact accumulator ${name}`);
-      for (let g = 0; g < 4; g++) assert.deepEqual([...acc.groups[g][name]], diag.accumulators[`${name}s`][g], `size group ${g} accumulator ${name}s`);
+    for (const [ours, name] of Object.entries(OFFICIAL_HIST_NAMES) as [keyof typeof OFFICIAL_HIST_NAMES, string][]) {
+      assert.deepEqual([...acc.all[ours]], diag.accumulators[name], `float32 accumulator ${name}`);
+      assert.deepEqual([...acc.exact[ours]], diag.accumulators_exact[name], `exact accumulator ${name}`);
+      for (let g = 0; g < 4; g++) assert.deepEqual([...acc.groups[g][ours]], diag.accumulators[`${name}s`][g], `size group ${g} accumulator ${name}s`);
     }
     // per image: F-measure (float32) and Img-Acc decisions
     diag.per_image.forEach((p: { fmeasure_f32: number; img_label: number; img_acc_hit: boolean; name: string }, i: number) => {

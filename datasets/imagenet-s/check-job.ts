@@ -2,9 +2,9 @@
  * Checks one mask (and its image): a readable PNG of an accepted encoding, the same size as the
  * image, ids within 0..C or 1000. Runs in worker threads during indexing.
  */
-import { readFileSync, openSync, readSync, closeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { decodePngRuns, IGNORE_ID, RunBuilder } from '../../evaluator/index.ts';
-import { imageSize } from './image-header.ts';
+import { readImageSizeSync } from './image-header.ts';
 
 export interface CheckItem {
   mask: string | null;
@@ -21,16 +21,6 @@ export interface CheckResult {
 
 const builder = new RunBuilder();
 
-function headOf(path: string, n: number): Buffer {
-  const fd = openSync(path, 'r');
-  try {
-    const buf = Buffer.alloc(n);
-    const read = readSync(fd, buf, 0, n, 0);
-    return buf.subarray(0, read);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 export function checkItem(item: CheckItem, classes: number, maxPixels: number): CheckResult {
   const out: CheckResult = {};
@@ -51,8 +41,7 @@ export function checkItem(item: CheckItem, classes: number, maxPixels: number): 
   }
   if (item.image) {
     try {
-      let size = imageSize(headOf(item.image, 65536));
-      if (!size) size = imageSize(headOf(item.image, 4 << 20));
+      const size = readImageSizeSync(item.image);
       out.image = size ? { width: size.width, height: size.height } : { error: 'not a readable JPEG or PNG image' };
     } catch (e) {
       out.image = { error: (e as NodeJS.ErrnoException).code ?? (e as Error).message };

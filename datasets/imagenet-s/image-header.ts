@@ -2,6 +2,7 @@
  * Image dimensions from the first bytes of a file (JPEG SOF marker or PNG IHDR), so indexing a
  * dataset reads a few KB per image rather than decoding it.
  */
+import { closeSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { readPngHeader } from '../../evaluator/index.ts';
 
@@ -33,11 +34,14 @@ export function imageSize(buf: Uint8Array): ImageSize | null {
   return null;
 }
 
-/** Reads just enough of a file for its size (64 KB covers JPEG EXIF blocks in practice, then more). */
+/** How much of a file is read for its size: 64 KB covers JPEG EXIF blocks in practice, then more. */
+const HEAD_READS = [65536, 4 << 20];
+
+/** Reads just enough of a file for its size. */
 export async function readImageSize(path: string): Promise<ImageSize | null> {
   const fh = await open(path, 'r');
   try {
-    for (const n of [65536, 1 << 20]) {
+    for (const n of HEAD_READS) {
       const buf = Buffer.alloc(n);
       const { bytesRead } = await fh.read(buf, 0, n, 0);
       const size = imageSize(buf.subarray(0, bytesRead));
@@ -46,5 +50,21 @@ export async function readImageSize(path: string): Promise<ImageSize | null> {
     return null;
   } finally {
     await fh.close();
+  }
+}
+
+/** The same, synchronously (the dataset check workers). */
+export function readImageSizeSync(path: string): ImageSize | null {
+  const fd = openSync(path, 'r');
+  try {
+    for (const n of HEAD_READS) {
+      const buf = Buffer.alloc(n);
+      const bytesRead = readSync(fd, buf, 0, n, 0);
+      const size = imageSize(buf.subarray(0, bytesRead));
+      if (size || bytesRead < n) return size;
+    }
+    return null;
+  } finally {
+    closeSync(fd);
   }
 }

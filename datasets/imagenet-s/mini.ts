@@ -5,10 +5,8 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import sharp from 'sharp';
-import { encodeMask } from './png-write.ts';
-import { renderPhoto } from './synth-job.ts';
-import { drawGt, drawPrediction, makeImage, permutation, rng, seedOf, type PredictionStyle } from './synth-image.ts';
+import { writeSynthItem } from './synth-job.ts';
+import { makeImage, permutation, rng, seedOf, type PredictionStyle } from './synth-image.ts';
 
 export const MINI_SPLIT = 'ImageNetSmini';
 export const MINI_CLASSES = [
@@ -66,14 +64,8 @@ export async function writeMiniSplit(out: string, opts: MiniOptions = {}): Promi
       const img = makeImage(r, cls, () => 1 + Math.floor(r() * C), small);
       await mkdir(join(masksDir, wnid), { recursive: true });
       await mkdir(join(root, subset, wnid), { recursive: true });
-      const gt = drawGt(img);
-      await writeFile(join(masksDir, rel), encodeMask(gt, img.width, img.height));
-      await sharp(renderPhoto(gt, img.width, img.height), { raw: { width: img.width, height: img.height, channels: 3 } }).jpeg({ quality: 70 }).toFile(join(root, subset, `${wnid}/${name}.JPEG`));
-      if (predictionsDir) {
-        const { ids } = drawPrediction(rng(seedOf(opts.predictionSeed ?? seed + 1, rel)), img, style);
-        await mkdir(join(predictionsDir, wnid), { recursive: true });
-        await writeFile(join(predictionsDir, rel), encodeMask(ids, img.width, img.height));
-      }
+      if (predictionsDir) await mkdir(join(predictionsDir, wnid), { recursive: true });
+      await writeSynthItem(img, rel, { gtDir: masksDir, imageDir: join(root, subset), predDir: predictionsDir ?? null, predictionSeed: opts.predictionSeed ?? seed + 1, style, jpegQuality: 70 });
       masks.push(rel);
       lines.push(`${wnid}/${name}.JPEG ${rel}`);
     }

@@ -1,9 +1,9 @@
 /** One batch of synthetic images, drawn and written by a worker (or inline). */
-import { writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { encodeMask } from './png-write.ts';
-import { drawGt, drawPrediction, makeImage, permutation, pickSize, rng, seedOf } from './synth-image.ts';
+import { drawGt, drawPrediction, makeImage, permutation, pickSize, rng, seedOf, type PredictionStyle, type SynthImage } from './synth-image.ts';
 
 export interface SynthJob {
   items: { rel: string; cls: number }[];
@@ -30,13 +30,27 @@ export async function runSynthJob(job: SynthJob): Promise<void> {
   for (const { rel, cls } of job.items) {
     const r = rng(seedOf(job.seed, rel));
     const img = makeImage(r, cls, () => 1 + Math.floor(r() * C), pickSize(r, job.largeShare));
-    const gt = drawGt(img);
-    if (job.gtDir) writeFileSync(join(job.gtDir, rel), encodeMask(gt, img.width, img.height));
-    if (job.imageDir) await sharp(renderPhoto(gt, img.width, img.height), { raw: { width: img.width, height: img.height, channels: 3 } }).jpeg({ quality: 60 }).toFile(join(job.imageDir, rel.replace(/\.png$/, '.JPEG')));
-    if (job.predDir) {
-      const { ids } = drawPrediction(rng(seedOf(job.seed + 1, rel)), img, { classes: C, idOf });
-      writeFileSync(join(job.predDir, rel), encodeMask(ids, img.width, img.height));
-    }
+    await writeSynthItem(img, rel, { gtDir: job.gtDir, imageDir: job.imageDir, predDir: job.predDir, predictionSeed: job.seed + 1, style: { classes: C, idOf }, jpegQuality: 60 });
+  }
+}
+
+/**
+ * Writes one synthetic item (the generator and the mini split both come here): its GT mask, its
+ * stand-in photo (`rel` with .JPEG) and a perturbed prediction, each where a folder is given.
+ */
+export async function writeSynthItem(img: SynthImage, rel: string, o: {
+  gtDir: string | null; imageDir: string | null; predDir: string | null;
+  predictionSeed: number; style: PredictionStyle; jpegQuality: number;
+}): Promise<void> {
+  const gt = drawGt(img);
+  if (o.gtDir) await writeFile(join(o.gtDir, rel), encodeMask(gt, img.width, img.height));
+  if (o.imageDir) {
+    await sharp(renderPhoto(gt, img.width, img.height), { raw: { width: img.width, height: img.height, channels: 3 } })
+      .jpeg({ quality: o.jpegQuality }).toFile(join(o.imageDir, rel.replace(/\.png$/, '.JPEG')));
+  }
+  if (o.predDir) {
+    const { ids } = drawPrediction(rng(seedOf(o.predictionSeed, rel)), img, o.style);
+    await writeFile(join(o.predDir, rel), encodeMask(ids, img.width, img.height));
   }
 }
 
