@@ -31,7 +31,6 @@ export class Scorer {
   private current: { id: number; abort: AbortController } | null = null;
   private readonly listeners = new Map<number, Set<Listener>>();
   private loop: Promise<void> | null = null;
-  private lastProgressWrite = 0;
 
   constructor(
     private readonly q: Queries,
@@ -137,11 +136,7 @@ export class Scorer {
       outcome = await this.pool!.run(job, {
         signal: abort.signal,
         onProgress: (p) => {
-          const now = performance.now();
-          if (now - this.lastProgressWrite > 500 || p.done === p.total) {
-            this.guard('progress write', () => this.q.setProgress(s.id, p.done));
-            this.lastProgressWrite = now;
-          }
+          this.guard('progress write', () => this.q.setProgress(s.id, p.done));
           this.emit({ id: s.id, status: 'scoring', ...p });
         },
       });

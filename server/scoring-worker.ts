@@ -34,6 +34,9 @@ export type ScoreOutcome =
   | { type: 'result'; record: ScoreRecord; warnings: Warning[]; computedMatch: Record<string, number> | null }
   | { type: 'input-error'; message: string; problems: Problem[]; fault: 'submission' | 'server' };
 
+/** Progress is reported at most this often (each report is one SQLite write and one SSE event). */
+const PROGRESS_MS = 250;
+
 let pool: PairPool | null = null;
 
 serveJobs<ScoreJob, ScoreOutcome, ScoreProgress>(async (job, { progress, signal }) => {
@@ -55,9 +58,10 @@ serveJobs<ScoreJob, ScoreOutcome, ScoreProgress>(async (job, { progress, signal 
     const result = await evaluate({
       gtRoot: job.gtDir, pred: source, masks: job.masks, classes: job.classes, match, pool,
       maxPixels: job.maxPixels, signal, privateGt: job.privateGt,
+      // the one throttle of progress: each message is stored and streamed by the scorer as it is
       onProgress: (done, total) => {
         const now = performance.now();
-        if (now - last > 100 || done === total) { last = now; progress({ done, total }); }
+        if (now - last > PROGRESS_MS || done === total) { last = now; progress({ done, total }); }
       },
     });
     // the computed match is stored on its own (downloadable), beside the score record
