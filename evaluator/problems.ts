@@ -4,8 +4,9 @@
  */
 
 export { problem, RuleError, RULES, type Problem, type RuleCode } from './rules.ts';
-import type { Problem } from './rules.ts';
+import { RULES, type Problem } from './rules.ts';
 
+/** The run-wide warnings (rules.ts). */
 export type WarningCode = 'blue-channel' | 'out-of-range-ids' | 'extra-files';
 
 export interface Warning {
@@ -29,7 +30,7 @@ export class InputError extends Error {
 
 const EXAMPLES = 5;
 
-/** Collects per-file observations into one warning each. */
+/** Collects per-file observations into one warning each (messages from the rule table). */
 export class WarningCollector {
   private readonly byCode = new Map<WarningCode, { files: number; pixels: number; examples: string[]; extra: Set<number> }>();
 
@@ -45,12 +46,10 @@ export class WarningCollector {
   list(classes: number): Warning[] {
     const out: Warning[] = [];
     for (const [code, w] of this.byCode) {
-      let message: string;
-      if (code === 'blue-channel') message = `${w.files} prediction file(s) have a non-zero blue channel; it is ignored (id = R + 256·G)`;
-      else if (code === 'out-of-range-ids') {
-        const ids = [...w.extra].sort((a, b) => a - b).join(', ');
-        message = `${w.files} prediction file(s) contain ${w.pixels} pixel(s) with ids above ${classes} (${ids}); scored as the official code does: counted as foreground for F-measure, as a miss for IoU`;
-      } else message = `${w.files} prediction file(s) are not in the names list and were not scored`;
+      const ids = [...w.extra].sort((a, b) => a - b);
+      const message = code === 'out-of-range-ids'
+        ? RULES[code].message({ files: w.files, pixels: w.pixels, ids, classes })
+        : RULES[code].message({ files: w.files });
       out.push({ code, message, files: w.files, ...(code === 'out-of-range-ids' ? { pixels: w.pixels } : {}), examples: w.examples });
     }
     return out;

@@ -83,6 +83,14 @@ export const RULES = {
   'metadata-unreadable': rule<{ reason: string }>('error', 'match.json or method.txt that cannot be read', (d) => `cannot be read from the zip (${d.reason})`),
   'method-not-utf8': rule('error', 'method.txt that is not UTF-8 text', () => 'not valid UTF-8 text'),
 
+  // warnings over a whole run (one record each, with file and pixel counts; the score stays official)
+  'blue-channel': rule<{ files: number }>('warning', 'predictions with a non-zero blue channel',
+    (d) => `${d.files} prediction file(s) have a non-zero blue channel; it is ignored (id = R + 256·G)`),
+  'out-of-range-ids': rule<{ files: number; pixels: number; ids: number[]; classes: number }>('warning', 'predicted ids above C (without a match)',
+    (d) => `${d.files} prediction file(s) contain ${d.pixels} pixel(s) with ids above ${d.classes} (${d.ids.join(', ')}); scored as the official code does: counted as foreground for F-measure, as a miss for IoU`),
+  'extra-files': rule<{ files: number }>('warning', 'files outside the names list, not scored (the run\'s summary of extra-file and unexpected-file)',
+    (d) => `${d.files} prediction file(s) are not in the names list and were not scored`),
+
   // requests and command lines
   'file-unreadable': rule<{ reason: string }>('error', 'an input file named on the command line that cannot be read', (d) => d.reason),
   'invalid-field': rule<{ message: string }>('error', 'a form or request field that is not valid', (d) => d.message),

@@ -235,6 +235,27 @@ test('requests: invalid-field for a form or body field that is not valid', async
   }
 });
 
+test('run-wide warnings: blue-channel, out-of-range-ids and extra-files, with their counts', async () => {
+  const dir = join(work, 'warn');
+  mkdirSync(dir, { recursive: true });
+  const { cpSync } = await import('node:fs');
+  cpSync(predDir, dir, { recursive: true });
+  const [w, h] = [pred(0).readUInt32BE(16), pred(0).readUInt32BE(20)];
+  const ids = new Uint16Array(w * h).fill(4000);
+  writeFileSync(join(dir, masks[0]), encodeMask(ids, w, h, { blue: 9 }));
+  writeFileSync(join(dir, 'n90000001', 'not-listed.png'), pred(1));
+  const r = await evaluate({ gtRoot: mini.subsets.validation.masksDir, pred: await DirectorySource.open(dir), masks, classes: mini.classes, workers: 0 });
+  const byCode = new Map(r.warnings.map((x) => [x.code, x]));
+  for (const code of ['blue-channel', 'out-of-range-ids', 'extra-files'] as const) {
+    const x = byCode.get(code);
+    assert.ok(x, `warning ${code}`);
+    assert.equal(x.files, 1);
+    seen.add(code);
+  }
+  assert.equal(byCode.get('out-of-range-ids')!.message, RULES['out-of-range-ids'].message({ files: 1, pixels: byCode.get('out-of-range-ids')!.pixels!, ids: [4000], classes: 6 }));
+  assert.ok(byCode.get('out-of-range-ids')!.pixels! > 0);
+});
+
 test('every rule of the input policy has a test above', () => {
   assert.deepEqual([...Object.keys(RULES)].filter((c) => !seen.has(c as RuleCode)), []);
 });
