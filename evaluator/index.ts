@@ -13,7 +13,7 @@ export { InputError, type Warning, type WarningCode } from './problems.ts';
 export { openPredictionSource, DirectorySource, ZipSource, TooLargeError, DEFAULT_SOURCE_LIMITS, type PredictionSource, type SourceLimits } from './sources.ts';
 export { parseMatch, matchToObject, type Match } from './match.ts';
 export { parseNamesList, splitLines } from './names.ts';
-export { resultToJson, formatSummary, formatProblems, type ResultJson } from './report.ts';
+export { resultToJson, formatSummary, formatProblems, fmt, type ResultJson } from './report.ts';
 export { METRICS, type MetricInfo } from './metrics.ts';
 export { PairPool } from './pool.ts';
 export { IGNORE_ID } from './image-record.ts';

@@ -13,6 +13,8 @@ import { accountRoutes } from './routes/accounts.ts';
 import { adminRoutes } from './routes/admin.ts';
 import type { AppContext, RouteContext } from './routes/context.ts';
 import { hostingRoutes } from './routes/hosting.ts';
+import { pageRoutes } from './routes/pages.ts';
+import { Leaderboards } from './leaderboard.ts';
 import { leaderboardRoutes } from './routes/leaderboards.ts';
 import { submissionRoutes } from './routes/submissions.ts';
 import { UploadSlots } from './upload-receive.ts';
@@ -43,6 +45,7 @@ export function createApp(ctx: AppContext): express.Express {
     optionalAuth: authenticate(ctx.q, limiter, false, touched),
     requireAuth: authenticate(ctx.q, limiter, true, touched),
     requireAdmin,
+    boards: new Leaderboards(ctx.q, ctx.testDetail),
   };
   const slots = new UploadSlots(ctx.uploads.maxInProgress, ctx.uploads.maxPerUser);
 
@@ -61,6 +64,7 @@ export function createApp(ctx: AppContext): express.Express {
   app.use('/api', accountRoutes(routes));
   app.use('/api', adminRoutes(routes, slots));
   app.use('/api', (_req, _res, next) => next(new NotFound('no such route')));
+  app.use(pageRoutes(routes, ctx.secureCookies));
 
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (res.headersSent) { res.end(); return; }

@@ -31,6 +31,8 @@ const Env = z.object({
   REQUEST_TIMEOUT_SECONDS: int(3600),
   /** Per-class results of test (private-GT) submissions: their owner's only, or public on boards. */
   TEST_DETAIL: z.enum(['owner', 'public']).default('owner'),
+  /** Mark session cookies Secure (set it when the server is behind a TLS proxy). */
+  SECURE_COOKIES: z.enum(['true', 'false', '1', '0']).default('false'),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -52,5 +54,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     uploads: { idleMs: Math.max(1, e.UPLOAD_IDLE_SECONDS) * 1000, maxInProgress: Math.max(1, e.MAX_UPLOADS_IN_PROGRESS), maxPerUser: Math.max(1, e.MAX_UPLOADS_PER_USER) },
     requestTimeoutMs: e.REQUEST_TIMEOUT_SECONDS * 1000,
     testDetail: e.TEST_DETAIL,
+    secureCookies: e.SECURE_COOKIES === 'true' || e.SECURE_COOKIES === '1',
   };
 }

@@ -17,8 +17,11 @@ export interface BoardRow {
   submission: number;
   user: string;
   method: string | null;
+  description: string | null;
   link: string | null;
   baseline: boolean;
+  /** Shown to its owner only (the board of anyone else leaves it out). */
+  private: boolean;
   submitted_at: string;
   metrics: Record<string, number | null | number[]>;
 }
@@ -65,8 +68,8 @@ export function rankRows(rows: BoardSourceRow[], scores: ScoreCache, sort: SortK
   kept.forEach((p, i) => {
     const rank = i > 0 && cmp(kept[i - 1], p) === 0 ? out[i - 1].rank : i + 1;
     out.push({
-      rank, submission: p.row.id, user: p.row.user_name, method: p.row.method, link: p.row.link,
-      baseline: p.row.baseline === 1, submitted_at: p.row.created_at, metrics: p.metrics,
+      rank, submission: p.row.id, user: p.row.user_name, method: p.row.method, description: p.row.description, link: p.row.link,
+      baseline: p.row.baseline === 1, private: p.row.private === 1, submitted_at: p.row.created_at, metrics: p.metrics,
     });
   });
   return out;

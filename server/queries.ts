@@ -6,7 +6,7 @@ import type Database from 'better-sqlite3';
 import type { Db } from './db.ts';
 import type { ScoreRecord } from './score-record.ts';
 
-export interface UserRow { id: number; name: string; is_admin: number; created_at: string }
+export interface UserRow { id: number; name: string; is_admin: number; created_at: string; password_hash: string | null }
 export interface TokenRow { id: number; user_id: number; hash: string; prefix: string; label: string | null; created_at: string; last_used_at: string | null; revoked_at: string | null }
 export type Status = 'queued' | 'scoring' | 'finished' | 'failed' | 'cancelled';
 export type Fault = 'submission' | 'server';
@@ -74,6 +74,21 @@ export class Queries {
       ? this.stmt('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now(), id)
       : this.stmt('UPDATE tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL').run(now(), id, userId);
     return r.changes > 0;
+  }
+
+  setPasswordHash(userId: number, hash: string): void {
+    this.stmt('UPDATE users SET password_hash = ? WHERE id = ?').run(hash, userId);
+  }
+
+  // browser sessions (only the token's SHA-256 is stored)
+  addSession(userId: number, hash: string, expiresAt: string): void {
+    this.stmt('INSERT INTO sessions (user_id, hash, created_at, expires_at) VALUES (?, ?, ?, ?)').run(userId, hash, now(), expiresAt);
+  }
+  activeSession(hash: string, at: string): { id: number; user_id: number; name: string; is_admin: number } | undefined {
+    return this.stmt('SELECT s.id, s.user_id, u.name, u.is_admin FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.hash = ? AND s.expires_at > ?').get(hash, at) as { id: number; user_id: number; name: string; is_admin: number } | undefined;
+  }
+  deleteSession(hash: string): void {
+    this.stmt('DELETE FROM sessions WHERE hash = ?').run(hash);
   }
 
   // submissions

@@ -6,6 +6,7 @@ import { NotFound } from '../domain-errors.ts';
 import type { SubmissionRow } from '../queries.ts';
 import type { Scorer } from '../scorer.ts';
 import type { SubmitContext } from '../submissions.ts';
+import type { Leaderboards } from '../leaderboard.ts';
 
 export interface AppContext extends SubmitContext {
   scorer: Scorer;
@@ -15,10 +16,14 @@ export interface AppContext extends SubmitContext {
   uploads: { idleMs: number; maxInProgress: number; maxPerUser: number };
   /** 'public': per-class results of private-GT submissions appear on boards too (the host opts in). */
   testDetail: 'owner' | 'public';
+  /** Session and CSRF cookies only over HTTPS (behind a TLS proxy). */
+  secureCookies: boolean;
 }
 
 export interface RouteContext {
   ctx: AppContext;
+  /** Leaderboards, shared by the API and the pages (one cache). */
+  boards: Leaderboards;
   requireAuth: RequestHandler;
   optionalAuth: RequestHandler;
   requireAdmin: RequestHandler;

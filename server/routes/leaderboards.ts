@@ -2,7 +2,7 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { NotFound } from '../domain-errors.ts';
-import { boardCsv, Leaderboards, SORT_KEYS, type SortKey } from '../leaderboard.ts';
+import { boardCsv, SORT_KEYS, type SortKey } from '../leaderboard.ts';
 import type { RouteContext } from './context.ts';
 
 const BoardQuery = z.object({
@@ -12,9 +12,8 @@ const BoardQuery = z.object({
   format: z.enum(['json', 'csv']).default('json'),
 });
 
-export function leaderboardRoutes({ ctx, optionalAuth }: RouteContext): Router {
+export function leaderboardRoutes({ ctx, optionalAuth, boards }: RouteContext): Router {
   const r = Router();
-  const boards = new Leaderboards(ctx.q, ctx.testDetail);
   const board = (req: Request, res: Response, csv: boolean): void => {
     const b = ctx.catalogue.benchmarks.get(String(req.params.benchmark));
     if (!b) throw new NotFound(`unknown benchmark ${JSON.stringify(req.params.benchmark)}`);

@@ -1,0 +1,81 @@
+/**
+ * Charts drawn as plain SVG on the server (no chart library, no script). Each chart comes with a
+ * text alternative (a caption and, where it matters, the table beside it).
+ */
+import { escapeHtml, html, raw, type Html } from './html.ts';
+
+const r1 = (v: number) => Math.round(v * 10) / 10;
+
+export interface ProgressPoint { t: number; value: number; label: string }
+
+/**
+ * Every submission as a dot (time × score) and the best score so far as a step line: how a
+ * benchmark's state of the art moved.
+ */
+export function progressChart(points: ProgressPoint[], opts: { metric: string; higherIsBetter: boolean }): Html {
+  if (points.length === 0) return html``;
+  const W = 760, H = 220, L = 44, R = 12, T = 12, B = 28;
+  const ts = points.map((p) => p.t), vs = points.map((p) => p.value);
+  let t0 = Math.min(...ts), t1 = Math.max(...ts);
+  if (t1 === t0) { t0 -= 3600_000; t1 += 3600_000; }
+  let v0 = Math.min(...vs), v1 = Math.max(...vs);
+  const pad = Math.max(1, (v1 - v0) * 0.1);
+  v0 = Math.max(0, Math.floor(v0 - pad)); v1 = Math.min(100, Math.ceil(v1 + pad));
+  if (v1 <= v0) v1 = v0 + 1;
+  const x = (t: number) => L + ((t - t0) / (t1 - t0)) * (W - L - R);
+  const y = (v: number) => T + (1 - (v - v0) / (v1 - v0)) * (H - T - B);
+  const sorted = [...points].sort((a, b) => a.t - b.t);
+  let best = -Infinity * (opts.higherIsBetter ? 1 : -1);
+  const steps: string[] = [];
+  const bestIdx = new Set<number>();
+  sorted.forEach((p, i) => {
+    const better = opts.higherIsBetter ? p.value > best : p.value < best;
+    if (better) {
+      if (steps.length) steps.push(`H${r1(x(p.t))}`);
+      best = p.value;
+      steps.push(`${steps.length ? 'V' : `M${r1(x(p.t))} `}${r1(y(best))}`);
+      bestIdx.add(i);
+    }
+  });
+  steps.push(`H${r1(x(t1))}`);
+  const ticks = 4;
+  const grid = Array.from({ length: ticks + 1 }, (_, k) => v0 + ((v1 - v0) * k) / ticks);
+  const day = (t: number) => new Date(t).toISOString().slice(0, 10);
+  return html`<figure class="chart">
+<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${`Best ${opts.metric} over time; ${points.length} submissions`}">
+${grid.map((g) => html`<line class="grid-line" x1="${L}" x2="${W - R}" y1="${r1(y(g))}" y2="${r1(y(g))}"/><text x="${L - 6}" y="${r1(y(g)) + 4}" text-anchor="end">${g.toFixed(v1 - v0 < 5 ? 1 : 0)}</text>`)}
+<line class="axis" x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}"/>
+<text x="${L}" y="${H - 8}">${day(t0)}</text><text x="${W - R}" y="${H - 8}" text-anchor="end">${day(t1)}</text>
+<path class="step" d="${steps.join(' ')}"/>
+${sorted.map((p, i) => html`<circle class="dot${bestIdx.has(i) ? ' best' : ''}" cx="${r1(x(p.t))}" cy="${r1(y(p.value))}" r="${bestIdx.has(i) ? 4 : 3}"><title>${p.label}</title></circle>`)}
+</svg>
+<figcaption>Best ${opts.metric} so far (line) and every visible submission (dots), by submission time.</figcaption>
+</figure>`;
+}
+
+/**
+ * Per-class values sorted from best to worst as thin bars, with the mean as a dashed line: the
+ * shape of a 919-class result at a glance.
+ */
+export function classProfile(values: { name: string; value: number }[], opts: { metric: string; mean: number }): Html {
+  if (values.length === 0) return html``;
+  const sorted = [...values].sort((a, b) => b.value - a.value);
+  const W = 760, H = 200, L = 36, R = 8, T = 10, B = 22;
+  const bw = (W - L - R) / sorted.length;
+  const y = (v: number) => T + (1 - v / 100) * (H - T - B);
+  const bars = sorted.map((c, i) => {
+    const h = Math.max(0, H - B - y(c.value));
+    return `<rect class="bar${c.value === 0 ? ' zero' : ''}" x="${r1(L + i * bw)}" y="${r1(y(c.value))}" width="${Math.max(0.6, r1(bw - (bw > 3 ? 0.6 : 0)))}" height="${r1(Math.max(h, c.value === 0 ? 1 : h))}"><title>${escapeHtml(c.name)}: ${c.value.toFixed(2)}</title></rect>`;
+  }).join('');
+  return html`<figure class="chart">
+<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${`${opts.metric} per class, sorted; mean ${opts.mean.toFixed(2)}`}">
+${[0, 25, 50, 75, 100].map((g) => html`<line class="grid-line" x1="${L}" x2="${W - R}" y1="${r1(y(g))}" y2="${r1(y(g))}"/><text x="${L - 5}" y="${r1(y(g)) + 4}" text-anchor="end">${g}</text>`)}
+${raw(bars)}
+<line class="mean" x1="${L}" x2="${W - R}" y1="${r1(y(opts.mean))}" y2="${r1(y(opts.mean))}"/>
+<text x="${W - R}" y="${r1(y(opts.mean)) - 4}" text-anchor="end">mean ${opts.mean.toFixed(2)}</text>
+<line class="axis" x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}"/>
+<text x="${L}" y="${H - 6}">best class</text><text x="${W - R}" y="${H - 6}" text-anchor="end">worst class (${sorted.length} classes)</text>
+</svg>
+<figcaption>${opts.metric} of every class, sorted from best to worst; the dashed line is the mean. The table below has the numbers.</figcaption>
+</figure>`;
+}

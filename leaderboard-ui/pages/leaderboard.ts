@@ -1,0 +1,100 @@
+/**
+ * A benchmark's leaderboard: sortable by any metric (plain links; the view lives in the query
+ * string), grouped columns, badges, exports, the progress chart and the metric definitions.
+ */
+import { METRICS, type MetricInfo } from '../../evaluator/index.ts';
+import type { BoardRow } from '../../server/leaderboard.ts';
+import { progressChart } from '../charts.ts';
+import { pct, when } from '../format.ts';
+import { html, safeUrl, withQuery, type Html } from '../html.ts';
+import { page, type PageContext } from '../layout.ts';
+
+export interface BoardPageData {
+  benchmark: { id: string; splitName: string; protocol: string; phase: string; classes: number; images: number; closed?: string; gtPrivate: boolean };
+  rows: BoardRow[];
+  /** Every visible entry (all=true), for the progress chart. */
+  history: BoardRow[];
+  sort: MetricInfo['key'];
+  order: 'asc' | 'desc';
+  all: boolean;
+}
+
+const GROUPS: { label: string; keys: MetricInfo['key'][] }[] = [
+  { label: 'Main', keys: ['mIoU', 'mBIoU', 'Acc', 'FMeasure'] },
+  { label: 'mIoU by object size', keys: ['S', 'MS', 'ML', 'L'] },
+  { label: 'b-mIoU by object size', keys: ['BS', 'BMS', 'BML', 'BL'] },
+];
+/** In a size group, the column says only the size (its group heading says which metric). */
+const SHORT: Partial<Record<MetricInfo['key'], string>> = { S: 'S', MS: 'MS', ML: 'ML', L: 'L', BS: 'S', BMS: 'MS', BML: 'ML', BL: 'L' };
+const info = (k: string) => METRICS.find((m) => m.key === k)!;
+
+export function leaderboardPage(c: PageContext, d: BoardPageData): Html {
+  const b = d.benchmark;
+  const path = `/leaderboards/${b.id}`;
+  const query = { sort: d.sort, order: d.order, all: d.all ? 'true' : undefined };
+  const sortLink = (k: MetricInfo['key']): Html => {
+    const active = d.sort === k;
+    const nextOrder = active ? (d.order === 'desc' ? 'asc' : 'desc') : (info(k).higherIsBetter ? 'desc' : 'asc');
+    const arrow = active ? (d.order === 'desc' ? '↓' : '↑') : '';
+    return html`<a class="sort" href="${withQuery(path, query, { sort: k, order: nextOrder })}" title="${`Sort by ${info(k).label}: ${info(k).description}`}" aria-label="${`${info(k).label}, sort`}">${SHORT[k] ?? info(k).label}<span class="arrow" aria-hidden="true">${arrow}</span></a>`;
+  };
+  const ariaSort = (k: string) => (d.sort === k ? (d.order === 'desc' ? 'descending' : 'ascending') : null);
+  const sortInfo = info(d.sort);
+  const points = d.history
+    .filter((r) => typeof r.metrics[d.sort] === 'number')
+    .map((r) => ({ t: Date.parse(r.submitted_at), value: r.metrics[d.sort] as number, label: `${r.method ?? 'unnamed'} (${r.user}): ${pct(r.metrics[d.sort] as number)}` }));
+
+  return page(c, `${b.splitName} ${b.protocol} ${b.phase}`, html`
+<div class="crumbs"><a href="/">Benchmarks</a> › ${b.splitName}</div>
+<h1>${b.splitName} · ${b.protocol} · ${b.phase}</h1>
+<ul class="facts">
+  <li><strong>${b.classes}</strong> classes + other</li>
+  <li><strong>${b.images.toLocaleString('en-US')}</strong> images</li>
+  <li>ground truth ${b.gtPrivate ? html`<strong>private</strong> (per-class results are their owners')` : html`<strong>public</strong>`}</li>
+  <li>${b.closed ? html`<span class="badge closed">closed</span> ${b.closed}` : html`<span class="badge open">open</span> for submissions`}</li>
+</ul>
+
+<div class="toolbar">
+  <span class="seg" role="group" aria-label="entries shown">
+    <a href="${withQuery(path, query, { all: null })}" aria-current="${!d.all}">Best per user</a><a href="${withQuery(path, query, { all: 'true' })}" aria-current="${d.all}">All entries</a>
+  </span>
+  <span>Export: <a href="${withQuery(`/api/leaderboards/${b.id}.csv`, query, {})}" download>CSV</a> · <a href="${withQuery(`/api/leaderboards/${b.id}`, query, {})}">JSON</a></span>
+  <span class="muted">Sorted by <strong>${sortInfo.label}</strong>, ${d.order === 'desc' ? 'highest first' : 'lowest first'}; ties share a rank; missing values last.</span>
+</div>
+
+${d.rows.length === 0
+    ? html`<p class="notice">No entries yet. Be the first: see <a href="/#how">how to submit</a>.</p>`
+    : html`<div class="table-wrap"><table class="board">
+<caption>${d.rows.length} ${d.rows.length === 1 ? 'entry' : 'entries'}${d.all ? '' : ' (best per user; baselines each shown)'} on ${b.splitName} ${b.protocol} ${b.phase}. All metrics in %.</caption>
+<thead>
+<tr class="groups"><th colspan="4" scope="colgroup"></th>${GROUPS.map((g) => html`<th colspan="${g.keys.length}" scope="colgroup" class="group-start">${g.label}</th>`)}</tr>
+<tr>
+<th scope="col">#</th><th scope="col">Method</th><th scope="col">User</th><th scope="col" class="hide-narrow">Submitted</th>
+${GROUPS.map((g) => g.keys.map((k, i) => html`<th scope="col" class="num${i === 0 ? ' group-start' : ''}${d.sort === k ? ' sorted' : ''}"${ariaSort(k) ? html` aria-sort="${ariaSort(k)}"` : ''}>${sortLink(k)}</th>`))}
+</tr>
+</thead>
+<tbody>
+${d.rows.map((r) => {
+  const mine = c.viewer?.name === r.user;
+  const link = safeUrl(r.link);
+  return html`<tr class="${mine ? 'mine' : ''}">
+<td class="rank num">${r.rank}</td>
+<td class="method"><a href="/submissions/${r.submission}">${r.method ?? html`<span class="muted">unnamed #${r.submission}</span>`}</a>${r.baseline ? html`<span class="badge baseline">baseline</span>` : ''}${r.private ? html`<span class="badge private">private</span>` : ''}${mine ? html`<span class="badge yours">yours</span>` : ''}
+${link ? html`<a href="${link}" rel="nofollow noopener" class="muted"> ↗ paper/code</a>` : ''}
+${r.description ? html`<span class="desc">${r.description.length > 160 ? `${r.description.slice(0, 157)}…` : r.description}</span>` : ''}</td>
+<td>${r.user}</td>
+<td class="hide-narrow muted">${when(r.submitted_at)}</td>
+${GROUPS.map((g) => g.keys.map((k, i) => html`<td class="num${i === 0 ? ' group-start' : ''}${d.sort === k ? ' sorted' : ''}">${pct(r.metrics[k] as number | null)}</td>`))}
+</tr>`;
+})}
+</tbody></table></div>`}
+
+<h2>Progress</h2>
+${points.length ? progressChart(points, { metric: sortInfo.label, higherIsBetter: sortInfo.higherIsBetter }) : html`<p class="muted">The chart appears with the first entry.</p>`}
+
+<details class="defs"><summary>Metric definitions</summary>
+<dl>${METRICS.map((m) => html`<dt>${m.label}</dt><dd>${m.description} (${m.unit}, ${m.higherIsBetter ? 'higher is better' : 'lower is better'})</dd>`)}</dl>
+<p class="muted">Computed exactly as the official ImageNet-S evaluator (<code>evaluation/evaluator.py</code>) does, float32 accumulation in names-list order included.</p>
+</details>
+`, { wide: true });
+}

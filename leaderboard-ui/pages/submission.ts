@@ -1,0 +1,111 @@
+/**
+ * One submission: its state, its problems when it failed, and when it finished every metric, the
+ * size groups, and per-class IoU and b-IoU (up to 919 classes) as a sorted profile and a
+ * sortable, searchable table (all in the query string).
+ */
+import { METRICS } from '../../evaluator/index.ts';
+import { classProfile } from '../charts.ts';
+import { pct, when } from '../format.ts';
+import { html, safeUrl, withQuery, type Html } from '../html.ts';
+import { page, type PageContext } from '../layout.ts';
+
+export interface ClassResult { id: number; wnid: string | null; name: string; IoU: number; BIoU: number | null }
+export interface SubmissionPageData {
+  id: number; benchmark: string; status: string; progress: { done: number; total: number };
+  method: string | null; description: string | null; link: string | null;
+  private: boolean; hidden: boolean; baseline: boolean; user: string;
+  created_at: string; started_at: string | null; finished_at: string | null;
+  metrics?: Record<string, number | null | number[]>;
+  classes?: ClassResult[];
+  evaluator_version?: string;
+  warnings: { code: string; message: string }[];
+  problems?: { code: string; file: string; problem: string }[];
+  error?: string;
+  match_url?: string;
+  /** Query: per-class table sort (id, name, IoU, BIoU), order and filter. */
+  table: { sort: 'id' | 'name' | 'IoU' | 'BIoU'; order: 'asc' | 'desc'; q: string };
+}
+
+const MAIN = ['mIoU', 'mBIoU', 'Acc', 'FMeasure'] as const;
+const label = (k: string) => METRICS.find((m) => m.key === k)?.label ?? k;
+
+export function submissionPage(c: PageContext, d: SubmissionPageData): Html {
+  const title = d.method ?? `Submission ${d.id}`;
+  const link = safeUrl(d.link);
+  return page(c, title, html`
+<div class="crumbs"><a href="/">Benchmarks</a> › <a href="/leaderboards/${d.benchmark}">${d.benchmark}</a> › #${d.id}</div>
+<h1>${title}${d.baseline ? html`<span class="badge baseline">baseline</span>` : ''}${d.private ? html`<span class="badge private">private</span>` : ''}</h1>
+<ul class="facts">
+  <li>status <strong class="status ${d.status}" id="status">${d.status}</strong>${d.status === 'scoring' ? html` · ${d.progress.done} / ${d.progress.total} images` : ''}</li>
+  <li>by <strong>${d.user}</strong></li>
+  <li>submitted ${when(d.created_at)}</li>
+  ${d.finished_at ? html`<li>ended ${when(d.finished_at)}</li>` : ''}
+  ${d.evaluator_version ? html`<li>evaluator <code>${d.evaluator_version}</code></li>` : ''}
+  ${link ? html`<li><a href="${link}" rel="nofollow noopener">paper / code ↗</a></li>` : ''}
+</ul>
+${d.description ? html`<p class="lead">${d.description}</p>` : ''}
+${d.status === 'queued' || d.status === 'scoring' ? html`<p class="notice">This submission is ${d.status}. Reload the page to follow it, or watch <code>/api/submissions/${d.id}/events</code>.</p>` : ''}
+${d.status === 'failed' ? failed(d) : ''}
+${d.status === 'cancelled' ? html`<p class="notice">Cancelled before it was scored.</p>` : ''}
+${d.warnings.length ? html`<h2>Warnings</h2><ul>${d.warnings.map((w) => html`<li><code>${w.code}</code> ${w.message}</li>`)}</ul>` : ''}
+${d.metrics && d.classes ? results(d) : ''}
+`, { wide: true });
+}
+
+function failed(d: SubmissionPageData): Html {
+  const problems = d.problems ?? [];
+  return html`<div class="notice error"><strong>Scoring failed:</strong> ${d.error ?? 'no reason recorded'}</div>
+${problems.length ? html`<div class="table-wrap"><table>
+<caption>${problems.length} problem(s), each with its file and rule code.</caption>
+<thead><tr><th scope="col">File</th><th scope="col">Rule</th><th scope="col">Problem</th></tr></thead>
+<tbody>${problems.map((p) => html`<tr><td><code>${p.file}</code></td><td><code>${p.code ?? ''}</code></td><td>${p.problem}</td></tr>`)}</tbody>
+</table></div>` : ''}`;
+}
+
+function results(d: SubmissionPageData): Html {
+  const m = d.metrics!;
+  const classes = d.classes!;
+  const path = `/submissions/${d.id}`;
+  const t = d.table;
+  const q = t.q.trim().toLowerCase();
+  const shown = classes
+    .filter((c) => !q || c.name.toLowerCase().includes(q) || (c.wnid ?? '').includes(q) || String(c.id) === q)
+    .sort((a, b) => {
+      const va = a[t.sort] ?? -1, vb = b[t.sort] ?? -1;
+      const cmp = typeof va === 'string' ? va.localeCompare(vb as string) : (va as number) - (vb as number);
+      return (t.order === 'asc' ? cmp : -cmp) || a.id - b.id;
+    });
+  const query = { sort: t.sort, order: t.order, q: t.q || undefined };
+  const head = (k: SubmissionPageData['table']['sort'], text: string, num: boolean) => {
+    const active = t.sort === k;
+    const next = active ? (t.order === 'desc' ? 'asc' : 'desc') : num ? 'desc' : 'asc';
+    return html`<th scope="col" class="${num ? 'num' : ''}${active ? ' sorted' : ''}"${active ? html` aria-sort="${t.order === 'desc' ? 'descending' : 'ascending'}"` : ''}><a class="sort" href="${withQuery(path, query, { sort: k, order: next })}#classes">${text}<span class="arrow" aria-hidden="true">${active ? (t.order === 'desc' ? '↓' : '↑') : ''}</span></a></th>`;
+  };
+  const mean = (m.mIoU as number) ?? 0;
+  return html`
+<h2>Results</h2>
+<div class="tiles">${MAIN.map((k) => html`<div class="tile"><div class="k">${label(k)}</div><div class="v">${pct(m[k] as number)}</div></div>`)}</div>
+<div class="table-wrap compact"><table>
+<caption>mIoU and boundary mIoU by object size (share of the image an object covers). “–”: no object of that size.</caption>
+<thead><tr><th scope="col"></th><th scope="col" class="num">S (≤ 5%)</th><th scope="col" class="num">MS (5–25%)</th><th scope="col" class="num">ML (25–50%)</th><th scope="col" class="num">L (&gt; 50%)</th></tr></thead>
+<tbody>
+<tr><th scope="row">mIoU</th>${(['S', 'MS', 'ML', 'L'] as const).map((k) => html`<td class="num">${pct(m[k] as number | null)}</td>`)}</tr>
+<tr><th scope="row">b-mIoU</th>${(['BS', 'BMS', 'BML', 'BL'] as const).map((k) => html`<td class="num">${pct(m[k] as number | null)}</td>`)}</tr>
+</tbody></table></div>
+${d.match_url ? html`<p>The default matching computed for this submission: <a href="${d.match_url}" download>match.json</a>.</p>` : ''}
+
+<h2 id="classes">Per class</h2>
+${classProfile(classes.map((c) => ({ name: `${c.id} ${c.name}`, value: c.IoU })), { metric: 'IoU', mean })}
+<form method="get" action="${path}#classes" class="toolbar" role="search">
+  <label for="q" class="inline">Find a class</label>
+  <input type="search" id="q" name="q" value="${t.q}" placeholder="name, wnid or id">
+  <input type="hidden" name="sort" value="${t.sort}"><input type="hidden" name="order" value="${t.order}">
+  <button type="submit" class="secondary">Filter</button>
+  <span class="muted">${shown.length} of ${classes.length} classes</span>
+</form>
+<div class="table-wrap"><table class="classes">
+<caption>IoU and boundary IoU per class, in %. Class 0 is “other” (background).</caption>
+<thead><tr>${head('id', 'Id', true)}${head('name', 'Class', false)}<th scope="col" class="hide-narrow">wnid</th>${head('IoU', 'IoU', true)}${head('BIoU', 'b-IoU', true)}</tr></thead>
+<tbody>${shown.map((c) => html`<tr><td class="num">${c.id}</td><td>${c.name}</td><td class="hide-narrow"><code>${c.wnid ?? ''}</code></td><td class="num">${pct(c.IoU)}</td><td class="num">${pct(c.BIoU)}</td></tr>`)}</tbody>
+</table></div>`;
+}

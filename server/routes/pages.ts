@@ -1,0 +1,171 @@
+/**
+ * The web pages (leaderboard-ui/), served by the same process: each handler gathers data from the
+ * domain and hands it to a page function. Sessions are a cookie; every form carries a CSRF token
+ * that must equal the `isb_csrf` cookie (double submit; cookies are SameSite=Lax).
+ */
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { errorPage, loginPage } from '../../leaderboard-ui/pages/login.ts';
+import { homePage } from '../../leaderboard-ui/pages/home.ts';
+import { leaderboardPage } from '../../leaderboard-ui/pages/leaderboard.ts';
+import { submissionPage, type SubmissionPageData } from '../../leaderboard-ui/pages/submission.ts';
+import type { PageContext } from '../../leaderboard-ui/layout.ts';
+import type { Html } from '../../leaderboard-ui/html.ts';
+import { DomainError, Forbidden, NotFound } from '../domain-errors.ts';
+import { httpStatus } from '../http-errors.ts';
+import { SORT_KEYS, type SortKey } from '../leaderboard.ts';
+import { endSession, sessionUser, signIn, startSession } from '../sessions.ts';
+import { submissionView } from '../submissions.ts';
+import { Id, type RouteContext } from './context.ts';
+
+const STATIC = join(import.meta.dirname, '..', '..', 'leaderboard-ui', 'static');
+/** Pages may load their own stylesheet and scripts, nothing inline, nothing from elsewhere. */
+const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const SESSION = 'isb_session';
+const CSRF = 'isb_csrf';
+
+function cookies(req: Request): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of (req.get('cookie') ?? '').split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0) out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim());
+  }
+  return out;
+}
+
+const BoardView = z.object({
+  sort: z.enum(SORT_KEYS as [SortKey, ...SortKey[]]).default('mIoU'),
+  order: z.enum(['asc', 'desc']).default('desc'),
+  all: z.enum(['true', 'false']).optional(),
+});
+const ClassView = z.object({
+  sort: z.enum(['id', 'name', 'IoU', 'BIoU']).default('IoU'),
+  order: z.enum(['asc', 'desc']).default('desc'),
+  q: z.string().max(100).default(''),
+});
+const Login = z.union([
+  z.object({ _csrf: z.string(), next: z.string().optional(), token: z.string().min(1).max(200) }),
+  z.object({ _csrf: z.string(), next: z.string().optional(), username: z.string().min(1).max(64), password: z.string().min(1).max(500) }),
+]);
+
+export function pageRoutes(c: RouteContext, secureCookies: boolean): Router {
+  const { ctx, boards } = c;
+  const r = Router();
+  r.use('/static', express.static(STATIC, { maxAge: '1h', index: false }));
+  r.use((req, res, next) => {
+    res.set('content-security-policy', PAGE_CSP);
+    const jar = cookies(req);
+    req.user = sessionUser(ctx.q, jar[SESSION]) ?? undefined;
+    let csrf = jar[CSRF];
+    if (!csrf || !/^[A-Za-z0-9_-]{43}$/.test(csrf)) {
+      csrf = randomBytes(32).toString('base64url');
+      res.cookie(CSRF, csrf, { httpOnly: true, sameSite: 'lax', secure: secureCookies, path: '/' });
+    }
+    res.locals.page = { viewer: req.user ? { name: req.user.name, admin: req.user.isAdmin } : null, csrf, path: req.path } satisfies PageContext;
+    next();
+  });
+  r.use(express.urlencoded({ extended: false, limit: '16kb' }));
+  // every state-changing form: the posted token must equal the cookie
+  r.post('/*path', (req, _res, next) => {
+    const sent = String((req.body as Record<string, unknown> | undefined)?._csrf ?? '');
+    const want = (_res.locals.page as PageContext).csrf;
+    const ok = sent.length === want.length && timingSafeEqual(Buffer.from(sent), Buffer.from(want));
+    next(ok ? undefined : new Forbidden('the form has expired or did not come from this site; reload the page and try again'));
+  });
+  const send = (res: Response, body: Html, status = 200) => { res.status(status).type('html').send(body.value); };
+  const pc = (res: Response) => res.locals.page as PageContext;
+
+  r.get('/', (req, res) => {
+    const benchmarks = [...ctx.catalogue.benchmarks.values()].map((b) => {
+      const rows = boards.rows(b, null, { sort: 'mIoU', order: 'desc', all: false });
+      const top = rows[0];
+      return {
+        id: b.id, split: b.split.id, splitName: b.split.name, protocol: b.protocol, phase: b.phase, classes: b.classes, images: b.masks.length,
+        closed: b.closed, gtPrivate: b.gtPrivate, entries: rows.length,
+        leader: top && typeof top.metrics.mIoU === 'number' ? { user: top.user, method: top.method, mIoU: top.metrics.mIoU } : null,
+      };
+    });
+    send(res, homePage(pc(res), { benchmarks, origin: `${req.protocol}://${req.get('host')}` }));
+  });
+
+  r.get('/leaderboards/:benchmark', (req, res) => {
+    const b = ctx.catalogue.benchmarks.get(String(req.params.benchmark));
+    if (!b) throw new NotFound(`no benchmark ${JSON.stringify(req.params.benchmark)}`);
+    const v = BoardView.parse(req.query);
+    const viewer = req.user?.id ?? null;
+    const all = v.all === 'true';
+    send(res, leaderboardPage(pc(res), {
+      benchmark: { id: b.id, splitName: b.split.name, protocol: b.protocol, phase: b.phase, classes: b.classes, images: b.masks.length, closed: b.closed, gtPrivate: b.gtPrivate },
+      rows: boards.rows(b, viewer, { sort: v.sort, order: v.order, all }),
+      history: boards.rows(b, viewer, { sort: v.sort, order: v.order, all: true }),
+      sort: v.sort, order: v.order, all,
+    }));
+  });
+
+  r.get('/submissions/:id', (req, res) => {
+    const s = ctx.q.submission(Id.parse(req.params.id));
+    if (!s) throw new NotFound('no such submission');
+    const b = ctx.catalogue.benchmarks.get(s.benchmark);
+    const own = req.user && (req.user.id === s.user_id || req.user.isAdmin);
+    // others see what the leaderboard shows: visible, scored entries; per-class results of a
+    // private-GT phase only where the host made them public
+    const onBoard = s.hidden === 0 && s.private === 0 && ['finished', 'queued', 'scoring'].includes(s.status) && ctx.q.latestScore(s.id);
+    if (!own && !onBoard) throw new NotFound('no such submission');
+    const view = submissionView(ctx, s) as unknown as Omit<SubmissionPageData, 'table' | 'user'>;
+    const perClass = own || !b?.gtPrivate || ctx.testDetail === 'public';
+    const data: SubmissionPageData = {
+      ...view,
+      user: ctx.q.userById(s.user_id)?.name ?? '?',
+      classes: perClass ? view.classes : undefined,
+      metrics: view.metrics,
+      warnings: own ? view.warnings : [],
+      problems: own ? view.problems : undefined,
+      table: ClassView.parse(req.query),
+    };
+    if (!perClass) data.classes = undefined;
+    send(res, submissionPage(pc(res), data));
+  });
+
+  r.get('/login', (req, res) => {
+    send(res, loginPage(pc(res), { next: safeNext(req.query.next) }));
+  });
+  r.post('/login', async (req, res) => {
+    const form = Login.safeParse(req.body);
+    const next = safeNext((req.body as { next?: string })?.next);
+    if (!form.success) { send(res, loginPage(pc(res), { error: 'Fill in a user name and password, or a token.', next }), 400); return; }
+    try {
+      const user = await signIn(ctx.q, 'token' in form.data ? { token: form.data.token } : { username: form.data.username, password: form.data.password });
+      const session = startSession(ctx.q, user.id);
+      res.cookie(SESSION, session.token, { httpOnly: true, sameSite: 'lax', secure: secureCookies, path: '/', expires: session.expires });
+      res.redirect(303, next);
+    } catch (e) {
+      if (!(e instanceof DomainError)) throw e;
+      send(res, loginPage(pc(res), { error: e.message, next }), 401);
+    }
+  });
+  r.post('/logout', (req, res) => {
+    endSession(ctx.q, cookies(req)[SESSION]);
+    res.clearCookie(SESSION, { path: '/' });
+    res.redirect(303, '/');
+  });
+
+  // pages answer errors as pages (the API keeps its JSON)
+  r.use((req: Request, _res: Response, next: NextFunction) => { if (req.path.startsWith('/api')) next(); else next(new NotFound(`no page at ${req.path}`)); });
+  r.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (req.path.startsWith('/api') || res.headersSent) { next(err); return; }
+    if (err instanceof DomainError) { send(res, errorPage(pc(res), httpStatus(err), err.message), httpStatus(err)); return; }
+    if (err instanceof z.ZodError) { send(res, errorPage(pc(res), 400, 'That view does not exist (check the address).'), 400); return; }
+    ctx.log.error({ err, url: req.originalUrl }, 'page error');
+    send(res, errorPage(pc(res), 500, 'The server failed on this page; the administrators have the details.'), 500);
+  });
+  return r;
+}
+
+/** Where to go after signing in: a local path only. */
+function safeNext(v: unknown): string {
+  const s = typeof v === 'string' ? v : '/';
+  return /^\/(?!\/)[\w\-./?=&%#]*$/.test(s) ? s : '/';
+}
+
