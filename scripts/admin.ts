@@ -4,6 +4,7 @@
  * npm run -s admin -- tokens <name>                     lists a user's tokens (never the tokens themselves)
  * npm run -s admin -- new-token <name> [--label <text>] prints a new token
  * npm run -s admin -- revoke-token <id>
+ * npm run -s admin -- set-password <name>               reads the password from standard input
  * Works on the database in DATA_DIR (default ./data), also while the server runs.
  */
 import './stdout.ts';
@@ -15,6 +16,7 @@ import { dbFile, openDb } from '../server/db.ts';
 import { DomainError } from '../server/domain-errors.ts';
 import { Queries } from '../server/queries.ts';
 import { UserName } from '../server/schemas.ts';
+import { setPassword } from '../server/sessions.ts';
 
 const config = loadConfig();
 mkdirSync(config.dataDir, { recursive: true });
@@ -46,4 +48,16 @@ program.command('revoke-token <id>').action((id: string) => {
   if (!q.revokeToken(Number(id), null)) fail(`no active token ${id}`);
   console.log(`revoked token ${id}`);
 });
-program.parse();
+program.command('set-password <name>').description('set a user\'s password for signing in from a browser (read from standard input, first line)').action(async (name: string) => {
+  const user = userNamed(name);
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  const password = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0];
+  try {
+    await setPassword(q, user.id, password);
+  } catch (e) {
+    fail(e instanceof DomainError ? e.message : String(e));
+  }
+  console.log(`password set for ${name}`);
+});
+await program.parseAsync();

@@ -5,7 +5,7 @@
  */
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { hashToken, type AuthUser } from './auth.ts';
-import { Unauthenticated } from './domain-errors.ts';
+import { InvalidInput, Unauthenticated } from './domain-errors.ts';
 import type { Queries } from './queries.ts';
 
 const scrypt = (password: string, salt: Buffer, keylen: number, opts: ScryptOptions) =>
@@ -36,7 +36,7 @@ export async function verifyPassword(password: string, stored: string | null): P
 }
 
 export async function setPassword(q: Queries, userId: number, password: string): Promise<void> {
-  if (password.length < MIN_PASSWORD) throw new Unauthenticated(`a password has at least ${MIN_PASSWORD} characters`);
+  if (password.length < MIN_PASSWORD) throw new InvalidInput(`a password has at least ${MIN_PASSWORD} characters`);
   q.setPasswordHash(userId, await hashPassword(password));
 }
 

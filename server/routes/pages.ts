@@ -142,7 +142,8 @@ export function pageRoutes(c: RouteContext, secureCookies: boolean): Router {
       res.redirect(303, next);
     } catch (e) {
       if (!(e instanceof DomainError)) throw e;
-      send(res, loginPage(pc(res), { error: e.message, next }), 401);
+      // the form again, with the reason (a page, not an error: the browser shows it as one)
+      send(res, loginPage(pc(res), { error: e.message, next }));
     }
   });
   r.post('/logout', (req, res) => {

@@ -1,0 +1,163 @@
+/**
+ * The web pages in a real browser: Debian's Chromium driven by playwright-core (no browser
+ * download), against a real server with a temporary SQLite file. Any page error or console error
+ * fails the test. Screenshots land in .test-output/screenshots/ for a person to look at.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import request from 'supertest';
+import { setPassword } from '../server/sessions.ts';
+import { miniPredictions, testServer, waitFor, type TestServer } from './helpers/server.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = resolve(import.meta.dirname, '..', '.test-output', 'screenshots');
+const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (.ci/run installs Debian's chromium; set CHROMIUM_PATH elsewhere)`;
+const VAL = 'imagenetsmini.semi-supervised.validation';
+const XSS = '<img src=x onerror=alert(1)>';
+
+const work = mkdtempSync(join(tmpdir(), 'isb-ui-'));
+let srv: TestServer;
+let browser: Browser;
+let alice: string;
+const ids: Record<string, number> = {};
+
+before(async () => {
+  if (skip) return;
+  srv = await testServer();
+  alice = srv.user('alice');
+  srv.user('bob');
+  await setPassword(srv.q, srv.q.userByName('alice')!.id, 'correct horse battery');
+  const preds = await miniPredictions(join(work, 'preds'));
+  const worse = await miniPredictions(join(work, 'worse'), { predictionSeed: 99 });
+  for (const [name, zip, method] of [['good', preds.zips.validation, `Blob-Net ${XSS}`], ['worse', worse.zips.validation, 'Plain baseline']] as const) {
+    const r = await request(srv.server).post('/api/submissions').set('Authorization', `Bearer ${alice}`)
+      .field('benchmark', VAL).field('method', method).field('link', 'https://example.org/paper').attach('file', zip).expect(202);
+    ids[name] = r.body.id;
+  }
+  await waitFor(() => ['good', 'worse'].every((k) => srv.q.submission(ids[k])?.status === 'finished'), 60_000, 'scoring');
+  // a link that predates the http(s) rule, stored as is: it must render inert
+  srv.db.prepare('UPDATE submissions SET link = ? WHERE id = ?').run('javascript:alert(2)', ids.worse);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+  mkdirSync(SHOTS, { recursive: true });
+});
+after(async () => {
+  await browser?.close();
+  await srv?.cleanup();
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** A page that fails the test on any page error, console error or dialog (an XSS would open one). */
+async function open(path: string, width = 1280): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width, height: 900 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
+  page.on('dialog', (d) => { errors.push(`dialog: ${d.message()}`); void d.dismiss(); });
+  await page.goto(srv.url + path);
+  return { page, errors };
+}
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+test('every page renders without errors, anonymous, narrow and wide', { skip }, async () => {
+  for (const [name, path, width] of [
+    ['home', '/', 1280], ['leaderboard', `/leaderboards/${VAL}`, 1280], ['leaderboard-narrow', `/leaderboards/${VAL}`, 390],
+    ['submission', `/submissions/${ids.good}`, 1280], ['login', '/login', 1280],
+  ] as const) {
+    const { page, errors } = await open(path, width);
+    assert.equal((await page.title()).endsWith('ImageNet-S Bench'), true, name);
+    await shot(page, name);
+    assert.deepEqual(errors, [], name);
+    await page.close();
+  }
+  const { page } = await open('/no/such/page');
+  assert.match(await page.locator('h1').innerText(), /Not found/);
+  await page.close();
+});
+
+test('leaderboard: sorting by a header link changes the order and aria-sort; CSV export equals the table', { skip }, async () => {
+  const { page, errors } = await open(`/leaderboards/${VAL}?all=true`);
+  const methods = async () => page.locator('table.board tbody td.method a.entry').allInnerTexts();
+  // the expected order comes from the API's numbers, not from the page
+  const api = (await request(srv.server).get(`/api/leaderboards/${VAL}?all=true`).expect(200)).body.rows as { method: string; metrics: { mIoU: number } }[];
+  const byMiou = [...api].sort((a, b) => b.metrics.mIoU - a.metrics.mIoU).map((r) => r.method);
+  assert.notEqual(api[0].metrics.mIoU, api[1].metrics.mIoU);
+  assert.deepEqual(await methods(), byMiou, 'by mIoU, best first');
+  assert.equal(await page.locator('th[aria-sort]').getAttribute('aria-sort'), 'descending');
+  await page.getByRole('link', { name: 'mIoU, sort', exact: true }).click();
+  await page.waitForURL(/order=asc/);
+  assert.deepEqual(await methods(), [...byMiou].reverse(), 'ascending after a second click');
+  assert.equal(await page.locator('th[aria-sort]').getAttribute('aria-sort'), 'ascending');
+  const cells = await page.locator('table.board tbody tr').first().locator('td.num').allInnerTexts();
+  const csv = await (await page.request.get(`${srv.url}/api/leaderboards/${VAL}.csv?sort=mIoU&order=asc&all=true`)).text();
+  const first = csv.split('\r\n')[1].split(',');
+  const worst = api.find((r) => r.method === byMiou[1])!;
+  assert.equal(first[3], worst.method, 'the CSV row is the first table row');
+  // table cells: rank, then the 12 metrics in the CSV's order, rounded as the official display
+  const metricsFromCsv = first.slice(7).map((v) => (v === '' ? '–' : (Math.round(Number(v) * 100) / 100).toFixed(2)));
+  assert.deepEqual(cells.slice(1), metricsFromCsv);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('untrusted strings stay inert: a method name with markup, a javascript: link', { skip }, async () => {
+  for (const path of [`/leaderboards/${VAL}?all=true`, `/submissions/${ids.good}`, `/submissions/${ids.worse}`, '/']) {
+    const { page, errors } = await open(path);
+    assert.equal(await page.locator('img[src="x"]').count(), 0, `${path}: no injected element`);
+    assert.equal(await page.locator('a[href^="javascript:"]').count(), 0, `${path}: no javascript: link`);
+    assert.deepEqual(errors, [], path);
+    await page.close();
+  }
+  const { page } = await open(`/submissions/${ids.good}`);
+  assert.equal(await page.locator('h1').innerText(), `Blob-Net ${XSS}`, 'shown as text');
+  await page.close();
+});
+
+test('signing in with a password or a token, and out; forms without the CSRF token are refused', { skip }, async () => {
+  const { page, errors } = await open('/login');
+  await page.getByLabel('User name').fill('alice');
+  await page.getByLabel('Password', { exact: true }).fill('wrong password!');
+  await page.locator('form').first().getByRole('button', { name: 'Sign in' }).click();
+  assert.match(await page.getByRole('alert').innerText(), /wrong user name, password or token/);
+  await page.getByLabel('User name').fill('alice');
+  await page.getByLabel('Password', { exact: true }).fill('correct horse battery');
+  await page.locator('form').first().getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${srv.url}/`);
+  assert.equal(await page.locator('.who .user').innerText(), 'alice');
+  await page.goto(`${srv.url}/leaderboards/${VAL}`);
+  assert.equal(await page.locator('tr.mine .badge.yours').count(), 1, 'her row is marked');
+  await shot(page, 'leaderboard-signed-in');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL(`${srv.url}/`);
+  assert.equal(await page.locator('.who .user').count(), 0);
+
+  await page.goto(`${srv.url}/login`);
+  await page.getByLabel('API token').fill(alice);
+  await page.locator('form').nth(1).getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${srv.url}/`);
+  assert.equal(await page.locator('.who .user').innerText(), 'alice');
+  assert.deepEqual(errors, []);
+
+  // the same forms posted from elsewhere (no token, or another one) are refused
+  const cookies = await page.context().cookies();
+  const cookie = cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+  await request(srv.server).post('/logout').set('Cookie', cookie).type('form').send({}).expect(403);
+  await request(srv.server).post('/logout').set('Cookie', cookie).type('form').send({ _csrf: 'x'.repeat(43) }).expect(403);
+  await request(srv.server).post('/login').type('form').send({ username: 'alice', password: 'correct horse battery' }).expect(403);
+  await page.close();
+});
+
+test('pages carry a CSP without inline scripts; API answers keep theirs', { skip }, async () => {
+  const r = await request(srv.server).get('/').expect(200);
+  assert.match(r.headers['content-security-policy'], /script-src 'self'/);
+  assert.doesNotMatch(r.headers['content-security-policy'], /unsafe-inline/);
+  assert.doesNotMatch(r.text, /<script(?![^>]*src=)/, 'no inline script');
+  assert.doesNotMatch(r.text, / style="/, 'no inline style');
+  const api = await request(srv.server).get('/api/health').expect(200);
+  assert.match(api.headers['content-security-policy'], /default-src 'none'/);
+});
