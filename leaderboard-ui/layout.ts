@@ -28,7 +28,6 @@ export function page(c: PageContext, title: string, body: Html, opts: { wide?: b
     <nav aria-label="main">
       ${nav('/', 'Benchmarks')}
       ${c.viewer ? html`${nav('/me', 'My submissions')}` : ''}
-      ${c.viewer?.admin ? nav('/admin', 'Admin') : ''}
     </nav>
     <div class="who">
       ${c.viewer

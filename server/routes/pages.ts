@@ -13,11 +13,14 @@ import { leaderboardPage } from '../../leaderboard-ui/pages/leaderboard.ts';
 import { submissionPage, type SubmissionPageData } from '../../leaderboard-ui/pages/submission.ts';
 import type { PageContext } from '../../leaderboard-ui/layout.ts';
 import type { Html } from '../../leaderboard-ui/html.ts';
-import { DomainError, Forbidden, NotFound } from '../domain-errors.ts';
+import { DomainError, Forbidden, NotFound, Unauthenticated } from '../domain-errors.ts';
+import { issueToken } from '../auth.ts';
+import { readScoreRecord } from '../score-record.ts';
+import { mePage } from '../../leaderboard-ui/pages/me.ts';
 import { httpStatus } from '../http-errors.ts';
 import { SORT_KEYS, type SortKey } from '../leaderboard.ts';
 import { endSession, sessionUser, signIn, startSession } from '../sessions.ts';
-import { submissionView } from '../submissions.ts';
+import { quotaLeft, submissionView } from '../submissions.ts';
 import { Id, type RouteContext } from './context.ts';
 
 const STATIC = join(import.meta.dirname, '..', '..', 'leaderboard-ui', 'static');
@@ -126,6 +129,41 @@ export function pageRoutes(c: RouteContext, secureCookies: boolean): Router {
     };
     if (!perClass) data.classes = undefined;
     send(res, submissionPage(pc(res), data));
+  });
+
+  const meData = (user: NonNullable<Request['user']>, newToken?: string) => ({
+    submissions: ctx.q.submissionsOf(user.id).map((s) => {
+      const score = ctx.q.latestScore(s.id);
+      return { id: s.id, benchmark: s.benchmark, status: s.status, method: s.method, created_at: s.created_at, progress: { done: s.progress_done, total: s.images }, mIoU: score ? readScoreRecord(score.record).metrics.mIoU : null };
+    }),
+    tokens: ctx.q.tokensOf(user.id).map((t) => ({ id: t.id, prefix: t.prefix, label: t.label, created_at: t.created_at, last_used_at: t.last_used_at, revoked_at: t.revoked_at, current: t.id === user.tokenId })),
+    // one line per quota: the protocols of one split's test phase share theirs
+    quotas: [...new Map([...ctx.catalogue.benchmarks.values()].map((b) => {
+      const q = quotaLeft(ctx, user, b);
+      const scope = q.shared.length > 1 ? `${b.split.name} ${b.phase} (all protocols)` : b.id;
+      return [scope, { benchmark: scope, limit: q.limit, used: q.used, resetsAt: q.resetsAt }] as const;
+    })).values()],
+    newToken,
+  });
+  const signedIn = (req: Request) => {
+    if (!req.user) throw new Unauthenticated('sign in first');
+    return req.user;
+  };
+  r.get('/me', (req, res) => {
+    if (!req.user) { res.redirect(303, `/login?next=${encodeURIComponent('/me')}`); return; }
+    send(res, mePage(pc(res), meData(req.user)));
+  });
+  r.post('/me/tokens', (req, res) => {
+    const user = signedIn(req);
+    const { label } = z.object({ label: z.string().max(100).optional() }).parse(req.body);
+    const { token } = issueToken(ctx.q, user.id, label || null);
+    res.set('cache-control', 'no-store');
+    send(res, mePage(pc(res), meData(user, token)));
+  });
+  r.post('/me/tokens/:id/revoke', (req, res) => {
+    const user = signedIn(req);
+    if (!ctx.q.revokeToken(Id.parse(req.params.id), user.id)) throw new NotFound('no such active token');
+    res.redirect(303, '/me');
   });
 
   r.get('/login', (req, res) => {
