@@ -10,7 +10,7 @@ export interface PageContext {
   path: string;
 }
 
-export function page(c: PageContext, title: string, body: Html, opts: { wide?: boolean } = {}): Html {
+export function page(c: PageContext, title: string, body: Html, opts: { wide?: boolean; scripts?: string[] } = {}): Html {
   const nav = (href: string, label: string) => html`<a href="${href}"${c.path === href || (href !== '/' && c.path.startsWith(href)) ? html` aria-current="page"` : ''}>${label}</a>`;
   return html`<!doctype html>
 <html lang="en">
@@ -20,6 +20,7 @@ export function page(c: PageContext, title: string, body: Html, opts: { wide?: b
 <title>${title} · ImageNet-S Bench</title>
 <link rel="stylesheet" href="/static/style.css">
 <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
+${(opts.scripts ?? []).map((s) => html`<script type="module" src="/static/js/${s}.js"></script>`)}
 </head>
 <body>
 <header class="top">
@@ -27,7 +28,7 @@ export function page(c: PageContext, title: string, body: Html, opts: { wide?: b
     <a class="brand" href="/">ImageNet-S <span>Bench</span></a>
     <nav aria-label="main">
       ${nav('/', 'Benchmarks')}
-      ${c.viewer ? html`${nav('/me', 'My submissions')}` : ''}
+      ${c.viewer ? html`${nav('/submit', 'Submit')}${nav('/me', 'My submissions')}` : ''}
     </nav>
     <div class="who">
       ${c.viewer

@@ -64,7 +64,7 @@ export function createApp(ctx: AppContext): express.Express {
   app.use('/api', accountRoutes(routes));
   app.use('/api', adminRoutes(routes, slots));
   app.use('/api', (_req, _res, next) => next(new NotFound('no such route')));
-  app.use(pageRoutes(routes, ctx.secureCookies));
+  app.use(pageRoutes(routes, ctx.secureCookies, slots));
 
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (res.headersSent) { res.end(); return; }

@@ -6,6 +6,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Queries, UserRow } from './queries.ts';
 import { Conflict, Forbidden, RateLimited, Unauthenticated } from './domain-errors.ts';
+import { cookies, SESSION_COOKIE } from './cookies.ts';
+import { sessionUser } from './sessions.ts';
 
 export const TOKEN_PREFIX = 'isb_';
 
@@ -67,6 +69,10 @@ export function authenticate(q: Queries, limiter: FailureLimiter, required: bool
   return (req: Request, _res: Response, next: NextFunction): void => {
     const header = req.get('authorization');
     if (!header) {
+      // a browser session may read (GET: progress events, exports); writes need a token or a
+      // page form with its CSRF token
+      const session = req.method === 'GET' || req.method === 'HEAD' ? sessionUser(q, cookies(req)[SESSION_COOKIE]) : null;
+      if (session) { req.user = session; return next(); }
       if (required) return next(new Unauthenticated('authentication required: send "Authorization: Bearer <token>"'));
       return next();
     }

@@ -11,6 +11,8 @@ import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import request from 'supertest';
 import { setPassword } from '../server/sessions.ts';
+import { fmt } from '../evaluator/index.ts';
+import { craftZip } from './helpers/zip.ts';
 import { miniPredictions, testServer, waitFor, type TestServer } from './helpers/server.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -24,6 +26,7 @@ let srv: TestServer;
 let browser: Browser;
 let alice: string;
 const ids: Record<string, number> = {};
+const zips: Record<'good' | 'broken', string> = { good: '', broken: '' };
 
 before(async () => {
   if (skip) return;
@@ -39,6 +42,14 @@ before(async () => {
     ids[name] = r.body.id;
   }
   await waitFor(() => ['good', 'worse'].every((k) => srv.q.submission(ids[k])?.status === 'finished'), 60_000, 'scoring');
+  zips.good = preds.zips.validation;
+  zips.broken = join(work, 'broken.zip');
+  const v = preds.mini.subsets.validation;
+  await craftZip(zips.broken, (z) => {
+    v.masks.slice(2).forEach((m) => z.addFile(join(v.predictionsDir!, m), m));
+    z.addBuffer(Buffer.from('GIF89a'), v.masks[1]);
+    z.addBuffer(Buffer.from('x'), 'notes.docx');
+  });
   // a link that predates the http(s) rule, stored as is: it must render inert
   srv.db.prepare('UPDATE submissions SET link = ? WHERE id = ?').run('javascript:alert(2)', ids.worse);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
@@ -174,6 +185,40 @@ test('my submissions and tokens: listed, a new token shown once and usable, revo
   await page.waitForURL(`${srv.url}/me`);
   assert.equal(await page.locator('tr', { hasText: 'from the page' }).locator('.badge.closed').count(), 1);
   await request(srv.server).get('/api/me').set('Authorization', `Bearer ${token}`).expect(401);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('upload through the page: the submission page follows it live and ends with the API\'s metrics; a broken zip lists the API\'s problems', { skip }, async () => {
+  const { page, errors } = await open('/login?next=%2Fsubmit');
+  await page.getByLabel('API token').fill(alice);
+  await page.locator('form').nth(1).getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${srv.url}/submit`);
+  await page.getByLabel('Benchmark').selectOption('imagenetsmini.free.validation');
+  await page.getByLabel('Zip of masks').setInputFiles(zips.good);
+  await page.getByLabel(/Method name/).fill('From the browser');
+  await shot(page, 'submit');
+  await page.getByRole('button', { name: 'Upload and score' }).click();
+  await page.waitForURL(/\/submissions\/\d+$/);
+  const id = Number(page.url().split('/').pop());
+  // the page follows the scoring and reloads itself with the results
+  await page.locator('.tile').first().waitFor({ timeout: 60_000 });
+  assert.equal(await page.locator('#status').innerText(), 'finished');
+  const api = (await request(srv.server).get(`/api/submissions/${id}`).set('Authorization', `Bearer ${alice}`).expect(200)).body;
+  assert.equal(api.method, 'From the browser');
+  assert.equal(await page.locator('.tile .v').first().innerText(), fmt(api.metrics.mIoU));
+  assert.equal(await page.locator('table.classes tbody tr').count(), api.classes.length);
+  await shot(page, 'submission-after-upload');
+
+  await page.goto(`${srv.url}/submit`);
+  await page.getByLabel('Benchmark').selectOption('imagenetsmini.free.validation');
+  await page.getByLabel('Zip of masks').setInputFiles(zips.broken);
+  await page.getByRole('button', { name: 'Upload and score' }).click();
+  await page.getByRole('alert').waitFor();
+  const shown = await page.locator('table tbody tr').evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent!.trim())));
+  const direct = (await request(srv.server).post('/api/submissions').set('Authorization', `Bearer ${alice}`).field('benchmark', 'imagenetsmini.free.validation').attach('file', zips.broken).expect(400)).body;
+  assert.deepEqual(shown, direct.problems.map((p: { file: string; code: string; problem: string }) => [p.file, p.code, p.problem]));
+  await shot(page, 'submit-rejected');
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -44,12 +44,17 @@ export function submissionPage(c: PageContext, d: SubmissionPageData): Html {
   ${link ? html`<li><a href="${link}" rel="nofollow noopener">paper / code ↗</a></li>` : ''}
 </ul>
 ${d.description ? html`<p class="lead">${d.description}</p>` : ''}
-${d.status === 'queued' || d.status === 'scoring' ? html`<p class="notice">This submission is ${d.status}. Reload the page to follow it, or watch <code>/api/submissions/${d.id}/events</code>.</p>` : ''}
+${d.status === 'queued' || d.status === 'scoring' ? html`<div class="notice live" data-live="${d.id}">
+  <progress max="${d.progress.total}" value="${d.progress.done}">${d.progress.done} / ${d.progress.total}</progress>
+  <span class="live-text">${d.status === 'queued' ? 'queued: waiting for the scorer' : `scoring ${d.progress.done} / ${d.progress.total} images`}</span>
+  <p class="live-stall" hidden></p>
+  <noscript>Reload the page to follow it.</noscript>
+</div>` : ''}
 ${d.status === 'failed' ? failed(d) : ''}
 ${d.status === 'cancelled' ? html`<p class="notice">Cancelled before it was scored.</p>` : ''}
 ${d.warnings.length ? html`<h2>Warnings</h2><ul>${d.warnings.map((w) => html`<li><code>${w.code}</code> ${w.message}</li>`)}</ul>` : ''}
 ${d.metrics && d.classes ? results(d) : ''}
-`, { wide: true });
+`, { wide: true, scripts: d.status === 'queued' || d.status === 'scoring' ? ['live'] : [] });
 }
 
 function failed(d: SubmissionPageData): Html {

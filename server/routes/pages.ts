@@ -18,25 +18,20 @@ import { issueToken } from '../auth.ts';
 import { readScoreRecord } from '../score-record.ts';
 import { mePage } from '../../leaderboard-ui/pages/me.ts';
 import { httpStatus } from '../http-errors.ts';
+import { cookies, CSRF_COOKIE, SESSION_COOKIE } from '../cookies.ts';
 import { SORT_KEYS, type SortKey } from '../leaderboard.ts';
 import { endSession, sessionUser, signIn, startSession } from '../sessions.ts';
-import { quotaLeft, submissionView } from '../submissions.ts';
+import { quotaLeft, submissionView, submit } from '../submissions.ts';
+import { receiveUpload, type UploadSlots } from '../upload-receive.ts';
+import { submitPage, type SubmitData } from '../../leaderboard-ui/pages/submit.ts';
+import { mkdir } from 'node:fs/promises';
 import { Id, type RouteContext } from './context.ts';
 
 const STATIC = join(import.meta.dirname, '..', '..', 'leaderboard-ui', 'static');
 /** Pages may load their own stylesheet and scripts, nothing inline, nothing from elsewhere. */
 const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-const SESSION = 'isb_session';
-const CSRF = 'isb_csrf';
-
-function cookies(req: Request): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of (req.get('cookie') ?? '').split(';')) {
-    const i = part.indexOf('=');
-    if (i > 0) out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim());
-  }
-  return out;
-}
+const SESSION = SESSION_COOKIE;
+const CSRF = CSRF_COOKIE;
 
 const BoardView = z.object({
   sort: z.enum(SORT_KEYS as [SortKey, ...SortKey[]]).default('mIoU'),
@@ -53,7 +48,7 @@ const Login = z.union([
   z.object({ _csrf: z.string(), next: z.string().optional(), username: z.string().min(1).max(64), password: z.string().min(1).max(500) }),
 ]);
 
-export function pageRoutes(c: RouteContext, secureCookies: boolean): Router {
+export function pageRoutes(c: RouteContext, secureCookies: boolean, slots: UploadSlots): Router {
   const { ctx, boards } = c;
   const r = Router();
   r.use('/static', express.static(STATIC, { maxAge: '1h', index: false }));
@@ -70,9 +65,10 @@ export function pageRoutes(c: RouteContext, secureCookies: boolean): Router {
     next();
   });
   r.use(express.urlencoded({ extended: false, limit: '16kb' }));
-  // every state-changing form: the posted token must equal the cookie
+  // every state-changing form: the posted token (a field; in the query for multipart uploads,
+  // checked before any byte of the file is read) must equal the cookie
   r.post('/*path', (req, _res, next) => {
-    const sent = String((req.body as Record<string, unknown> | undefined)?._csrf ?? '');
+    const sent = String(req.is('multipart/form-data') ? req.query._csrf ?? '' : (req.body as Record<string, unknown> | undefined)?._csrf ?? '');
     const want = (_res.locals.page as PageContext).csrf;
     const ok = sent.length === want.length && timingSafeEqual(Buffer.from(sent), Buffer.from(want));
     next(ok ? undefined : new Forbidden('the form has expired or did not come from this site; reload the page and try again'));
@@ -164,6 +160,42 @@ export function pageRoutes(c: RouteContext, secureCookies: boolean): Router {
     const user = signedIn(req);
     if (!ctx.q.revokeToken(Id.parse(req.params.id), user.id)) throw new NotFound('no such active token');
     res.redirect(303, '/me');
+  });
+
+  const submitData = (user: NonNullable<Request['user']>, extra: Partial<SubmitData> = {}): SubmitData => ({
+    benchmarks: [...ctx.catalogue.benchmarks.values()].map((b) => {
+      const q = quotaLeft(ctx, user, b);
+      return { id: b.id, label: `${b.split.name} · ${b.protocol} · ${b.phase}`, open: !b.closed, quota: b.closed ? 'closed' : q.limit > 0 ? `${q.limit - q.used} of ${q.limit} left today` : 'no daily limit' };
+    }),
+    maxUploadMB: Math.round(ctx.maxUploadBytes / 1048576),
+    ...extra,
+  });
+  r.get('/submit', (req, res) => {
+    if (!req.user) { res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`); return; }
+    send(res, submitPage(pc(res), submitData(req.user, { selected: typeof req.query.benchmark === 'string' ? req.query.benchmark : undefined })));
+  });
+  r.post('/submit', async (req, res) => {
+    const user = signedIn(req);
+    const release = slots.take(user.id);
+    if (!release) { send(res, submitPage(pc(res), submitData(user, { error: 'you have uploads in progress; wait for them to finish' })), 429); return; }
+    let benchmark: string | undefined;
+    try {
+      const tmp = join(ctx.dataDir, 'uploads');
+      await mkdir(tmp, { recursive: true });
+      const received = await receiveUpload(req, tmp, { maxBytes: ctx.maxUploadBytes, idleMs: ctx.uploads.idleMs });
+      benchmark = received.fields.benchmark;
+      if (received.fields.private !== 'true') delete received.fields.private;
+      for (const k of ['method', 'description', 'link']) if (!received.fields[k]) delete received.fields[k];
+      const row = await submit(ctx, user, received);
+      ctx.scorer.kick();
+      res.redirect(303, `/submissions/${row.id}`);
+    } catch (e) {
+      if (!(e instanceof DomainError)) throw e;
+      const problems = (e.extra.problems ?? []) as SubmitData['problems'];
+      send(res, submitPage(pc(res), submitData(user, { selected: benchmark, error: e.message, problems })), httpStatus(e) === 413 ? 413 : 200);
+    } finally {
+      release();
+    }
   });
 
   r.get('/login', (req, res) => {
