@@ -16,7 +16,9 @@
  *   6. server (a separate process): leaderboard latency with 100 concurrent clients, idle and while two
  *      submissions score; the upload of a zip of the full ImageNet-S-919 test size, with peak RSS;
  *   7. hostile uploads (scripts/bench-hostile.ts): the server's peak RSS and its longest event-loop
- *      stall while it refuses hostile zips and aborted uploads.
+ *      stall while it refuses hostile zips and aborted uploads;
+ *   8. pages (scripts/bench-pages.ts): render time of a 919-class submission page and a 500-entry
+ *      leaderboard, the leaderboard page's latency under 100 concurrent clients, JavaScript shipped.
  * Generated sets are cached under .bench/ (delete it to regenerate).
  */
 import { spawnSync } from 'node:child_process';
@@ -40,6 +42,7 @@ import { writeMiniSplit } from '../datasets/imagenet-s/mini.ts';
 import { zipDirectory } from '../datasets/imagenet-s/zip-write.ts';
 import { freePort, startServerProcess } from './server-process.ts';
 import { hostileUploads } from './bench-hostile.ts';
+import { pagesBench } from './bench-pages.ts';
 import { drawGt, makeImage, rng } from '../datasets/imagenet-s/synth-image.ts';
 import { decodePng } from '../evaluator/png.ts';
 import sharp from 'sharp';
@@ -49,14 +52,15 @@ const BENCH = join(ROOT, '.bench');
 const GOLDEN_TIMING = resolve(ROOT, '../shared/golden/timing-200');
 const TOOLBOX = resolve(ROOT, '../shared/imagenet-s-toolbox');
 
-const SECTIONS = ['throughput', 'boundary', 'matching', 'scale', 'dataset', 'server', 'hostile'];
+const SECTIONS = ['throughput', 'boundary', 'matching', 'scale', 'dataset', 'server', 'hostile', 'pages'];
 const opts = new Command('bench')
   .option('--quick', 'skip the long sections (scale, dataset)')
+  .option('--screenshots', 'pages section: also save screenshots of the large pages (needs chromium)')
   .option('--sections <list>', `comma-separated, of ${SECTIONS.join(', ')}`, (v) => v.split(','), SECTIONS)
   .option('--images <n>', 'size of the generated throughput set', (v) => parseInt(v, 10), 1200)
   .option('--scale-images <n>', 'size of the scale run', (v) => parseInt(v, 10), 27423)
   .parse()
-  .opts<{ quick?: boolean; sections: string[]; images: number; scaleImages: number }>();
+  .opts<{ quick?: boolean; screenshots?: boolean; sections: string[]; images: number; scaleImages: number }>();
 const LONG = ['scale', 'dataset', 'server', 'hostile'];
 const run = (section: string): boolean => opts.sections.includes(section) && !(opts.quick && LONG.includes(section));
 
@@ -314,6 +318,11 @@ if (run('dataset')) {
 if (run('server')) {
   console.log('\n6. Server (a separate process, all cores for scoring)');
   await serverLoad();
+}
+
+if (run('pages')) {
+  console.log('\n8. Pages (render time of large pages; the leaderboard page over HTTP; JavaScript shipped)');
+  await pagesBench(BENCH, !!opts.screenshots);
 }
 
 if (run('hostile')) {

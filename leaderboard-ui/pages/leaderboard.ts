@@ -83,7 +83,7 @@ ${d.rows.map((r) => {
 ${link ? html`<a href="${link}" rel="nofollow noopener" class="muted"> ↗ paper/code</a>` : ''}
 ${r.description ? html`<span class="desc">${r.description.length > 160 ? `${r.description.slice(0, 157)}…` : r.description}</span>` : ''}</td>
 <td>${r.user}</td>
-<td class="hide-narrow muted">${when(r.submitted_at)}</td>
+<td class="hide-narrow muted nowrap" title="${when(r.submitted_at)}">${r.submitted_at.slice(0, 10)}</td>
 ${GROUPS.map((g) => g.keys.map((k, i) => html`<td class="num${i === 0 ? ' group-start' : ''}${d.sort === k ? ' sorted' : ''}">${pct(r.metrics[k] as number | null)}</td>`))}
 </tr>`;
 })}

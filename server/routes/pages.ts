@@ -89,18 +89,28 @@ export function pageRoutes(c: RouteContext, secureCookies: boolean, slots: Uploa
     send(res, homePage(pc(res), { benchmarks, origin: `${req.protocol}://${req.get('host')}` }));
   });
 
+  // anonymous leaderboard pages hold nothing personal (no form, no token): kept until the board changes
+  const anonymousBoards = new Map<string, { version: number; body: Html }>();
   r.get('/leaderboards/:benchmark', (req, res) => {
     const b = ctx.catalogue.benchmarks.get(String(req.params.benchmark));
     if (!b) throw new NotFound(`no benchmark ${JSON.stringify(req.params.benchmark)}`);
     const v = BoardView.parse(req.query);
     const viewer = req.user?.id ?? null;
     const all = v.all === 'true';
-    send(res, leaderboardPage(pc(res), {
+    const key = `${b.id}|${v.sort}|${v.order}|${all}`;
+    const version = ctx.q.boardVersion(b.id);
+    if (viewer === null) {
+      const hit = anonymousBoards.get(key);
+      if (hit && hit.version === version) { send(res, hit.body); return; }
+    }
+    const body = leaderboardPage(pc(res), {
       benchmark: { id: b.id, splitName: b.split.name, protocol: b.protocol, phase: b.phase, classes: b.classes, images: b.masks.length, closed: b.closed, gtPrivate: b.gtPrivate },
       rows: boards.rows(b, viewer, { sort: v.sort, order: v.order, all }),
       history: boards.rows(b, viewer, { sort: v.sort, order: v.order, all: true }),
       sort: v.sort, order: v.order, all,
-    }));
+    });
+    if (viewer === null) anonymousBoards.set(key, { version, body });
+    send(res, body);
   });
 
   r.get('/submissions/:id', (req, res) => {
