@@ -22,6 +22,8 @@ export interface SubmissionPageData {
   problems?: { code: string; file: string; problem: string }[];
   error?: string;
   match_url?: string;
+  /** The viewer owns it: edit and cancel forms are shown. */
+  owner?: boolean;
   /** Query: per-class table sort (id, name, IoU, BIoU), order and filter. */
   table: { sort: 'id' | 'name' | 'IoU' | 'BIoU'; order: 'asc' | 'desc'; q: string };
 }
@@ -53,8 +55,40 @@ ${d.status === 'queued' || d.status === 'scoring' ? html`<div class="notice live
 ${d.status === 'failed' ? failed(d) : ''}
 ${d.status === 'cancelled' ? html`<p class="notice">Cancelled before it was scored.</p>` : ''}
 ${d.warnings.length ? html`<h2>Warnings</h2><ul>${d.warnings.map((w) => html`<li><code>${w.code}</code> ${w.message}</li>`)}</ul>` : ''}
-${d.metrics && d.classes ? results(d) : ''}
+${d.metrics && d.classes ? results(d) : d.metrics ? aggregates(d) : ''}
+${d.owner ? ownerActions(c, d) : ''}
 `, { wide: true, scripts: d.status === 'queued' || d.status === 'scoring' ? ['live'] : [] });
+}
+
+/** The aggregate metrics alone (a private-GT submission seen by someone else). */
+function aggregates(d: SubmissionPageData): Html {
+  const m = d.metrics!;
+  return html`<h2>Results</h2>
+<div class="tiles">${[...MAIN, 'S', 'MS', 'ML', 'L'].map((k) => html`<div class="tile"><div class="k">${label(k)}</div><div class="v">${pct(m[k] as number | null)}</div></div>`)}</div>
+<p class="muted">Per-class results of a test submission are shown to its owner only.</p>`;
+}
+
+function ownerActions(c: PageContext, d: SubmissionPageData): Html {
+  return html`<h2>Your submission</h2>
+<div class="grid">
+<form method="post" action="/submissions/${d.id}/edit" class="card">
+  <input type="hidden" name="_csrf" value="${c.csrf}">
+  <label for="method">Method name</label>
+  <input type="text" id="method" name="method" maxlength="200" value="${d.method ?? ''}">
+  <label for="description">Description</label>
+  <textarea id="description" name="description" maxlength="4000" rows="3">${d.description ?? ''}</textarea>
+  <label for="link">Paper or code (http(s))</label>
+  <input type="text" id="link" name="link" maxlength="500" value="${d.link ?? ''}">
+  <label><input type="checkbox" name="private" value="true"${d.private ? html` checked` : ''}> Private: only you see it on the leaderboard</label>
+  <p><button type="submit">Save</button></p>
+</form>
+${d.status === 'queued' || d.status === 'scoring' ? html`<form method="post" action="/submissions/${d.id}/cancel" class="card">
+  <input type="hidden" name="_csrf" value="${c.csrf}">
+  <h3>Cancel</h3>
+  <p class="muted">Stops it now; a cancelled submission uses no quota.</p>
+  <p><button type="submit" class="secondary">Cancel this submission</button></p>
+</form>` : ''}
+</div>`;
 }
 
 function failed(d: SubmissionPageData): Html {

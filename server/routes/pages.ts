@@ -13,7 +13,7 @@ import { leaderboardPage } from '../../leaderboard-ui/pages/leaderboard.ts';
 import { submissionPage, type SubmissionPageData } from '../../leaderboard-ui/pages/submission.ts';
 import type { PageContext } from '../../leaderboard-ui/layout.ts';
 import type { Html } from '../../leaderboard-ui/html.ts';
-import { DomainError, Forbidden, NotFound, Unauthenticated } from '../domain-errors.ts';
+import { DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated } from '../domain-errors.ts';
 import { issueToken } from '../auth.ts';
 import { readScoreRecord } from '../score-record.ts';
 import { mePage } from '../../leaderboard-ui/pages/me.ts';
@@ -21,7 +21,8 @@ import { httpStatus } from '../http-errors.ts';
 import { cookies, CSRF_COOKIE, SESSION_COOKIE } from '../cookies.ts';
 import { SORT_KEYS, type SortKey } from '../leaderboard.ts';
 import { endSession, sessionUser, signIn, startSession } from '../sessions.ts';
-import { quotaLeft, submissionView, submit } from '../submissions.ts';
+import { cancelSubmission, quotaLeft, submissionView, submit } from '../submissions.ts';
+import { Description, HttpUrl, MethodName } from '../schemas.ts';
 import { receiveUpload, type UploadSlots } from '../upload-receive.ts';
 import { submitPage, type SubmitData } from '../../leaderboard-ui/pages/submit.ts';
 import { mkdir } from 'node:fs/promises';
@@ -42,6 +43,12 @@ const ClassView = z.object({
   sort: z.enum(['id', 'name', 'IoU', 'BIoU']).default('IoU'),
   order: z.enum(['asc', 'desc']).default('desc'),
   q: z.string().max(100).default(''),
+});
+const EditForm = z.object({
+  method: MethodName.optional(),
+  description: Description.optional(),
+  link: z.union([z.literal(''), HttpUrl]).optional(),
+  private: z.literal('true').optional(),
 });
 const Login = z.union([
   z.object({ _csrf: z.string(), next: z.string().optional(), token: z.string().min(1).max(200) }),
@@ -131,12 +138,32 @@ export function pageRoutes(c: RouteContext, secureCookies: boolean, slots: Uploa
       metrics: view.metrics,
       warnings: own ? view.warnings : [],
       problems: own ? view.problems : undefined,
+      owner: !!req.user && req.user.id === s.user_id,
       table: ClassView.parse(req.query),
     };
     if (!perClass) data.classes = undefined;
     send(res, submissionPage(pc(res), data));
   });
 
+  const ownSubmission = (req: Request) => {
+    const user = signedIn(req);
+    const s = ctx.q.submission(Id.parse(req.params.id));
+    if (!s || s.user_id !== user.id) throw new NotFound('no such submission');
+    return s;
+  };
+  r.post('/submissions/:id/edit', (req, res) => {
+    const s = ownSubmission(req);
+    const parsed = EditForm.safeParse(req.body);
+    if (!parsed.success) throw new InvalidInput(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    const f = parsed.data;
+    ctx.q.updateMeta(s.id, { method: f.method || null, description: f.description || null, link: f.link || null, private: f.private === 'true' });
+    res.redirect(303, `/submissions/${s.id}`);
+  });
+  r.post('/submissions/:id/cancel', (req, res) => {
+    const s = ownSubmission(req);
+    cancelSubmission(ctx, s);
+    res.redirect(303, `/submissions/${s.id}`);
+  });
   const meData = (user: NonNullable<Request['user']>, newToken?: string) => ({
     submissions: ctx.q.submissionsOf(user.id).map((s) => {
       const score = ctx.q.latestScore(s.id);
