@@ -79,3 +79,43 @@ ${raw(bars)}
 <figcaption>${opts.metric} of every class, sorted from best to worst; the dashed line is the mean. The table below has the numbers.</figcaption>
 </figure>`;
 }
+
+/** Per-class differences (B − A), sorted, as bars above and below zero. */
+export function diffBars(values: { name: string; value: number }[], opts: { a: string; b: string }): Html {
+  if (values.length === 0) return html``;
+  const sorted = [...values].sort((x, y) => y.value - x.value);
+  const W = 760, H = 200, L = 36, R = 8, T = 10, B = 22;
+  const max = Math.max(1, ...sorted.map((v) => Math.abs(v.value)));
+  const y = (v: number) => T + (1 - (v + max) / (2 * max)) * (H - T - B);
+  const bw = (W - L - R) / sorted.length;
+  const bars = sorted.map((c, i) => {
+    const y0 = y(0), y1 = y(c.value);
+    return `<rect class="bar${c.value < 0 ? ' neg' : ''}" x="${r1(L + i * bw)}" y="${r1(Math.min(y0, y1))}" width="${Math.max(0.6, r1(bw - (bw > 3 ? 0.6 : 0)))}" height="${r1(Math.max(0.5, Math.abs(y1 - y0)))}"><title>${escapeHtml(c.name)}: ${c.value >= 0 ? '+' : ''}${c.value.toFixed(2)}</title></rect>`;
+  }).join('');
+  const tick = Math.round(max);
+  return html`<figure class="chart">
+<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${`IoU difference per class, ${opts.b} minus ${opts.a}, sorted`}">
+${[-tick, 0, tick].map((g) => html`<line class="${g === 0 ? 'axis' : 'grid-line'}" x1="${L}" x2="${W - R}" y1="${r1(y(g))}" y2="${r1(y(g))}"/><text x="${L - 5}" y="${r1(y(g)) + 4}" text-anchor="end">${g > 0 ? `+${g}` : g}</text>`)}
+${raw(bars)}
+<text x="${L}" y="${H - 6}">${opts.b} better</text><text x="${W - R}" y="${H - 6}" text-anchor="end">${opts.a} better</text>
+</svg>
+<figcaption>IoU of ${opts.b} minus IoU of ${opts.a}, per class, sorted (${values.length} classes).</figcaption>
+</figure>`;
+}
+
+/** One entry's per-class IoU against another's, one dot per class, the diagonal drawn. */
+export function scatter(points: { name: string; x: number; y: number }[], opts: { x: string; y: string }): Html {
+  const S = 300, P = 34;
+  const at = (v: number) => P + (v / 100) * (S - 2 * P);
+  const dots = points.map((p) => `<circle class="dot" cx="${r1(at(p.x))}" cy="${r1(S - at(p.y))}" r="2.2"><title>${escapeHtml(p.name)}: ${p.x.toFixed(2)} → ${p.y.toFixed(2)}</title></circle>`).join('');
+  return html`<figure class="chart scatter">
+<svg viewBox="0 0 ${S} ${S}" role="img" aria-label="${`Per-class IoU: ${opts.y} against ${opts.x}`}">
+<line class="axis" x1="${P}" y1="${S - P}" x2="${S - P}" y2="${S - P}"/><line class="axis" x1="${P}" y1="${S - P}" x2="${P}" y2="${P}"/>
+<line class="mean" x1="${P}" y1="${S - P}" x2="${S - P}" y2="${P}"/>
+${raw(dots)}
+<text x="${S / 2}" y="${S - 8}" text-anchor="middle">${opts.x} IoU</text>
+<text x="12" y="${S / 2}" text-anchor="middle" transform="rotate(-90 12 ${S / 2})">${opts.y} IoU</text>
+</svg>
+<figcaption>Each dot is a class; above the diagonal ${opts.y} does better.</figcaption>
+</figure>`;
+}

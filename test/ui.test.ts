@@ -243,6 +243,27 @@ test('the owner edits a submission from its page; others see no edit form', { sk
   await page.close();
 });
 
+test('compare: chosen on the leaderboard; every number equals the API\'s; one bar and one dot per class', { skip }, async () => {
+  const { page, errors } = await open(`/leaderboards/${VAL}?all=true`);
+  for (const id of [ids.good, ids.worse]) await page.locator(`input[name="id"][value="${id}"]`).check();
+  await page.getByRole('button', { name: 'Compare selected' }).click();
+  await page.waitForURL(/\/compare\?id=/);
+  const order = new URL(page.url()).searchParams.getAll('id').map(Number);
+  const api = await Promise.all(order.map(async (id) => (await request(srv.server).get(`/api/submissions/${id}`).set('Authorization', `Bearer ${alice}`).expect(200)).body));
+  const mIoURow = await page.locator('tr', { has: page.locator('th', { hasText: /^mIoU$/ }) }).locator('td').allInnerTexts();
+  assert.equal(mIoURow[0], fmt(api[0].metrics.mIoU));
+  const diff = api[1].metrics.mIoU - api[0].metrics.mIoU;
+  assert.equal(mIoURow[1], `${fmt(api[1].metrics.mIoU)} (${diff >= 0 ? '+' : ''}${diff.toFixed(2)})`);
+  assert.equal(await page.locator('figure.chart').first().locator('rect.bar').count(), api[0].classes.length);
+  assert.equal(await page.locator('figure.scatter circle.dot').count(), api[0].classes.length);
+  await shot(page, 'compare');
+  assert.deepEqual(errors, []);
+  const shared = await open(`/compare?ids=${order.join(',')}`);
+  assert.equal(await shared.page.locator('h1').innerText(), 'Compare 2 submissions', 'the URL is the comparison');
+  await shared.page.close();
+  await page.close();
+});
+
 test('pages carry a CSP without inline scripts; API answers keep theirs', { skip }, async () => {
   const r = await request(srv.server).get('/').expect(200);
   assert.match(r.headers['content-security-policy'], /script-src 'self'/);

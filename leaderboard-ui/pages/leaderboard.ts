@@ -64,12 +64,13 @@ export function leaderboardPage(c: PageContext, d: BoardPageData): Html {
 
 ${d.rows.length === 0
     ? html`<p class="notice">No entries yet. Be the first: see <a href="/#how">how to submit</a>.</p>`
-    : html`<div class="table-wrap"><table class="board">
+    : html`<form method="get" action="/compare" id="compare"></form>
+<div class="table-wrap"><table class="board">
 <caption>${d.rows.length} ${d.rows.length === 1 ? 'entry' : 'entries'}${d.all ? '' : ' (best per user; baselines each shown)'} on ${b.splitName} ${b.protocol} ${b.phase}. All metrics in %.</caption>
 <thead>
-<tr class="groups"><th colspan="4" scope="colgroup"></th>${GROUPS.map((g) => html`<th colspan="${g.keys.length}" scope="colgroup" class="group-start">${g.label}</th>`)}</tr>
+<tr class="groups"><th colspan="5" scope="colgroup"></th>${GROUPS.map((g) => html`<th colspan="${g.keys.length}" scope="colgroup" class="group-start">${g.label}</th>`)}</tr>
 <tr>
-<th scope="col">#</th><th scope="col">Method</th><th scope="col">User</th><th scope="col" class="hide-narrow">Submitted</th>
+<th scope="col">#</th><th scope="col" class="hide-narrow"><span class="muted" title="Tick two to four entries, then Compare">Cmp</span></th><th scope="col">Method</th><th scope="col">User</th><th scope="col" class="hide-narrow">Submitted</th>
 ${GROUPS.map((g) => g.keys.map((k, i) => html`<th scope="col" class="num${i === 0 ? ' group-start' : ''}${d.sort === k ? ' sorted' : ''}"${ariaSort(k) ? html` aria-sort="${ariaSort(k)}"` : ''}>${sortLink(k)}</th>`))}
 </tr>
 </thead>
@@ -79,6 +80,7 @@ ${d.rows.map((r) => {
   const link = safeUrl(r.link);
   return html`<tr class="${mine ? 'mine' : ''}">
 <td class="rank num">${r.rank}</td>
+<td class="hide-narrow"><input type="checkbox" name="id" value="${r.submission}" form="compare" aria-label="${`compare ${r.method ?? `#${r.submission}`}`}"></td>
 <td class="method"><a class="entry" href="/submissions/${r.submission}">${r.method ?? html`<span class="muted">unnamed #${r.submission}</span>`}</a>${r.baseline ? html`<span class="badge baseline">baseline</span>` : ''}${r.private ? html`<span class="badge private">private</span>` : ''}${mine ? html`<span class="badge yours">yours</span>` : ''}
 ${link ? html`<a href="${link}" rel="nofollow noopener" class="muted"> ↗ paper/code</a>` : ''}
 ${r.description ? html`<span class="desc">${r.description.length > 160 ? `${r.description.slice(0, 157)}…` : r.description}</span>` : ''}</td>
@@ -87,7 +89,8 @@ ${r.description ? html`<span class="desc">${r.description.length > 160 ? `${r.de
 ${GROUPS.map((g) => g.keys.map((k, i) => html`<td class="num${i === 0 ? ' group-start' : ''}${d.sort === k ? ' sorted' : ''}">${pct(r.metrics[k] as number | null)}</td>`))}
 </tr>`;
 })}
-</tbody></table></div>`}
+</tbody></table></div>
+<p class="toolbar"><button type="submit" form="compare" class="secondary">Compare selected</button> <span class="muted">tick two to four entries</span></p>`}
 
 <h2>Progress</h2>
 ${points.length ? progressChart(points, { metric: sortInfo.label, higherIsBetter: sortInfo.higherIsBetter }) : html`<p class="muted">The chart appears with the first entry.</p>`}

@@ -17,6 +17,7 @@ import { DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated } from 
 import { issueToken } from '../auth.ts';
 import { readScoreRecord } from '../score-record.ts';
 import { mePage } from '../../leaderboard-ui/pages/me.ts';
+import { comparePage } from '../../leaderboard-ui/pages/compare.ts';
 import { httpStatus } from '../http-errors.ts';
 import { cookies, CSRF_COOKIE, SESSION_COOKIE } from '../cookies.ts';
 import { SORT_KEYS, type SortKey } from '../leaderboard.ts';
@@ -120,17 +121,38 @@ export function pageRoutes(c: RouteContext, secureCookies: boolean, slots: Uploa
     send(res, body);
   });
 
-  r.get('/submissions/:id', (req, res) => {
-    const s = ctx.q.submission(Id.parse(req.params.id));
-    if (!s) throw new NotFound('no such submission');
+  /**
+   * A submission as the viewer may see it: its owner and admins see everything; others see what
+   * the leaderboard shows (visible, scored entries), and per-class results of a private-GT phase
+   * only where the host made them public.
+   */
+  const visible = (req: Request, id: number) => {
+    const s = ctx.q.submission(id);
+    if (!s) throw new NotFound(`no submission ${id}`);
     const b = ctx.catalogue.benchmarks.get(s.benchmark);
-    const own = req.user && (req.user.id === s.user_id || req.user.isAdmin);
-    // others see what the leaderboard shows: visible, scored entries; per-class results of a
-    // private-GT phase only where the host made them public
-    const onBoard = s.hidden === 0 && s.private === 0 && ['finished', 'queued', 'scoring'].includes(s.status) && ctx.q.latestScore(s.id);
-    if (!own && !onBoard) throw new NotFound('no such submission');
+    const own = !!req.user && (req.user.id === s.user_id || req.user.isAdmin);
+    const onBoard = s.hidden === 0 && s.private === 0 && ['finished', 'queued', 'scoring'].includes(s.status) && !!ctx.q.latestScore(s.id);
+    if (!own && !onBoard) throw new NotFound(`no submission ${id}`);
+    return { s, own, perClass: own || !b?.gtPrivate || ctx.testDetail === 'public' };
+  };
+  r.get('/compare', (req, res) => {
+    const raw = [req.query.ids, req.query.id].flat().filter((x): x is string => typeof x === 'string').join(',');
+    const ids = [...new Set(raw.split(',').filter(Boolean).map((x) => Id.parse(x)))];
+    if (ids.length < 2 || ids.length > 4) throw new InvalidInput('compare two to four submissions: /compare?ids=12,34');
+    const shown = ids.map((id) => visible(req, id));
+    const benchmark = shown[0].s.benchmark;
+    if (shown.some((x) => x.s.benchmark !== benchmark)) throw new InvalidInput('the submissions compared must belong to one benchmark');
+    const entries = shown.map(({ s, perClass }) => {
+      const view = submissionView(ctx, s) as unknown as { metrics?: Record<string, number | null | number[]>; classes?: { id: number; name: string; IoU: number }[] };
+      if (!view.metrics) throw new InvalidInput(`submission ${s.id} has no score yet`);
+      return { id: s.id, user: ctx.q.userById(s.user_id)?.name ?? '?', method: s.method, metrics: view.metrics, classes: perClass ? view.classes ?? null : null };
+    });
+    send(res, comparePage(pc(res), { benchmark, entries }));
+  });
+
+  r.get('/submissions/:id', (req, res) => {
+    const { s, own, perClass } = visible(req, Id.parse(req.params.id));
     const view = submissionView(ctx, s) as unknown as Omit<SubmissionPageData, 'table' | 'user'>;
-    const perClass = own || !b?.gtPrivate || ctx.testDetail === 'public';
     const data: SubmissionPageData = {
       ...view,
       user: ctx.q.userById(s.user_id)?.name ?? '?',

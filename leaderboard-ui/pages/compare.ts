@@ -1,0 +1,59 @@
+/**
+ * Two to four submissions of one benchmark side by side: every metric with its difference from the
+ * first, the per-class IoU differences (sorted bars and a scatter against the first), and the
+ * classes that differ most. The view is its URL (/compare?ids=…).
+ */
+import { METRICS } from '../../evaluator/index.ts';
+import { diffBars, scatter } from '../charts.ts';
+import { pct } from '../format.ts';
+import { html, type Html } from '../html.ts';
+import { page, type PageContext } from '../layout.ts';
+
+export interface CompareEntry {
+  id: number; user: string; method: string | null;
+  metrics: Record<string, number | null | number[]>;
+  /** Per class (id order), when the viewer may see it for this entry. */
+  classes: { id: number; name: string; IoU: number }[] | null;
+}
+export interface CompareData { benchmark: string; entries: CompareEntry[] }
+
+const name = (e: CompareEntry) => e.method ?? `#${e.id}`;
+
+export function comparePage(c: PageContext, d: CompareData): Html {
+  const [first, ...rest] = d.entries;
+  const delta = (v: number | null, base: number | null): Html => {
+    if (v === null || base === null) return html``;
+    const diff = v - base;
+    return html` <span class="${diff > 0 ? 'up' : diff < 0 ? 'down' : 'muted'}">(${diff >= 0 ? '+' : ''}${diff.toFixed(2)})</span>`;
+  };
+  const perClass = d.entries.every((e) => e.classes);
+  return page(c, 'Compare', html`
+<div class="crumbs"><a href="/">Benchmarks</a> › <a href="/leaderboards/${d.benchmark}">${d.benchmark}</a> › compare</div>
+<h1>Compare ${d.entries.length} submissions</h1>
+<p class="lead">Differences are against the first entry, in points of %. This page's address is the comparison: share it.</p>
+<div class="table-wrap"><table>
+<caption>Every metric of each entry; in brackets the difference from ${name(first)}.</caption>
+<thead><tr><th scope="col">Metric</th>${d.entries.map((e) => html`<th scope="col" class="num"><a href="/submissions/${e.id}">${name(e)}</a><br><span class="muted">${e.user}</span></th>`)}</tr></thead>
+<tbody>${METRICS.map((m) => html`<tr><th scope="row">${m.label}</th>${d.entries.map((e, i) => {
+  const v = e.metrics[m.key] as number | null;
+  return html`<td class="num">${pct(v)}${i > 0 ? delta(v, first.metrics[m.key] as number | null) : ''}</td>`;
+})}</tr>`)}</tbody>
+</table></div>
+${perClass ? rest.map((e) => classCompare(first, e)) : html`<p class="muted">Per-class comparisons need every entry's per-class results, which are private on this benchmark.</p>`}
+`, { wide: true });
+}
+
+function classCompare(a: CompareEntry, b: CompareEntry): Html {
+  const diffs = a.classes!.map((ca, k) => ({ id: ca.id, name: `${ca.id} ${ca.name}`, a: ca.IoU, b: b.classes![k]?.IoU ?? 0 }));
+  const most = [...diffs].sort((x, y) => Math.abs(y.b - y.a) - Math.abs(x.b - x.a)).slice(0, 10);
+  return html`<h2>${name(b)} against ${name(a)}, per class</h2>
+${diffBars(diffs.map((x) => ({ name: x.name, value: x.b - x.a })), { a: name(a), b: name(b) })}
+<div class="side-by-side">
+${scatter(diffs.map((x) => ({ name: x.name, x: x.a, y: x.b })), { x: name(a), y: name(b) })}
+<div class="table-wrap"><table>
+<caption>The 10 classes whose IoU differs most.</caption>
+<thead><tr><th scope="col">Class</th><th scope="col" class="num">${name(a)}</th><th scope="col" class="num">${name(b)}</th><th scope="col" class="num">Difference</th></tr></thead>
+<tbody>${most.map((x) => html`<tr><td class="nowrap">${x.name}</td><td class="num">${pct(x.a)}</td><td class="num">${pct(x.b)}</td><td class="num ${x.b > x.a ? 'up' : 'down'}">${x.b - x.a >= 0 ? '+' : ''}${(x.b - x.a).toFixed(2)}</td></tr>`)}</tbody>
+</table></div>
+</div>`;
+}
