@@ -18,5 +18,5 @@ export { METRICS, type MetricInfo } from './metrics.ts';
 export { PairPool } from './pool.ts';
 export { IGNORE_ID } from './image-record.ts';
 /** Mask reading, for the dataset checker. */
-export { readPngHeader, decodePngRuns } from './png.ts';
+export { readPngHeader, decodePngRuns, decodePng } from './png.ts';
 export { RunBuilder } from './runs.ts';

@@ -264,6 +264,24 @@ test('compare: chosen on the leaderboard; every number equals the API\'s; one ba
   await page.close();
 });
 
+test('dataset page: classes, subsets, and validation images with their ground truth overlaid; never test masks', { skip }, async () => {
+  const { page, errors } = await open('/datasets/imagenetsmini?subset=validation');
+  const imgs = page.locator('ul.gallery img');
+  assert.equal(await imgs.count(), 36);
+  await imgs.first().scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => { const i = document.querySelector<HTMLImageElement>('ul.gallery img'); return !!i && i.complete && i.naturalWidth > 0; });
+  assert.equal(await page.locator('table').last().locator('tbody tr').count(), 7, 'other + 6 classes');
+  await shot(page, 'dataset');
+  assert.deepEqual(errors, []);
+  await page.close();
+  const rel = srv.catalogue.benchmarks.get('imagenetsmini.semi-supervised.test')!.masks[0];
+  await request(srv.server).get(`/datasets/imagenetsmini/test/overlay/${rel}`).expect(404);
+  await request(srv.server).get('/datasets/imagenetsmini?subset=test').expect(404);
+  const valRel = srv.catalogue.benchmarks.get(VAL)!.masks[0];
+  const ok = await request(srv.server).get(`/datasets/imagenetsmini/validation/overlay/${valRel}`).expect(200);
+  assert.equal(ok.headers['content-type'], 'image/webp');
+});
+
 test('pages carry a CSP without inline scripts; API answers keep theirs', { skip }, async () => {
   const r = await request(srv.server).get('/').expect(200);
   assert.match(r.headers['content-security-policy'], /script-src 'self'/);

@@ -26,7 +26,7 @@ truth never leaves this server.</p>
 ${splits.map((split) => {
   const bs = d.benchmarks.filter((b) => b.split === split);
   return html`
-<h2>${bs[0].splitName} <span class="muted">· ${bs[0].classes} classes</span></h2>
+<h2>${bs[0].splitName} <span class="muted">· ${bs[0].classes} classes · <a href="/datasets/${split}">dataset</a></span></h2>
 <div class="table-wrap"><table>
 <caption>${bs[0].splitName}: ${bs.length} benchmarks. The leader is the best mIoU.</caption>
 <thead><tr><th scope="col">Protocol</th><th scope="col">Phase</th><th scope="col" class="num">Images</th><th scope="col" class="num">Entries</th><th scope="col">Leader</th><th scope="col" class="num">mIoU</th><th scope="col">State</th></tr></thead>
