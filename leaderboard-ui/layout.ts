@@ -29,6 +29,7 @@ ${(opts.scripts ?? []).map((s) => html`<script type="module" src="/static/js/${s
     <nav aria-label="main">
       ${nav('/', 'Benchmarks')}
       ${c.viewer ? html`${nav('/submit', 'Submit')}${nav('/me', 'My submissions')}` : ''}
+      ${c.viewer?.admin ? nav('/admin', 'Admin') : ''}
     </nav>
     <div class="who">
       ${c.viewer

@@ -162,6 +162,15 @@ export class Queries {
   cancel(id: number): boolean {
     return this.stmt(`UPDATE submissions SET status = 'cancelled', finished_at = ? WHERE id = ? AND status IN ('queued', 'scoring')`).run(now(), id).changes > 0;
   }
+  /** The newest submissions of every user, with the user's name (the admin page). */
+  recentSubmissions(limit: number): (SubmissionRow & { user_name: string })[] {
+    return this.stmt('SELECT s.*, u.name AS user_name FROM submissions s JOIN users u ON u.id = s.user_id ORDER BY s.id DESC LIMIT ?').all(limit) as (SubmissionRow & { user_name: string })[];
+  }
+  /** Queued and scoring submissions per user (the admin page's queue). */
+  queueByUser(): { user_name: string; queued: number; scoring: number }[] {
+    return this.stmt(`SELECT u.name AS user_name, SUM(s.status = 'queued') AS queued, SUM(s.status = 'scoring') AS scoring
+      FROM submissions s JOIN users u ON u.id = s.user_id WHERE s.status IN ('queued', 'scoring') GROUP BY u.id ORDER BY u.name`).all() as { user_name: string; queued: number; scoring: number }[];
+  }
   /** Submissions per state (operations metrics). */
   queueCounts(): Record<string, number> {
     const rows = this.stmt('SELECT status, COUNT(*) AS n FROM submissions GROUP BY status').all() as { status: string; n: number }[];

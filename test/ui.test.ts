@@ -24,7 +24,7 @@ const XSS = '<img src=x onerror=alert(1)>';
 const work = mkdtempSync(join(tmpdir(), 'isb-ui-'));
 let srv: TestServer;
 let browser: Browser;
-let alice: string;
+let alice: string, root: string;
 const ids: Record<string, number> = {};
 const zips: Record<'good' | 'broken', string> = { good: '', broken: '' };
 
@@ -33,6 +33,7 @@ before(async () => {
   srv = await testServer();
   alice = srv.user('alice');
   srv.user('bob');
+  root = srv.user('root', true);
   await setPassword(srv.q, srv.q.userByName('alice')!.id, 'correct horse battery');
   const preds = await miniPredictions(join(work, 'preds'));
   const worse = await miniPredictions(join(work, 'worse'), { predictionSeed: 99 });
@@ -280,6 +281,37 @@ test('dataset page: classes, subsets, and validation images with their ground tr
   const valRel = srv.catalogue.benchmarks.get(VAL)!.masks[0];
   const ok = await request(srv.server).get(`/datasets/imagenetsmini/validation/overlay/${valRel}`).expect(200);
   assert.equal(ok.headers['content-type'], 'image/webp');
+});
+
+test('admin page: only for admins; hide and unhide an entry, create a user whose token is shown once', { skip }, async () => {
+  const signIn = async (token: string, next: string) => {
+    const o = await open(`/login?next=${encodeURIComponent(next)}`);
+    await o.page.getByLabel('API token').fill(token);
+    await o.page.locator('form').nth(1).getByRole('button', { name: 'Sign in' }).click();
+    await o.page.waitForURL(`${srv.url}${next}`);
+    return o;
+  };
+  const asAlice = await signIn(alice, '/me');
+  const resp = await asAlice.page.goto(`${srv.url}/admin`);
+  assert.equal(resp!.status(), 403);
+  await asAlice.page.close();
+
+  const { page, errors } = await signIn(root, '/admin');
+  const row = () => page.locator('tr', { has: page.locator(`a[href="/submissions/${ids.good}"]`) });
+  await row().getByRole('button', { name: 'Hide' }).click();
+  await page.waitForURL(`${srv.url}/admin`);
+  const board = async () => (await request(srv.server).get(`/api/leaderboards/${VAL}?all=true`).expect(200)).body.rows.map((r: { submission: number }) => r.submission);
+  assert.ok(!(await board()).includes(ids.good), 'hidden from the board');
+  await row().getByRole('button', { name: 'Unhide' }).click();
+  await page.waitForURL(`${srv.url}/admin`);
+  assert.ok((await board()).includes(ids.good), 'back on the board');
+  await page.getByLabel('New user').fill('carol');
+  await page.getByRole('button', { name: 'Create' }).click();
+  const token = (await page.locator('[role="status"] pre').innerText()).trim();
+  await request(srv.server).get('/api/me').set('Authorization', `Bearer ${token}`).expect(200);
+  await shot(page, 'admin');
+  assert.deepEqual(errors, []);
+  await page.close();
 });
 
 test('pages carry a CSP without inline scripts; API answers keep theirs', { skip }, async () => {

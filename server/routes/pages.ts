@@ -14,7 +14,7 @@ import { submissionPage, type SubmissionPageData } from '../../leaderboard-ui/pa
 import type { PageContext } from '../../leaderboard-ui/layout.ts';
 import type { Html } from '../../leaderboard-ui/html.ts';
 import { DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated } from '../domain-errors.ts';
-import { issueToken } from '../auth.ts';
+import { createUserWithToken, issueToken } from '../auth.ts';
 import { readScoreRecord } from '../score-record.ts';
 import { mePage } from '../../leaderboard-ui/pages/me.ts';
 import { comparePage } from '../../leaderboard-ui/pages/compare.ts';
@@ -24,8 +24,9 @@ import { httpStatus } from '../http-errors.ts';
 import { cookies, CSRF_COOKIE, SESSION_COOKIE } from '../cookies.ts';
 import { SORT_KEYS, type SortKey } from '../leaderboard.ts';
 import { endSession, sessionUser, signIn, startSession } from '../sessions.ts';
-import { cancelSubmission, quotaLeft, submissionView, submit } from '../submissions.ts';
-import { Description, HttpUrl, MethodName } from '../schemas.ts';
+import { cancelSubmission, deleteSubmission, quotaLeft, rescoreSubmission, submissionView, submit } from '../submissions.ts';
+import { adminPage, type AdminData } from '../../leaderboard-ui/pages/admin.ts';
+import { Description, HttpUrl, MethodName, UserName } from '../schemas.ts';
 import { receiveUpload, type UploadSlots } from '../upload-receive.ts';
 import { submitPage, type SubmitData } from '../../leaderboard-ui/pages/submit.ts';
 import { mkdir } from 'node:fs/promises';
@@ -286,6 +287,53 @@ export function pageRoutes(c: RouteContext, secureCookies: boolean, slots: Uploa
     const image = join(s.dir, subset, rel.replace(/\.png$/, '.JPEG'));
     const body = await overlayPng(image, join(s.dir, `${subset}-segmentation`, rel), join(ctx.dataDir, 'cache', 'overlays'));
     res.type('image/webp').set('cache-control', 'public, max-age=86400').send(body);
+  });
+
+  // ---- administration ----
+  const admin = (req: Request) => {
+    const user = signedIn(req);
+    if (!user.isAdmin) throw new Forbidden('admins only');
+    return user;
+  };
+  const adminData = (created?: AdminData['created']): AdminData => ({
+    queue: ctx.q.queueByUser(),
+    counts: ctx.q.queueCounts(),
+    submissions: ctx.q.recentSubmissions(200).map((s) => ({ id: s.id, benchmark: s.benchmark, user: s.user_name, method: s.method, status: s.status, hidden: s.hidden === 1, baseline: s.baseline === 1, private: s.private === 1, created_at: s.created_at })),
+    benchmarks: [...ctx.catalogue.benchmarks.values()].map((b) => ({ id: b.id, closed: b.closed })),
+    users: ctx.q.listUsers().map((u) => ({ id: u.id, name: u.name, admin: u.is_admin === 1, created_at: u.created_at, password: !!u.password_hash })),
+    created,
+  });
+  r.get('/admin', (req, res) => {
+    admin(req);
+    send(res, adminPage(pc(res), adminData()));
+  });
+  r.post('/admin/submissions/:id/:action', async (req, res) => {
+    admin(req);
+    const s = ctx.q.submission(Id.parse(req.params.id));
+    if (!s) throw new NotFound('no such submission');
+    const action = String(req.params.action);
+    if (action === 'hide' || action === 'unhide') ctx.q.setFlag(s.id, 'hidden', action === 'hide');
+    else if (action === 'baseline' || action === 'unbaseline') ctx.q.setFlag(s.id, 'baseline', action === 'baseline');
+    else if (action === 'rescore') rescoreSubmission(ctx, s);
+    else if (action === 'delete') await deleteSubmission(ctx, s.id);
+    else throw new NotFound(`no action ${JSON.stringify(action)}`);
+    res.redirect(303, '/admin');
+  });
+  r.post('/admin/benchmarks/:benchmark/rescore', (req, res) => {
+    admin(req);
+    const b = ctx.catalogue.benchmarks.get(String(req.params.benchmark));
+    if (!b) throw new NotFound('no such benchmark');
+    ctx.q.requeueBenchmark(b.id);
+    ctx.scorer.kick();
+    res.redirect(303, '/admin');
+  });
+  r.post('/admin/users', (req, res) => {
+    admin(req);
+    const f = z.object({ name: UserName, admin: z.literal('true').optional() }).safeParse(req.body);
+    if (!f.success) throw new InvalidInput(f.error.issues[0].message);
+    const { user, token } = createUserWithToken(ctx.q, f.data.name, f.data.admin === 'true');
+    res.set('cache-control', 'no-store');
+    send(res, adminPage(pc(res), adminData({ name: user.name, token })));
   });
 
   r.get('/login', (req, res) => {
