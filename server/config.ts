@@ -31,6 +31,8 @@ const Env = z.object({
   REQUEST_TIMEOUT_SECONDS: int(3600),
   /** Per-class results of test (private-GT) submissions: their owner's only, or public on boards. */
   TEST_DETAIL: z.enum(['owner', 'public']).default('owner'),
+  /** Let visitors make their own accounts at /signup (otherwise admins make them). */
+  OPEN_SIGNUP: z.enum(['true', 'false', '1', '0']).default('false'),
   /** Mark session cookies Secure (set it when the server is behind a TLS proxy). */
   SECURE_COOKIES: z.enum(['true', 'false', '1', '0']).default('false'),
 });
@@ -55,5 +57,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     requestTimeoutMs: e.REQUEST_TIMEOUT_SECONDS * 1000,
     testDetail: e.TEST_DETAIL,
     secureCookies: e.SECURE_COOKIES === 'true' || e.SECURE_COOKIES === '1',
+    openSignup: e.OPEN_SIGNUP === 'true' || e.OPEN_SIGNUP === '1',
   };
 }

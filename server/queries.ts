@@ -31,6 +31,8 @@ export interface ScoreRow { id: number; submission_id: number; evaluator_version
 export type BoardSourceRow = SubmissionRow & { user_name: string; score_id: number; record: string };
 
 const now = (): string => new Date().toISOString();
+/** The fair queue: the user served longest ago (or never) first, oldest first within a user. */
+const FAIR_ORDER = 'ORDER BY (SELECT MAX(x.started_at) FROM submissions x WHERE x.user_id = s.user_id) ASC NULLS FIRST, s.id ASC';
 
 export class Queries {
   private readonly prepared = new Map<string, Database.Statement>();
@@ -125,8 +127,13 @@ export class Queries {
    * (or never), oldest first within a user.
    */
   nextQueued(): SubmissionRow | undefined {
-    return this.stmt(`SELECT s.* FROM submissions s WHERE s.status = 'queued'
-      ORDER BY (SELECT MAX(x.started_at) FROM submissions x WHERE x.user_id = s.user_id) ASC NULLS FIRST, s.id ASC LIMIT 1`).get() as SubmissionRow | undefined;
+    return this.stmt(`SELECT s.* FROM submissions s WHERE s.status = 'queued' ${FAIR_ORDER} LIMIT 1`).get() as SubmissionRow | undefined;
+  }
+  /** 1 when the submission is next in the queue (by the fair order, as things stand now); null when not queued. */
+  queuePosition(id: number): number | null {
+    const ids = (this.stmt(`SELECT s.id FROM submissions s WHERE s.status = 'queued' ${FAIR_ORDER}`).all() as { id: number }[]).map((r) => r.id);
+    const i = ids.indexOf(id);
+    return i < 0 ? null : i + 1;
   }
   /**
    * queued → scoring, only if still queued (a concurrent cancel wins). Returns the attempt: the

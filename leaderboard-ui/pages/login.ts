@@ -2,7 +2,7 @@
 import { html, type Html } from '../html.ts';
 import { page, type PageContext } from '../layout.ts';
 
-export function loginPage(c: PageContext, d: { error?: string; next: string }): Html {
+export function loginPage(c: PageContext, d: { error?: string; next: string; openSignup?: boolean }): Html {
   return page(c, 'Sign in', html`
 <h1>Sign in</h1>
 ${d.error ? html`<p class="notice error" role="alert">${d.error}</p>` : ''}
@@ -24,10 +24,24 @@ ${d.error ? html`<p class="notice error" role="alert">${d.error}</p>` : ''}
   <label for="token">API token</label>
   <input type="password" id="token" name="token" autocomplete="off" placeholder="isb_…" required>
   <p><button type="submit">Sign in</button></p>
-  <p class="muted">Accounts are made by the host (<code>npm run -s admin -- create-user &lt;name&gt;</code> prints a token).</p>
+  <p class="muted">${d.openSignup ? html`No account yet? <a href="/signup">Create one</a>.` : html`Accounts are made by the host (<code>npm run -s admin -- create-user &lt;name&gt;</code> prints a token).`}</p>
 </form>
 </div>
 `);
+}
+
+export function signupPage(c: PageContext, d: { error?: string }): Html {
+  return page(c, 'Create an account', html`
+<h1>Create an account</h1>
+${d.error ? html`<p class="notice error" role="alert">${d.error}</p>` : ''}
+<form method="post" action="/signup" class="card">
+  <input type="hidden" name="_csrf" value="${c.csrf}">
+  <label for="username">User name <span class="muted">(letters, digits, _ . -; shown on leaderboards)</span></label>
+  <input type="text" id="username" name="username" autocomplete="username" pattern="[A-Za-z0-9_.\-]{1,64}" required>
+  <label for="password">Password <span class="muted">(at least 10 characters)</span></label>
+  <input type="password" id="password" name="password" autocomplete="new-password" minlength="10" required>
+  <p><button type="submit">Create the account</button></p>
+</form>`);
 }
 
 export function errorPage(c: PageContext, status: number, message: string): Html {

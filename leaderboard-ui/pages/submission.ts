@@ -22,6 +22,8 @@ export interface SubmissionPageData {
   problems?: { code: string; file: string; problem: string }[];
   error?: string;
   match_url?: string;
+  /** Place in the scoring queue (1 = next), while queued. */
+  queuePosition?: number | null;
   /** The viewer owns it: edit and cancel forms are shown. */
   owner?: boolean;
   /** Query: per-class table sort (id, name, IoU, BIoU), order and filter. */
@@ -48,7 +50,7 @@ export function submissionPage(c: PageContext, d: SubmissionPageData): Html {
 ${d.description ? html`<p class="lead">${d.description}</p>` : ''}
 ${d.status === 'queued' || d.status === 'scoring' ? html`<div class="notice live" data-live="${d.id}">
   <progress max="${d.progress.total}" value="${d.progress.done}">${d.progress.done} / ${d.progress.total}</progress>
-  <span class="live-text">${d.status === 'queued' ? 'queued: waiting for the scorer' : `scoring ${d.progress.done} / ${d.progress.total} images`}</span>
+  <span class="live-text">${d.status === 'queued' ? `queued${d.queuePosition ? `, position ${d.queuePosition} in the queue` : ''}: waiting for the scorer` : `scoring ${d.progress.done} / ${d.progress.total} images`}</span>
   <p class="live-stall" hidden></p>
   <noscript>Reload the page to follow it.</noscript>
 </div>` : ''}

@@ -22,7 +22,7 @@ ${d.problems?.length ? html`<div class="table-wrap"><table>
 <thead><tr><th scope="col">File</th><th scope="col">Rule</th><th scope="col">Problem</th></tr></thead>
 <tbody>${d.problems.slice(0, 500).map((p) => html`<tr><td><code>${p.file}</code></td><td><code>${p.code}</code></td><td>${p.problem}</td></tr>`)}</tbody>
 </table></div>${d.problems.length > 500 ? html`<p class="muted">… and ${d.problems.length - 500} more.</p>` : ''}` : ''}
-<form method="post" action="/submit?_csrf=${c.csrf}" enctype="multipart/form-data" class="card">
+<form method="post" action="/submit?_csrf=${c.csrf}" enctype="multipart/form-data" class="card" data-upload>
   <label for="benchmark">Benchmark</label>
   <select id="benchmark" name="benchmark" required>
     ${d.benchmarks.map((b) => html`<option value="${b.id}"${b.id === d.selected ? html` selected` : ''}${b.open ? '' : html` disabled`}>${b.label} (${b.quota})</option>`)}
@@ -37,6 +37,7 @@ ${d.problems?.length ? html`<div class="table-wrap"><table>
   <input type="text" id="link" name="link" maxlength="500" placeholder="https://…">
   <label><input type="checkbox" name="private" value="true"> Private: only you see it on the leaderboard</label>
   <p><button type="submit">Upload and score</button></p>
+  <div class="live" data-upload-progress hidden><progress max="1" value="0"></progress><span class="upload-text"></span></div>
 </form>
-`);
+`, { scripts: ['upload'] });
 }

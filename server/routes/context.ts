@@ -18,6 +18,8 @@ export interface AppContext extends SubmitContext {
   testDetail: 'owner' | 'public';
   /** Session and CSRF cookies only over HTTPS (behind a TLS proxy). */
   secureCookies: boolean;
+  /** Visitors may make their own accounts. */
+  openSignup: boolean;
 }
 
 export interface RouteContext {

@@ -7,7 +7,7 @@ import express, { Router, type NextFunction, type Request, type Response } from 
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { errorPage, loginPage } from '../../leaderboard-ui/pages/login.ts';
+import { errorPage, loginPage, signupPage } from '../../leaderboard-ui/pages/login.ts';
 import { homePage } from '../../leaderboard-ui/pages/home.ts';
 import { leaderboardPage } from '../../leaderboard-ui/pages/leaderboard.ts';
 import { submissionPage, type SubmissionPageData } from '../../leaderboard-ui/pages/submission.ts';
@@ -23,7 +23,7 @@ import { overlayPng } from '../overlay.ts';
 import { httpStatus } from '../http-errors.ts';
 import { cookies, CSRF_COOKIE, SESSION_COOKIE } from '../cookies.ts';
 import { SORT_KEYS, type SortKey } from '../leaderboard.ts';
-import { endSession, sessionUser, signIn, startSession } from '../sessions.ts';
+import { endSession, MIN_PASSWORD, sessionUser, setPassword, signIn, startSession } from '../sessions.ts';
 import { cancelSubmission, deleteSubmission, quotaLeft, rescoreSubmission, submissionView, submit } from '../submissions.ts';
 import { adminPage, type AdminData } from '../../leaderboard-ui/pages/admin.ts';
 import { Description, HttpUrl, MethodName, UserName } from '../schemas.ts';
@@ -164,6 +164,7 @@ export function pageRoutes(c: RouteContext, secureCookies: boolean, slots: Uploa
       warnings: own ? view.warnings : [],
       problems: own ? view.problems : undefined,
       owner: !!req.user && req.user.id === s.user_id,
+      queuePosition: s.status === 'queued' ? ctx.q.queuePosition(s.id) : null,
       table: ClassView.parse(req.query),
     };
     if (!perClass) data.classes = undefined;
@@ -337,8 +338,25 @@ export function pageRoutes(c: RouteContext, secureCookies: boolean, slots: Uploa
   });
 
   r.get('/login', (req, res) => {
-    send(res, loginPage(pc(res), { next: safeNext(req.query.next) }));
+    send(res, loginPage(pc(res), { next: safeNext(req.query.next), openSignup: ctx.openSignup }));
   });
+  if (ctx.openSignup) {
+    r.get('/signup', (_req, res) => { send(res, signupPage(pc(res), {})); });
+    r.post('/signup', async (req, res) => {
+      const f = z.object({ username: UserName, password: z.string().min(MIN_PASSWORD, `a password has at least ${MIN_PASSWORD} characters`).max(500) }).safeParse(req.body);
+      if (!f.success) { send(res, signupPage(pc(res), { error: f.error.issues[0].message })); return; }
+      try {
+        const { user } = createUserWithToken(ctx.q, f.data.username, false);
+        await setPassword(ctx.q, user.id, f.data.password);
+        const session = startSession(ctx.q, user.id);
+        res.cookie(SESSION, session.token, { httpOnly: true, sameSite: 'lax', secure: secureCookies, path: '/', expires: session.expires });
+        res.redirect(303, '/me');
+      } catch (e) {
+        if (!(e instanceof DomainError)) throw e;
+        send(res, signupPage(pc(res), { error: e.message }));
+      }
+    });
+  }
   r.post('/login', async (req, res) => {
     const form = Login.safeParse(req.body);
     const next = safeNext((req.body as { next?: string })?.next);
