@@ -3,7 +3,7 @@
  * ids, within the pixel limit, and the size of its ground truth (transposed named as such). The
  * upload check (headers only) and the evaluation's per-pair pass both apply exactly these.
  */
-import { checkEncoding, checkPixelLimit, readPngHeader, type PngHeader } from './png.ts';
+import { checkEncoding, checkPixelLimit, readPngHeader, type PngHeader } from './png-header.ts';
 import { problem, RuleError, type Problem } from './rules.ts';
 
 /** Bytes a header check needs: the signature and the IHDR chunk. */

@@ -135,3 +135,13 @@ export class RuleError extends Error {
     return Object.keys(this.details).length ? { code: this.code, file, problem: this.message, details: this.details } : { code: this.code, file, problem: this.message };
   }
 }
+
+/** In names-list order (GT problems beside their mask; others first), each problem once. */
+export function sortProblems(problems: Problem[], masks: string[]): Problem[] {
+  const order = new Map<string, number>();
+  masks.forEach((m, i) => { if (!order.has(m)) order.set(m, i); });
+  const key = (p: Problem): number => order.get(p.file) ?? order.get(p.file.replace(/^GT /, '')) ?? -1;
+  const seen = new Set<string>();
+  const unique = problems.filter((p) => { const k = `${p.code}\0${p.file}\0${p.problem}`; if (seen.has(k)) return false; seen.add(k); return true; });
+  return unique.sort((a, b) => key(a) - key(b));
+}

@@ -13,6 +13,9 @@ import { listFiles } from '../util/files.ts';
 import yauzl from 'yauzl';
 import { problem, type Problem } from './rules.ts';
 import { readEntryBytes, readEntryHead } from './zip-entry.ts';
+import { detectTopFolder, JUNK, METADATA } from './zip-layout.ts';
+
+export { detectTopFolder };
 
 export interface SourceLimits {
   /** Largest uncompressed size of one entry. */
@@ -50,9 +53,6 @@ export class TooLargeError extends Error {
   }
 }
 
-/** Files the sources skip silently: submission metadata and OS droppings. */
-const METADATA = /^(method\.txt|match\.json|readme(\.\w+)?)$/i;
-const JUNK = /(^|\/)(__MACOSX\/|\.DS_Store$|Thumbs\.db$|\._)/;
 
 export interface PredictionSource {
   readonly description: string;
@@ -245,20 +245,6 @@ function unsafeEntry(e: yauzl.Entry, name: string, limits: SourceLimits): Proble
     return problem('zip-ratio', name, { ratio: Math.round(e.uncompressedSize / e.compressedSize), limit: limits.maxCompressionRatio });
   }
   return null;
-}
-
-/** The top folder to strip: "" when the names are found at the root, "X/" when all masks sit under X/. */
-export function detectTopFolder(paths: string[], names: string[]): string {
-  if (paths.length === 0) return '';
-  const set = new Set(paths);
-  const probe = names.slice(0, 50);
-  if (probe.some((n) => set.has(n))) return '';
-  const tops = new Set(paths.map((p) => (p.includes('/') ? p.slice(0, p.indexOf('/') + 1) : '')));
-  if (tops.size === 1) {
-    const [top] = tops;
-    if (top && probe.some((n) => set.has(top + n))) return top;
-  }
-  return '';
 }
 
 /**

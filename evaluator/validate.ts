@@ -9,7 +9,9 @@
  */
 import { checkMaskHeader, HEADER_BYTES } from './mask-header.ts';
 import { parseMatch, type Match } from './match.ts';
-import { problem, RULES, type Problem, type Severity } from './rules.ts';
+import { problem, RULES, sortProblems, type Problem, type Severity } from './rules.ts';
+
+export { sortProblems };
 import { TooLargeError, type PredictionSource } from './sources.ts';
 import { forEachLimit } from '../util/pool.ts';
 
@@ -148,12 +150,3 @@ export function parseMethodTxt(buf: Buffer): MethodMeta | null {
   return meta;
 }
 
-/** In names-list order (GT problems beside their mask; others first), each problem once. */
-export function sortProblems(problems: Problem[], masks: string[]): Problem[] {
-  const order = new Map<string, number>();
-  masks.forEach((m, i) => { if (!order.has(m)) order.set(m, i); });
-  const key = (p: Problem): number => order.get(p.file) ?? order.get(p.file.replace(/^GT /, '')) ?? -1;
-  const seen = new Set<string>();
-  const unique = problems.filter((p) => { const k = `${p.code}\0${p.file}\0${p.problem}`; if (seen.has(k)) return false; seen.add(k); return true; });
-  return unique.sort((a, b) => key(a) - key(b));
-}

@@ -3,11 +3,12 @@
  * leaderboard-ui/static/js/ (built by npm install, npm start and npm test; never committed).
  */
 import { build } from 'esbuild';
-import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..', 'leaderboard-ui');
-const entries = readdirSync(join(root, 'client')).filter((f) => f.endsWith('.ts')).map((f) => join(root, 'client', f));
+/** The modules pages load (others in client/ are parts of these). */
+const PAGE_MODULES = ['live', 'upload'];
+const entries = PAGE_MODULES.map((m) => join(root, 'client', `${m}.ts`));
 const result = await build({
   entryPoints: entries, bundle: true, minify: true, format: 'esm', target: 'es2022',
   outdir: join(root, 'static', 'js'), metafile: true, logLevel: 'warning',

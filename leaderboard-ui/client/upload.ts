@@ -1,16 +1,58 @@
 /**
- * The upload form, with a byte-accurate progress bar: the form is sent by XMLHttpRequest (whose
- * upload progress events count the bytes sent); the answer is the same as without script: the
- * submission's page, or this form again with every problem listed.
+ * The upload form. Before any byte is sent, the zip is checked here with the server's own rules
+ * (zip-check.ts): every problem is listed at once and nothing is uploaded. Then the form is sent by
+ * XMLHttpRequest, whose upload progress events drive a byte-accurate progress bar; the answer is
+ * the same as without script: the submission's page, or this form again with every problem listed.
  */
+import { checkZip, type BenchmarkMasks } from './zip-check.ts';
+
 const form = document.querySelector<HTMLFormElement>('form[data-upload]');
 if (form) {
   const box = document.querySelector<HTMLElement>('[data-upload-progress]')!;
   const bar = box.querySelector('progress')!;
   const text = box.querySelector<HTMLElement>('.upload-text')!;
   const button = form.querySelector<HTMLButtonElement>('button[type="submit"]')!;
-  form.addEventListener('submit', (ev) => {
+  const checkBox = document.querySelector<HTMLElement>('[data-precheck]')!;
+  const lists = new Map<string, Promise<BenchmarkMasks>>();
+  const masksOf = (id: string) => {
+    if (!lists.has(id)) lists.set(id, fetch(`/api/benchmarks/${encodeURIComponent(id)}/masks`).then((r) => r.json() as Promise<BenchmarkMasks>));
+    return lists.get(id)!;
+  };
+  const row = (cells: string[]) => {
+    const tr = document.createElement('tr');
+    for (const c of cells) { const td = document.createElement('td'); td.textContent = c; tr.append(td); }
+    return tr;
+  };
+  /** True when the zip may be sent (no problem found here, or nothing this page can check). */
+  const precheck = async (): Promise<boolean> => {
+    const file = form.querySelector<HTMLInputElement>('input[type="file"]')!.files?.[0];
+    const benchmark = form.querySelector<HTMLSelectElement>('select[name="benchmark"]')!.value;
+    if (!file) return true;
+    checkBox.hidden = false;
+    checkBox.className = 'notice';
+    checkBox.replaceChildren(document.createTextNode('checking the zip in your browser…'));
+    const problems = await checkZip(file, await masksOf(benchmark), (d, t) => { checkBox.firstChild!.textContent = `checking the zip in your browser: ${d} / ${t} masks`; }).catch(() => null);
+    if (problems === null) { checkBox.hidden = true; return true; }
+    if (problems.length === 0) { checkBox.replaceChildren(document.createTextNode('every mask is present and looks right; uploading…')); return true; }
+    checkBox.className = 'notice error';
+    const table = document.createElement('table');
+    const caption = table.createCaption();
+    caption.textContent = `${problems.length} problem(s) found in your browser; nothing was sent. Fix them and choose the zip again.`;
+    const body = table.createTBody();
+    const headRow = table.createTHead().insertRow();
+    for (const h of ['File', 'Rule', 'Problem']) { const th = document.createElement('th'); th.scope = 'col'; th.textContent = h; headRow.append(th); }
+    for (const p of problems.slice(0, 500)) body.append(row([p.file, p.code, p.problem]));
+    const wrap = document.createElement('div');
+    wrap.className = 'table-wrap';
+    wrap.append(table);
+    checkBox.replaceChildren(wrap);
+    checkBox.setAttribute('role', 'alert');
+    return false;
+  };
+  form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
+    button.disabled = true;
+    if (!(await precheck())) { button.disabled = false; return; }
     const xhr = new XMLHttpRequest();
     xhr.open('POST', form.action);
     xhr.responseType = 'document';

@@ -37,6 +37,7 @@ ${d.problems?.length ? html`<div class="table-wrap"><table>
   <input type="text" id="link" name="link" maxlength="500" placeholder="https://…">
   <label><input type="checkbox" name="private" value="true"> Private: only you see it on the leaderboard</label>
   <p><button type="submit">Upload and score</button></p>
+  <div data-precheck hidden></div>
   <div class="live" data-upload-progress hidden><progress max="1" value="0"></progress><span class="upload-text"></span></div>
 </form>
 `, { scripts: ['upload'] });

@@ -20,6 +20,17 @@ export function hostingRoutes({ ctx }: RouteContext): Router {
       open: !b.closed, ...(b.closed ? { closed: b.closed } : {}),
     })));
   });
+  /**
+   * What a submission to a benchmark must hold: its masks in names-list order and each one's size
+   * (width, height), as the upload page checks a zip before sending it. Names and image sizes are
+   * public (the images are); nothing of the masks' content is.
+   */
+  r.get('/benchmarks/:benchmark/masks', (req, res) => {
+    const b = ctx.catalogue.benchmarks.get(String(req.params.benchmark));
+    if (!b) throw new NotFound(`unknown benchmark ${JSON.stringify(req.params.benchmark)}`);
+    res.set('cache-control', 'public, max-age=3600');
+    res.json({ benchmark: b.id, subsetName: `${b.split.name} ${b.phase}`, maxPixels: ctx.maxPixels, masks: b.masks, sizes: b.masks.map((m) => b.sizes.get(m) ?? null) });
+  });
   r.get('/splits', (_req, res) => {
     res.json([...ctx.catalogue.splits.values()].map((s) => ({
       id: s.id, name: s.name, classes: s.classes.length,
