@@ -119,3 +119,26 @@ ${raw(dots)}
 <figcaption>Each dot is a class; above the diagonal ${opts.y} does better.</figcaption>
 </figure>`;
 }
+
+/** mIoU and b-mIoU for each object size group, side by side (a missing group shows no bar). */
+export function sizeGroupsChart(groups: { label: string; miou: number | null; bmiou: number | null }[]): Html {
+  const W = 420, H = 180, L = 30, R = 8, T = 16, B = 34;
+  const gw = (W - L - R) / groups.length, bw = gw * 0.32;
+  const y = (v: number) => T + (1 - v / 100) * (H - T - B);
+  const bar = (v: number | null, x: number, cls: string, what: string) => (v === null ? '' :
+    `<rect class="${cls}" x="${r1(x)}" y="${r1(y(v))}" width="${r1(bw)}" height="${r1(H - B - y(v))}"><title>${what}: ${v.toFixed(2)}</title></rect>`);
+  const bars = groups.map((g, i) => {
+    const x0 = L + i * gw + gw / 2 - bw;
+    return bar(g.miou, x0, 'bar', `${g.label} mIoU`) + bar(g.bmiou, x0 + bw, 'bar b', `${g.label} b-mIoU`)
+      + `<text x="${r1(L + i * gw + gw / 2)}" y="${H - B + 14}" text-anchor="middle">${escapeHtml(g.label)}</text>`;
+  }).join('');
+  return html`<figure class="chart groups">
+<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="mIoU and b-mIoU by object size">
+${[0, 50, 100].map((g) => html`<line class="grid-line" x1="${L}" x2="${W - R}" y1="${r1(y(g))}" y2="${r1(y(g))}"/><text x="${L - 4}" y="${r1(y(g)) + 4}" text-anchor="end">${g}</text>`)}
+${raw(bars)}
+<rect class="bar" x="${L}" y="${H - 12}" width="10" height="8"/><text x="${L + 14}" y="${H - 4}">mIoU</text>
+<rect class="bar b" x="${L + 60}" y="${H - 12}" width="10" height="8"/><text x="${L + 74}" y="${H - 4}">b-mIoU</text>
+</svg>
+<figcaption>By object size; the table beside has the numbers.</figcaption>
+</figure>`;
+}

@@ -317,6 +317,41 @@ test('admin page: only for admins; hide and unhide an entry, create a user whose
   await page.close();
 });
 
+test('every page for anonymous, user and admin: what each may open, and controls only where allowed', { skip }, async () => {
+  const paths = ['/', `/leaderboards/${VAL}`, `/submissions/${ids.good}`, `/compare?ids=${ids.good},${ids.worse}`, '/datasets/imagenetsmini', '/submit', '/me', '/admin'];
+  const expect: Record<string, Record<string, number | 'login'>> = {
+    anonymous: { '/submit': 'login', '/me': 'login', '/admin': 401 },
+    user: { '/admin': 403 },
+    admin: {},
+  };
+  for (const [role, token] of [['anonymous', null], ['user', alice], ['admin', root]] as const) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(`${role}: ${e.message}`));
+    page.on('dialog', (d) => { errors.push(`${role}: dialog ${d.message()}`); void d.dismiss(); });
+    if (token) {
+      await page.goto(`${srv.url}/login`);
+      await page.getByLabel('API token').fill(token);
+      await page.locator('form').nth(1).getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL(`${srv.url}/`);
+    }
+    for (const path of paths) {
+      const want = expect[role][path] ?? 200;
+      const resp = await page.goto(srv.url + path);
+      if (want === 'login') assert.match(page.url(), /\/login\?next=/, `${role} ${path}: sent to sign in`);
+      else assert.equal(resp!.status(), want, `${role} ${path}`);
+    }
+    await page.goto(`${srv.url}/`);
+    assert.equal(await page.locator('nav a[href="/admin"]').count(), role === 'admin' ? 1 : 0, `${role}: admin link`);
+    assert.equal(await page.locator('nav a[href="/submit"]').count(), role === 'anonymous' ? 0 : 1, `${role}: submit link`);
+    await page.goto(`${srv.url}/submissions/${ids.good}`);
+    assert.equal(await page.locator('form[action$="/edit"]').count(), role === 'user' ? 1 : 0, `${role}: edit form only for the owner`);
+    assert.deepEqual(errors, []);
+    await context.close();
+  }
+});
+
 test('pages carry a CSP without inline scripts; API answers keep theirs', { skip }, async () => {
   const r = await request(srv.server).get('/').expect(200);
   assert.match(r.headers['content-security-policy'], /script-src 'self'/);

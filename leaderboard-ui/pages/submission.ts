@@ -4,7 +4,7 @@
  * sortable, searchable table (all in the query string).
  */
 import { METRICS } from '../../evaluator/index.ts';
-import { classProfile } from '../charts.ts';
+import { classProfile, sizeGroupsChart } from '../charts.ts';
 import { pct, when } from '../format.ts';
 import { html, safeUrl, withQuery, type Html } from '../html.ts';
 import { page, type PageContext } from '../layout.ts';
@@ -126,6 +126,8 @@ function results(d: SubmissionPageData): Html {
   return html`
 <h2>Results</h2>
 <div class="tiles">${MAIN.map((k) => html`<div class="tile"><div class="k">${label(k)}</div><div class="v">${pct(m[k] as number)}</div></div>`)}</div>
+<div class="side-by-side">
+${sizeGroupsChart((['S', 'MS', 'ML', 'L'] as const).map((k) => ({ label: k, miou: m[k] as number | null, bmiou: m[`B${k}`] as number | null })))}
 <div class="table-wrap compact"><table>
 <caption>mIoU and boundary mIoU by object size (share of the image an object covers). “–”: no object of that size.</caption>
 <thead><tr><th scope="col"></th><th scope="col" class="num">S (≤ 5%)</th><th scope="col" class="num">MS (5–25%)</th><th scope="col" class="num">ML (25–50%)</th><th scope="col" class="num">L (&gt; 50%)</th></tr></thead>
@@ -133,6 +135,7 @@ function results(d: SubmissionPageData): Html {
 <tr><th scope="row">mIoU</th>${(['S', 'MS', 'ML', 'L'] as const).map((k) => html`<td class="num">${pct(m[k] as number | null)}</td>`)}</tr>
 <tr><th scope="row">b-mIoU</th>${(['BS', 'BMS', 'BML', 'BL'] as const).map((k) => html`<td class="num">${pct(m[k] as number | null)}</td>`)}</tr>
 </tbody></table></div>
+</div>
 ${d.match_url ? html`<p>The default matching computed for this submission: <a href="${d.match_url}" download>match.json</a>.</p>` : ''}
 
 <h2 id="classes">Per class</h2>
