@@ -8,7 +8,7 @@ export interface AdminData {
   counts: Record<string, number>;
   submissions: { id: number; benchmark: string; user: string; method: string | null; status: string; hidden: boolean; baseline: boolean; private: boolean; created_at: string }[];
   benchmarks: { id: string; closed?: string }[];
-  users: { id: number; name: string; admin: boolean; created_at: string; password: boolean }[];
+  users: { id: number; name: string; admin: boolean; created_at: string; password: boolean; activeTokens: number; lastUsed: string | null }[];
   /** A user just created, with their token (shown once). */
   created?: { name: string; token: string };
 }
@@ -46,10 +46,10 @@ ${button(`/admin/submissions/${s.id}/delete`, 'Delete')}</td>
 
 <h2>Users</h2>
 ${d.created ? html`<div class="notice" role="status"><strong>${d.created.name}</strong> was created. Their API token (shown once): <pre>${d.created.token}</pre></div>` : ''}
-<div class="table-wrap compact"><table>
-<caption>${d.users.length} accounts.</caption>
-<thead><tr><th scope="col">Name</th><th scope="col">Role</th><th scope="col">Password</th><th scope="col">Created</th></tr></thead>
-<tbody>${d.users.map((u) => html`<tr><td>${u.name}</td><td>${u.admin ? 'admin' : 'user'}</td><td>${u.password ? 'set' : html`<span class="muted">token only</span>`}</td><td class="muted">${when(u.created_at)}</td></tr>`)}</tbody>
+<div class="table-wrap"><table>
+<caption>${d.users.length} accounts. Tokens are listed and revoked with <code>npm run -s admin -- tokens &lt;name&gt;</code> / <code>revoke-token &lt;id&gt;</code>, or by their owner on their page.</caption>
+<thead><tr><th scope="col">Name</th><th scope="col">Role</th><th scope="col">Password</th><th scope="col" class="num">Active tokens</th><th scope="col">Token last used</th><th scope="col">Created</th></tr></thead>
+<tbody>${d.users.map((u) => html`<tr><td>${u.name}</td><td>${u.admin ? 'admin' : 'user'}</td><td>${u.password ? 'set' : html`<span class="muted">token only</span>`}</td><td class="num">${u.activeTokens}</td><td class="muted">${when(u.lastUsed)}</td><td class="muted">${when(u.created_at)}</td></tr>`)}</tbody>
 </table></div>
 <form method="post" action="/admin/users" class="toolbar">
   <input type="hidden" name="_csrf" value="${c.csrf}">

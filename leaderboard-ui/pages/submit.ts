@@ -8,11 +8,14 @@ export interface SubmitData {
   error?: string;
   problems?: { code: string; file: string; problem: string }[];
   maxUploadMB: number;
+  /** When today's quotas reset (UTC midnight). */
+  resetsAt: string;
 }
 
 export function submitPage(c: PageContext, d: SubmitData): Html {
   return page(c, 'Submit', html`
 <h1>Submit predictions</h1>
+<p class="muted">Daily quotas are shown with each benchmark; they reset at ${d.resetsAt.slice(0, 16).replace('T', ' ')} UTC.</p>
 <p class="lead">A zip of PNG masks, <code>wnid/name.png</code> for every image of the benchmark's names list (at the zip's
 root or under one folder), up to ${d.maxUploadMB} MB. The zip is checked completely before anything is queued: every
 problem is listed at once, nothing is kept and no quota is used.</p>

@@ -24,7 +24,7 @@ import { httpStatus } from '../http-errors.ts';
 import { cookies, CSRF_COOKIE, SESSION_COOKIE } from '../cookies.ts';
 import { SORT_KEYS, type SortKey } from '../leaderboard.ts';
 import { endSession, MIN_PASSWORD, sessionUser, setPassword, signIn, startSession } from '../sessions.ts';
-import { cancelSubmission, deleteSubmission, quotaLeft, rescoreSubmission, submissionView, submit } from '../submissions.ts';
+import { cancelSubmission, deleteSubmission, quotaLeft, rescoreSubmission, submissionView, submit, utcDay } from '../submissions.ts';
 import { adminPage, type AdminData } from '../../leaderboard-ui/pages/admin.ts';
 import { Description, HttpUrl, MethodName, UserName } from '../schemas.ts';
 import { receiveUpload, type UploadSlots } from '../upload-receive.ts';
@@ -231,6 +231,7 @@ export function pageRoutes(c: RouteContext, secureCookies: boolean, slots: Uploa
       return { id: b.id, label: `${b.split.name} · ${b.protocol} · ${b.phase}`, open: !b.closed, quota: b.closed ? 'closed' : q.limit > 0 ? `${q.limit - q.used} of ${q.limit} left today` : 'no daily limit' };
     }),
     maxUploadMB: Math.round(ctx.maxUploadBytes / 1048576),
+    resetsAt: utcDay().next,
     ...extra,
   });
   r.get('/submit', (req, res) => {
@@ -301,7 +302,11 @@ export function pageRoutes(c: RouteContext, secureCookies: boolean, slots: Uploa
     counts: ctx.q.queueCounts(),
     submissions: ctx.q.recentSubmissions(200).map((s) => ({ id: s.id, benchmark: s.benchmark, user: s.user_name, method: s.method, status: s.status, hidden: s.hidden === 1, baseline: s.baseline === 1, private: s.private === 1, created_at: s.created_at })),
     benchmarks: [...ctx.catalogue.benchmarks.values()].map((b) => ({ id: b.id, closed: b.closed })),
-    users: ctx.q.listUsers().map((u) => ({ id: u.id, name: u.name, admin: u.is_admin === 1, created_at: u.created_at, password: !!u.password_hash })),
+    users: ctx.q.listUsers().map((u) => {
+      const tokens = ctx.q.tokensOf(u.id);
+      const used = tokens.map((t) => t.last_used_at).filter((t): t is string => !!t).sort();
+      return { id: u.id, name: u.name, admin: u.is_admin === 1, created_at: u.created_at, password: !!u.password_hash, activeTokens: tokens.filter((t) => !t.revoked_at).length, lastUsed: used.at(-1) ?? null };
+    }),
     created,
   });
   r.get('/admin', (req, res) => {
