@@ -55,6 +55,20 @@ export interface PerImageResult {
   hit: boolean;
 }
 
+/**
+ * One image's share of every statistic, sparse: the classes it touches and, per class, its six
+ * histogram values (pred, gt, inter, bPred, bGt, bInter, in that order), for the whole image and
+ * for each size group it feeds. Every official metric is a function of the sums of these over the
+ * images: what the bootstrap (bootstrap.ts) resamples.
+ */
+export interface ImageContribution {
+  classes: Int32Array;
+  values: Float64Array;
+  groups: ({ classes: Int32Array; values: Float64Array } | null)[];
+  fmeasure: number;
+  hit: boolean;
+}
+
 export interface Metrics {
   Acc: number;
   mIoU: number;
@@ -75,6 +89,8 @@ export class OfficialAccumulator {
   ACC = 0;
   images = 0;
   readonly perImage: PerImageResult[] = [];
+  /** Filled when the accumulator is made with `{ contributions: true }`. */
+  readonly contributions: ImageContribution[] = [];
 
   // per-image scratch, sparse via the touched lists
   private readonly img: HistSet;
@@ -82,7 +98,7 @@ export class OfficialAccumulator {
   private readonly gtCount: Float64Array;
   private readonly groupOf: Int8Array;
 
-  constructor(readonly classes: number) {
+  constructor(readonly classes: number, private readonly opts: { contributions?: boolean } = {}) {
     const K = (this.K = classes + 1);
     this.all = new HistSet(K);
     this.exact = new HistSet(K);
@@ -161,6 +177,13 @@ export class OfficialAccumulator {
     const den = f32(f32(f32(BETA * precision) + recall) + EPS20);
     const fImg = f32(num / den);
 
+    if (this.opts.contributions) {
+      this.contributions.push({
+        ...sparse(img, touched),
+        groups: this.imgGroups.map((h, s) => (used[s] ? sparse(h, touched) : null)),
+        fmeasure: fImg, hit,
+      });
+    }
     // Fold into the float32 accumulators (§5), then clear the scratch.
     fold(this.all, img, touched, this.exact);
     for (let s = 0; s < 4; s++) if (used[s]) fold(this.groups[s], this.imgGroups[s], touched, null);
@@ -199,6 +222,15 @@ export class OfficialAccumulator {
       BIoUs,
     };
   }
+}
+
+/** The non-zero classes of an image's histograms, six values each (read before fold clears them). */
+function sparse(h: HistSet, touched: Set<number>): { classes: Int32Array; values: Float64Array } {
+  const arrays = h.arrays();
+  const classes = [...touched].filter((k) => arrays.some((a) => a[k] !== 0)).sort((a, b) => a - b);
+  const values = new Float64Array(classes.length * 6);
+  classes.forEach((k, i) => { for (let a = 0; a < 6; a++) values[i * 6 + a] = arrays[a][k]; });
+  return { classes: Int32Array.from(classes), values };
 }
 
 function fold(acc: HistSet, img: HistSet, touched: Set<number>, exact: HistSet | null): void {

@@ -38,6 +38,8 @@ export interface EvaluateOptions {
   signal?: AbortSignal;
   /** How files outside the names list count (default: warnings, as the CLI reports them). */
   policy?: ValidationPolicy;
+  /** Keep each image's contributions (accumulator.contributions), for bootstrap intervals. */
+  contributions?: boolean;
   /**
    * The GT is private (a test phase): every check and warning then looks at all predicted pixels,
    * ignore included, so no answer depends on where the GT is ignore or labelled. Stricter than the
@@ -103,7 +105,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult>
     });
   }
 
-  const acc = new OfficialAccumulator(classes);
+  const acc = new OfficialAccumulator(classes, { contributions: opts.contributions });
   const lut = match ? matchLut(match, classes) : identityLut(classes);
   for (const r of records) acc.update(r, lut);
   return { metrics: acc.result(), images: masks.length, warnings: warnings.list(classes), match, matchComputed: opts.match === 'auto', records, accumulator: acc };

@@ -8,7 +8,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { readFile } from 'node:fs/promises';
 import {
   evaluate, DEFAULT_MAX_PIXELS, EVALUATOR_VERSION, parseMatch, parseNamesList, InputError, problem, type Problem,
-  formatProblems, formatSummary, resultToJson, openPredictionSource,
+  formatProblems, formatSummary, resultToJson, openPredictionSource, bootstrap, bootstrapSeed, BOOTSTRAP_METRICS, fmt,
 } from '../evaluator/index.ts';
 import { Progress } from './progress.ts';
 import { writeJsonAtomic } from '../util/files.ts';
@@ -30,6 +30,7 @@ const program = new Command('evaluate')
   .option('--class-names <file>', 'display names in class-id order, one per line')
   .option('--workers <n>', 'worker threads (default: all cores; 0 = none)', int(0))
   .option('--max-pixels <n>', `largest image accepted, in pixels (default ${DEFAULT_MAX_PIXELS})`, int(1))
+  .option('--ci', 'add 95 % bootstrap intervals (1,000 resamples of the images; see evaluator/bootstrap.ts)')
   .option('--quiet', 'print nothing but errors')
   .option('--stats', 'print {seconds, passSeconds, images, imagesPerSecond, peakRssMB} as one JSON line on stderr (benchmarks)')
   .version(EVALUATOR_VERSION, '--version', 'print the evaluator version (a digest of its source) and exit')
@@ -37,7 +38,7 @@ const program = new Command('evaluate')
 
 async function main(): Promise<number> {
   program.parse();
-  const o = program.opts<{ gt: string; pred: string; names: string; classes: number; match?: string; json?: string; classNames?: string; workers?: number; maxPixels?: number; quiet?: boolean; stats?: boolean }>();
+  const o = program.opts<{ gt: string; pred: string; names: string; classes: number; match?: string; json?: string; classNames?: string; workers?: number; maxPixels?: number; quiet?: boolean; stats?: boolean; ci?: boolean }>();
   const started = performance.now();
   const fail = async (message: string, problems: Problem[]): Promise<number> => {
     process.stderr.write(formatProblems(message, problems) + '\n');
@@ -67,7 +68,7 @@ async function main(): Promise<number> {
     const passStarted = performance.now();
     const result = await evaluate({
       gtRoot: o.gt, pred: source, masks: names.masks, classes: o.classes, match,
-      workers: o.workers, maxPixels: o.maxPixels,
+      workers: o.workers, maxPixels: o.maxPixels, contributions: o.ci,
       onProgress: progress ? (d, t) => progress.update(d, t) : undefined,
     });
     const passSeconds = (performance.now() - passStarted) / 1000;
@@ -75,7 +76,16 @@ async function main(): Promise<number> {
     let classNames: string[] | undefined;
     if (o.classNames) classNames = (await readFile(o.classNames, 'utf8')).split(/\r?\n/).filter((l) => l.length > 0);
     if (!o.quiet) process.stdout.write(formatSummary(result, classNames) + '\n');
-    if (o.json) await writeJsonAtomic(o.json, resultToJson(result));
+    let ci: Record<string, [number, number] | null> | undefined;
+    if (o.ci) {
+      const boot = bootstrap(result.accumulator.contributions, o.classes, { seed: bootstrapSeed(names.masks) });
+      ci = boot.ci;
+      if (!o.quiet) {
+        process.stdout.write(`\n95 % bootstrap intervals (${boot.B} resamples of the ${result.images} images; test-set sampling only, not training randomness):\n`);
+        for (const k of BOOTSTRAP_METRICS) { const c = boot.ci[k]; process.stdout.write(`  ${k.padEnd(8)} ${c ? `[${fmt(c[0])}, ${fmt(c[1])}]` : 'n/a'}\n`); }
+      }
+    }
+    if (o.json) await writeJsonAtomic(o.json, ci ? { ...resultToJson(result), ci } : resultToJson(result));
     if (o.stats) {
       const seconds = (performance.now() - started) / 1000;
       // maxRSS covers the worker threads too: they live in this process
