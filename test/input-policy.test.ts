@@ -28,7 +28,7 @@ const A = boxMask(40, 30, 1), B = boxMask(30, 40, 2), Cm = boxMask(50, 50, 3);
 test('missing prediction files: every one is listed', async () => {
   const s = suite().add('w1/a.png', A).addGt('w2/b.png', B).addGt('w3/c.png', Cm);
   const p = await problemsOf(s);
-  assert.deepEqual(p.map((x) => [x.file, x.problem]), [['w2/b.png', 'prediction file is missing'], ['w3/c.png', 'prediction file is missing']]);
+  assert.deepEqual(p.map((x) => [x.file, x.code]), [['w2/b.png', 'missing-file'], ['w3/c.png', 'missing-file']]);
   // a names list naming a file twice reports it once
   const twice = suite().add('w1/a.png', A).addGt('w2/b.png', B);
   twice.names.push('w2/b.png');
@@ -39,10 +39,8 @@ test('size mismatch, including a transposed prediction with the same pixel count
   const s = suite().add('w1/a.png', A, boxMask(30, 40, 1)).add('w2/b.png', B, boxMask(31, 40, 2)).add('w3/c.png', Cm);
   const p = await problemsOf(s);
   assert.equal(p.length, 2);
-  assert.equal(p[0].file, 'w1/a.png');
-  assert.match(p[0].problem, /prediction is 30×40 .* ground truth is 40×30 \(transposed/);
-  assert.equal(p[1].file, 'w2/b.png');
-  assert.match(p[1].problem, /prediction is 31×40 .* ground truth is 30×40$/);
+  assert.deepEqual([p[0].file, p[0].code, p[0].details], ['w1/a.png', 'transposed', { width: 30, height: 40, gtWidth: 40, gtHeight: 30 }]);
+  assert.deepEqual([p[1].file, p[1].code, p[1].details], ['w2/b.png', 'size-mismatch', { width: 31, height: 40, gtWidth: 30, gtHeight: 40 }]);
 });
 
 test('RGBA (alpha ignored) and 8/16-bit grayscale (± alpha) predictions score exactly like RGB', async () => {
@@ -57,10 +55,7 @@ test('RGBA (alpha ignored) and 8/16-bit grayscale (± alpha) predictions score e
 test('paletted and 16-bit RGB predictions are rejected with the expected encoding explained', async () => {
   const s = suite().add('w1/a.png', A, A, { encoding: 'palette' }).add('w2/b.png', B, B, { encoding: 'rgb16' });
   const p = await problemsOf(s);
-  assert.deepEqual(p.map((x) => x.file), ['w1/a.png', 'w2/b.png']);
-  for (const x of p) assert.match(x.problem, /unsupported PNG encoding .*expected an 8-bit RGB\/RGBA PNG with class id = R \+ 256·G/);
-  assert.match(p[0].problem, /8-bit paletted/);
-  assert.match(p[1].problem, /16-bit RGB/);
+  assert.deepEqual(p.map((x) => [x.file, x.code, x.details]), [['w1/a.png', 'palette-png', { encoding: '8-bit paletted' }], ['w2/b.png', 'rgb16-png', { encoding: '16-bit RGB' }]]);
 });
 
 test('not a PNG, truncated, and over the pixel limit are errors', async () => {
@@ -70,10 +65,8 @@ test('not a PNG, truncated, and over the pixel limit are errors', async () => {
     .add('w2/b.png', A, good.subarray(0, good.length - 25))
     .add('w3/c.png', Cm);
   const p = await problemsOf(s, { maxPixels: 2000 });
-  assert.deepEqual(p.map((x) => x.file), ['w1/a.png', 'w2/b.png', 'GT w3/c.png', 'w3/c.png']);
-  assert.match(p[0].problem, /not a PNG/);
-  assert.match(p[1].problem, /truncated/);
-  assert.match(p[3].problem, /2500 pixels exceeds the limit of 2000/);
+  assert.deepEqual(p.map((x) => [x.file, x.code]), [['w1/a.png', 'not-png'], ['w2/b.png', 'truncated-png'], ['GT w3/c.png', 'gt-invalid'], ['w3/c.png', 'too-many-pixels']]);
+  assert.deepEqual(p[3].details, { width: 50, height: 50, limit: 2000 });
 });
 
 test('a non-zero blue channel is accepted and reported as a warning with the file count', async () => {
@@ -106,13 +99,13 @@ test('match.json: an id that occurs in the predictions without a key is an error
   const partial = parseMatch('{"1": 1, "3": 2}', 5).match!;
   const p = await problemsOf(s, { match: partial });
   assert.equal(p.length, 1);
-  assert.equal(p[0].file, 'match.json');
-  assert.match(p[0].problem, /predicted ids without a key: 0 \(e\.g\. in w1\/a\.png\), 4 \(e\.g\. in w1\/a\.png\)/);
+  assert.deepEqual([p[0].file, p[0].code, p[0].details], ['match.json', 'match-missing-id', { ids: [{ id: 0, example: 'w1/a.png' }, { id: 4, example: 'w1/a.png' }], total: 2 }]);
   const full = parseMatch('{"0": 0, "4": 1, "3": 2}', 5).match!;
   assert.equal((await score(s, { match: full })).metrics.IoUs[1], 100);
   // ids above C cannot be keys, so they are errors under any match, the computed one too
   const withOor = suite().add('w1/a.png', A, { ...A, ids: A.ids.map((v) => (v === 1 ? 77 : v)) });
-  assert.match((await problemsOf(withOor, { match: 'auto' }))[0].problem, /without a key: 77/);
+  const auto = (await problemsOf(withOor, { match: 'auto' }))[0];
+  assert.deepEqual([auto.code, (auto.details!.ids as { id: number }[]).map((x) => x.id)], ['match-missing-id', [77]]);
 });
 
 test('extra prediction files not in the names list are a warning', async () => {
@@ -135,5 +128,5 @@ test('all problems of a run come in one report: a missing file does not hide a c
     .add('w6/f.png', A);
   const p = await problemsOf(s);
   assert.deepEqual(p.map((x) => x.file), ['w1/a.png', 'w2/b.png', 'w5/e.png', 'w3/c.png', 'w4/d.png']);
-  assert.equal(p[2].problem, 'prediction file is missing');
+  assert.equal(p[2].code, 'missing-file');
 });

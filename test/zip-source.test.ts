@@ -41,15 +41,13 @@ test('unsafe zip entries are reported, never read: zip-slip paths, symlinks, bom
     z.addBuffer(Buffer.alloc(5_000_000), 'n90000001/bomb.png', { compress: true });
   }, [['aa/aa/etc/evil.png', '../../etc/evil.png']]);
   const src = await openPredictionSource(bad, v.masks);
-  const byFile = Object.fromEntries(src.problems.map((p) => [p.file, p.problem]));
-  assert.match(byFile['../../etc/evil.png'], /escapes the archive root/);
-  assert.match(byFile['n90000001/link.png'], /symbolic link/);
-  assert.match(byFile['n90000001/bomb.png'], /compression ratio .* exceeds/);
+  const byFile = Object.fromEntries(src.problems.map((p) => [p.file, p.code]));
+  assert.deepEqual(byFile, { '../../etc/evil.png': 'zip-slip', 'n90000001/link.png': 'zip-symlink', 'n90000001/bomb.png': 'zip-ratio' });
   assert.deepEqual(src.files(), []);
   await src.close();
 });
 
 test('a file that is not a zip is a clear problem', async () => {
   const src = await openPredictionSource(join(v.masksDir, v.masks[0]), v.masks);
-  assert.match(src.problems[0].problem, /not a readable zip archive/);
+  assert.equal(src.problems[0].code, 'zip-unreadable');
 });
