@@ -18,7 +18,8 @@
  *   7. hostile uploads (scripts/bench-hostile.ts): the server's peak RSS and its longest event-loop
  *      stall while it refuses hostile zips and aborted uploads;
  *   8. pages (scripts/bench-pages.ts): render time of a 919-class submission page and a 500-entry
- *      leaderboard, the leaderboard page's latency under 100 concurrent clients, JavaScript shipped.
+ *      leaderboard, the leaderboard page's latency under 100 concurrent clients, JavaScript shipped;
+ *   9. bootstrap: the cost of 1,000 resamples against the scoring time of the same set.
  * Generated sets are cached under .bench/ (delete it to regenerate).
  */
 import { spawnSync } from 'node:child_process';
@@ -45,6 +46,7 @@ import { hostileUploads } from './bench-hostile.ts';
 import { pagesBench } from './bench-pages.ts';
 import { drawGt, makeImage, rng } from '../datasets/imagenet-s/synth-image.ts';
 import { decodePng } from '../evaluator/png.ts';
+import { bootstrap, bootstrapSeed } from '../evaluator/bootstrap.ts';
 import sharp from 'sharp';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -52,7 +54,7 @@ const BENCH = join(ROOT, '.bench');
 const GOLDEN_TIMING = resolve(ROOT, '../shared/golden/timing-200');
 const TOOLBOX = resolve(ROOT, '../shared/imagenet-s-toolbox');
 
-const SECTIONS = ['throughput', 'boundary', 'matching', 'scale', 'dataset', 'server', 'hostile', 'pages'];
+const SECTIONS = ['throughput', 'boundary', 'matching', 'bootstrap', 'scale', 'dataset', 'server', 'hostile', 'pages'];
 const opts = new Command('bench')
   .option('--quick', 'skip the long sections (scale, dataset)')
   .option('--screenshots', 'pages section: also save screenshots of the large pages (needs chromium)')
@@ -318,6 +320,27 @@ if (run('dataset')) {
 if (run('server')) {
   console.log('\n6. Server (a separate process, all cores for scoring)');
   await serverLoad();
+}
+
+if (run('bootstrap')) {
+  console.log('\n9. Bootstrap intervals (B = 1,000) against the scoring of the same set, one run');
+  for (const count of [opts.images, opts.images * 4]) {
+    const set = await generated(`typical-${count}`, count, 919, 0.05);
+    const masks = parseNamesList(readFileSync(set.names, 'utf8')).masks;
+    const pool = new PairPool(cores);
+    try {
+      await evaluate({ gtRoot: set.gt, pred: await DirectorySource.open(set.pred), masks, classes: 919, pool });
+      let t = performance.now();
+      const r = await evaluate({ gtRoot: set.gt, pred: await DirectorySource.open(set.pred), masks, classes: 919, pool, contributions: true });
+      const scoring = (performance.now() - t) / 1000;
+      t = performance.now();
+      const b = bootstrap(r.accumulator.contributions, 919, { seed: bootstrapSeed(masks) });
+      const boot = (performance.now() - t) / 1000;
+      console.log(`  ${String(count).padStart(5)} images, 919 classes: scoring ${f(scoring, 2)} s, bootstrap ${f(boot, 2)} s (${f(boot / scoring, 2)}× the scoring); mIoU ${f(r.metrics.mIoU, 2)} [${b.ci.mIoU!.map((x) => f(x, 2)).join(', ')}]`);
+    } finally {
+      await pool.close();
+    }
+  }
 }
 
 if (run('pages')) {
