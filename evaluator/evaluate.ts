@@ -13,8 +13,8 @@ import { PairPool, defaultWorkers } from './pool.ts';
 import { forEachLimit } from '../util/pool.ts';
 import { processPair, type PairJob, type PairResult } from './pair.ts';
 import { InputError, WarningCollector, type Warning } from './problems.ts';
-import { problem, type Problem } from './rules.ts';
-import { CLI_POLICY, sortProblems, validate, type ValidationPolicy } from './validate.ts';
+import { problem, sortProblems, type Problem } from './rules.ts';
+import { CLI_POLICY, validate, type ValidationPolicy } from './validate.ts';
 import type { PredictionSource } from './sources.ts';
 
 export const DEFAULT_MAX_PIXELS = 40_000_000;

@@ -8,8 +8,8 @@
 export { evaluate, decodeOnlyPass, DEFAULT_MAX_PIXELS, type EvaluateOptions, type EvaluationResult } from './evaluate.ts';
 export { EVALUATOR_VERSION } from './version.ts';
 export { bootstrap, bootstrapSeed, resampleWeights, resampleMetrics, percentileInterval, BOOTSTRAP_METRICS, type BootstrapResult, type BootstrapMetric } from './bootstrap.ts';
-export { validate, parseMethodTxt, sortProblems, CLI_POLICY, UPLOAD_POLICY, MAX_MATCH_BYTES, MAX_METHOD_BYTES, type ValidationPolicy, type Validation, type ValidateOptions, type MethodMeta } from './validate.ts';
-export { problem, RULES, RuleError, type Problem, type RuleCode, type Severity } from './rules.ts';
+export { validate, parseMethodTxt, CLI_POLICY, UPLOAD_POLICY, MAX_MATCH_BYTES, MAX_METHOD_BYTES, type ValidationPolicy, type Validation, type ValidateOptions, type MethodMeta } from './validate.ts';
+export { problem, RULES, RuleError, sortProblems, type Problem, type RuleCode, type Severity } from './rules.ts';
 export { InputError, type Warning, type WarningCode } from './problems.ts';
 export { openPredictionSource, DirectorySource, ZipSource, TooLargeError, DEFAULT_SOURCE_LIMITS, type PredictionSource, type SourceLimits } from './sources.ts';
 export { parseMatch, matchToObject, type Match } from './match.ts';

@@ -3,7 +3,6 @@
  * Errors make scores impossible or wrong; warnings leave the score official but deserve attention.
  */
 
-export { problem, RuleError, RULES, type Problem, type RuleCode } from './rules.ts';
 import { RULES, type Problem } from './rules.ts';
 
 /** The run-wide warnings (rules.ts). */

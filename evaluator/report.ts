@@ -2,7 +2,7 @@
 import type { EvaluationResult } from './evaluate.ts';
 import { matchToObject } from './match.ts';
 import { roundHalfEven } from './round.ts';
-import type { Problem } from './problems.ts';
+import type { Problem } from './rules.ts';
 
 export interface ResultJson {
   Acc: number; mIoU: number; mBIoU: number;

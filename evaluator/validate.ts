@@ -10,8 +10,6 @@
 import { checkMaskHeader, HEADER_BYTES } from './mask-header.ts';
 import { parseMatch, type Match } from './match.ts';
 import { problem, RULES, sortProblems, type Problem, type Severity } from './rules.ts';
-
-export { sortProblems };
 import { TooLargeError, type PredictionSource } from './sources.ts';
 import { forEachLimit } from '../util/pool.ts';
 

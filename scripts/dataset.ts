@@ -6,7 +6,7 @@
  */
 import './stdout.ts';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { indexRoot, scoreAffecting, type DatasetIndex } from '../datasets/imagenet-s/dataset-index.ts';
 import { writeLikeSplit } from '../datasets/imagenet-s/synth-like.ts';
 import { MINI_SPLIT, writeMiniSplit } from '../datasets/imagenet-s/mini.ts';

@@ -36,6 +36,12 @@ export function createUserWithToken(q: Queries, name: string, isAdmin: boolean):
 
 export interface AuthUser { id: number; name: string; isAdmin: boolean; tokenId: number }
 
+/** The user an API token stands for, or null (unknown or revoked). */
+export function tokenUser(q: Queries, token: string): AuthUser | null {
+  const row = q.activeTokenByHash(hashToken(token));
+  return row ? { id: row.user_id, name: row.name, isAdmin: row.is_admin === 1, tokenId: row.id } : null;
+}
+
 declare module 'express-serve-static-core' {
   interface Request { user?: AuthUser }
 }
@@ -79,17 +85,17 @@ export function authenticate(q: Queries, limiter: FailureLimiter, required: bool
     const key = req.ip ?? 'unknown';
     if (limiter.blocked(key)) return next(new RateLimited('too many failed authentications; wait a minute'));
     const m = /^Bearer\s+(\S+)$/i.exec(header);
-    const row = m ? q.activeTokenByHash(hashToken(m[1])) : undefined;
-    if (!row) {
+    const user = m ? tokenUser(q, m[1]) : null;
+    if (!user) {
       limiter.fail(key);
       return next(new Unauthenticated('invalid or revoked token'));
     }
     const now = Date.now();
-    if (now - (touched.get(row.id) ?? 0) >= TOKEN_TOUCH_MS) {
-      q.touchToken(row.id);
-      touched.set(row.id, now);
+    if (now - (touched.get(user.tokenId) ?? 0) >= TOKEN_TOUCH_MS) {
+      q.touchToken(user.tokenId);
+      touched.set(user.tokenId, now);
     }
-    req.user = { id: row.user_id, name: row.name, isAdmin: row.is_admin === 1, tokenId: row.id };
+    req.user = user;
     next();
   };
 }

@@ -13,6 +13,8 @@ import type { ClassInfo } from '../datasets/imagenet-s/splits.ts';
 export const PROTOCOLS = ['fully-unsupervised', 'distance-matching', 'semi-supervised', 'free'] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
 export const PHASES = ['validation', 'test'] as const;
+/** Subsets whose masks may be served or shown; test ground truth never leaves the server, by any route. */
+export const PUBLIC_MASK_SUBSETS: ReadonlySet<string> = new Set(['validation', 'train-semi']);
 export type Phase = (typeof PHASES)[number];
 
 export interface HostedSplit {

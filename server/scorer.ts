@@ -12,12 +12,12 @@
  */
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { EVALUATOR_VERSION } from '../evaluator/index.ts';
+import { EVALUATOR_VERSION, MAX_MATCH_BYTES } from '../evaluator/index.ts';
 import { WorkerPool } from '../util/pool.ts';
 import { Catalogue } from './catalogue.ts';
 import type { Attempt, Queries, SubmissionRow } from './queries.ts';
 import type { ScoreJob, ScoreOutcome, ScoreProgress } from './scoring-worker.ts';
-import { MAX_MATCH_BYTES, uploadLimits } from './upload-check.ts';
+import { uploadLimits } from './upload-check.ts';
 
 export interface ProgressEvent { id: number; status: string; done: number; total: number }
 type Listener = (e: ProgressEvent) => void;

@@ -4,7 +4,7 @@
  * way the CLI signs in.
  */
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import { hashToken, type AuthUser } from './auth.ts';
+import { hashToken, tokenUser, type AuthUser } from './auth.ts';
 import { InvalidInput, Unauthenticated } from './domain-errors.ts';
 import type { Queries } from './queries.ts';
 
@@ -62,9 +62,9 @@ export function endSession(q: Queries, token: string | undefined): void {
 export async function signIn(q: Queries, how: { username: string; password: string } | { token: string }): Promise<AuthUser> {
   const fail = new Unauthenticated('wrong user name, password or token');
   if ('token' in how) {
-    const row = q.activeTokenByHash(hashToken(how.token.trim()));
-    if (!row) throw fail;
-    return { id: row.user_id, name: row.name, isAdmin: row.is_admin === 1, tokenId: row.id };
+    const user = tokenUser(q, how.token.trim());
+    if (!user) throw fail;
+    return user;
   }
   const user = q.userByName(how.username);
   const ok = await verifyPassword(how.password, user?.password_hash ?? null);

@@ -6,9 +6,9 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { Description, HttpUrl, MethodName } from './schemas.ts';
-import { matchToObject, problem } from '../evaluator/index.ts';
+import { matchToObject, problem, type Problem, type Warning } from '../evaluator/index.ts';
 import { Catalogue, type Benchmark } from './catalogue.ts';
-import { readScoreRecord } from './score-record.ts';
+import { readScoreRecord, type ScoreMetrics } from './score-record.ts';
 import { Conflict, Forbidden, InvalidInput, QuotaExceeded, Unavailable, UploadRejected } from './domain-errors.ts';
 import type { Scorer } from './scorer.ts';
 import type { Queries, SubmissionRow } from './queries.ts';
@@ -106,11 +106,27 @@ export async function submit(ctx: SubmitContext, user: AuthUser, rec: Received):
 }
 
 /** The API view of a submission. */
-export function submissionView(ctx: SubmitContext, s: SubmissionRow) {
+export interface SubmissionView {
+  id: number; benchmark: string; status: string; progress: { done: number; total: number };
+  method: string | null; description: string | null; link: string | null;
+  private: boolean; hidden: boolean; baseline: boolean;
+  created_at: string; started_at: string | null; finished_at: string | null;
+  warnings: Warning[];
+  metrics?: ScoreMetrics;
+  evaluator_version?: string;
+  classes?: { id: number; wnid: string | null; name: string; IoU: number; BIoU: number | null }[];
+  scores?: { evaluator_version: string; created_at: string; mIoU: number }[];
+  match_url?: string;
+  error?: string;
+  problems?: Problem[];
+  match?: string;
+}
+
+export function submissionView(ctx: SubmitContext, s: SubmissionRow): SubmissionView {
   const b = ctx.catalogue.benchmarks.get(s.benchmark);
   const score = ctx.q.latestScore(s.id);
   const record = score ? readScoreRecord(score.record) : undefined;
-  const view: Record<string, unknown> = {
+  const view: SubmissionView = {
     id: s.id,
     benchmark: s.benchmark,
     status: s.status,

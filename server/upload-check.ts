@@ -3,10 +3,9 @@
  * (evaluator/validate.ts) under the upload policy, with the limits of an upload to this benchmark
  * and its GT sizes from the dataset index. All problems are returned together.
  */
-import { DEFAULT_SOURCE_LIMITS, MAX_MATCH_BYTES, UPLOAD_POLICY, validate, ZipSource, type Match, type MethodMeta, type Problem, type SourceLimits } from '../evaluator/index.ts';
+import { DEFAULT_SOURCE_LIMITS, UPLOAD_POLICY, validate, ZipSource, type Match, type MethodMeta, type Problem, type SourceLimits } from '../evaluator/index.ts';
 import { Catalogue, type Benchmark } from './catalogue.ts';
 
-export { MAX_MATCH_BYTES };
 
 export interface UploadCheck {
   problems: Problem[];

@@ -3,14 +3,12 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
 import { existsSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { namesListText } from '../../datasets/imagenet-s/splits.ts';
-import type { HostedSplit } from '../catalogue.ts';
+import { PUBLIC_MASK_SUBSETS, type HostedSplit } from '../catalogue.ts';
 import { Forbidden, InvalidInput, NotFound } from '../domain-errors.ts';
 import type { RouteContext } from './context.ts';
 
 const WNID = /^n\d{8}$/;
 const FILE = /^[A-Za-z0-9_.-]{1,200}$/;
-/** Test-split ground truth never leaves the server, by any route. */
-const SUBSETS_PUBLIC_MASKS = new Set(['validation', 'train-semi']);
 
 export function hostingRoutes({ ctx }: RouteContext): Router {
   const r = Router();
@@ -53,7 +51,7 @@ export function hostingRoutes({ ctx }: RouteContext): Router {
   });
   r.get('/splits/:split/:subset/masks/:wnid/:file', (req, res, next) => {
     const s = splitOf(req);
-    if (!SUBSETS_PUBLIC_MASKS.has(req.params.subset)) throw new Forbidden(`${req.params.subset} masks are private to this server`);
+    if (!PUBLIC_MASK_SUBSETS.has(req.params.subset)) throw new Forbidden(`${req.params.subset} masks are private to this server`);
     if (!subsetOf(s, req.params.subset)) throw new NotFound('no such subset');
     sendChecked(res, next, join(s.dir, `${req.params.subset}-segmentation`), req.params.wnid, req.params.file, /\.png$/);
   });

@@ -20,6 +20,7 @@ import { mePage } from '../../leaderboard-ui/pages/me.ts';
 import { comparePage } from '../../leaderboard-ui/pages/compare.ts';
 import { datasetPage } from '../../leaderboard-ui/pages/dataset.ts';
 import { overlayPng } from '../overlay.ts';
+import { PUBLIC_MASK_SUBSETS } from '../catalogue.ts';
 import { httpStatus } from '../http-errors.ts';
 import { cookies, CSRF_COOKIE, SESSION_COOKIE } from '../cookies.ts';
 import { SORT_KEYS, type SortKey } from '../leaderboard.ts';
@@ -146,7 +147,7 @@ export function pageRoutes(c: RouteContext, secureCookies: boolean, slots: Uploa
     const benchmark = shown[0].s.benchmark;
     if (shown.some((x) => x.s.benchmark !== benchmark)) throw new InvalidInput('the submissions compared must belong to one benchmark');
     const entries = shown.map(({ s, perClass }) => {
-      const view = submissionView(ctx, s) as unknown as { metrics?: Record<string, number | null | number[]>; classes?: { id: number; name: string; IoU: number }[] };
+      const view = submissionView(ctx, s);
       if (!view.metrics) throw new InvalidInput(`submission ${s.id} has no score yet`);
       return { id: s.id, user: ctx.q.userById(s.user_id)?.name ?? '?', method: s.method, metrics: view.metrics, classes: perClass ? view.classes ?? null : null };
     });
@@ -155,7 +156,7 @@ export function pageRoutes(c: RouteContext, secureCookies: boolean, slots: Uploa
 
   r.get('/submissions/:id', (req, res) => {
     const { s, own, perClass } = visible(req, Id.parse(req.params.id));
-    const view = submissionView(ctx, s) as unknown as Omit<SubmissionPageData, 'table' | 'user'>;
+    const view = submissionView(ctx, s);
     const data: SubmissionPageData = {
       ...view,
       user: ctx.q.userById(s.user_id)?.name ?? '?',
@@ -262,17 +263,16 @@ export function pageRoutes(c: RouteContext, secureCookies: boolean, slots: Uploa
     }
   });
 
-  const PUBLIC_MASKS = new Set(['validation', 'train-semi']);
   const PER_PAGE = 48;
   r.get('/datasets/:split', (req, res) => {
     const s = ctx.catalogue.splits.get(String(req.params.split));
     if (!s) throw new NotFound(`no split ${JSON.stringify(req.params.split)}`);
     const q = z.object({ subset: z.string().optional(), page: z.coerce.number().int().positive().default(1) }).parse(req.query);
-    const subsets = Object.entries(s.index.subsets).map(([name, v]) => ({ name, images: v!.images, masks: PUBLIC_MASKS.has(name) ? v!.masks : name === 'train' ? 0 : null, browsable: PUBLIC_MASKS.has(name) && v!.masks > 0 }));
+    const subsets = Object.entries(s.index.subsets).map(([name, v]) => ({ name, images: v!.images, masks: PUBLIC_MASK_SUBSETS.has(name) ? v!.masks : name === 'train' ? 0 : null, browsable: PUBLIC_MASK_SUBSETS.has(name) && v!.masks > 0 }));
     let browse = null;
     if (q.subset) {
       const sub = Object.hasOwn(s.index.subsets, q.subset) ? s.index.subsets[q.subset as keyof typeof s.index.subsets] : undefined;
-      if (!sub || !PUBLIC_MASKS.has(q.subset)) throw new NotFound(`no public subset ${JSON.stringify(q.subset)} to browse`);
+      if (!sub || !PUBLIC_MASK_SUBSETS.has(q.subset)) throw new NotFound(`no public subset ${JSON.stringify(q.subset)} to browse`);
       const pages = Math.max(1, Math.ceil(sub.list.length / PER_PAGE));
       const pageNo = Math.min(q.page, pages);
       browse = { subset: q.subset, items: sub.list.slice((pageNo - 1) * PER_PAGE, pageNo * PER_PAGE), page: pageNo, pages };
@@ -283,7 +283,7 @@ export function pageRoutes(c: RouteContext, secureCookies: boolean, slots: Uploa
     const s = ctx.catalogue.splits.get(String(req.params.split));
     const subset = String(req.params.subset);
     // test ground truth never leaves the server, not even blended into a picture
-    if (!s || !PUBLIC_MASKS.has(subset) || !Object.hasOwn(s.index.subsets, subset)) throw new NotFound('no such image');
+    if (!s || !PUBLIC_MASK_SUBSETS.has(subset) || !Object.hasOwn(s.index.subsets, subset)) throw new NotFound('no such image');
     const rel = `${req.params.wnid}/${req.params.file}`;
     if (!/^n\d{8}\/[A-Za-z0-9_.-]{1,200}\.png$/.test(rel) || !s.index.subsets[subset as 'validation']!.list.includes(rel)) throw new NotFound('no such image');
     const image = join(s.dir, subset, rel.replace(/\.png$/, '.JPEG'));
