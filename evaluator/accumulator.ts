@@ -91,6 +91,11 @@ export class OfficialAccumulator {
   readonly perImage: PerImageResult[] = [];
   /** Filled when the accumulator is made with `{ contributions: true }`. */
   readonly contributions: ImageContribution[] = [];
+  /**
+   * With contributions: confused pixels, GT class → evaluated class (both in 0..C, different), key
+   * gt·K + predicted. Error analysis reads the largest (confusionPairs).
+   */
+  readonly confusion = new Map<number, number>();
 
   // per-image scratch, sparse via the touched lists
   private readonly img: HistSet;
@@ -146,6 +151,7 @@ export class OfficialAccumulator {
       const qIn = q <= C, gIn = g <= C;
       if (qIn) { touched.add(q); }
       if (gIn) { touched.add(g); }
+      if (qIn && gIn && q !== g && this.opts.contributions) { const key = g * this.K + q; this.confusion.set(key, (this.confusion.get(key) ?? 0) + c); }
       // which histogram sets this pixel group feeds: the image's, and its size groups'
       const targets: HistSet[] = [img];
       if (g === 0) { for (let s = 0; s < 4; s++) if (used[s]) targets.push(this.imgGroups[s]); }
@@ -222,6 +228,33 @@ export class OfficialAccumulator {
       BIoUs,
     };
   }
+}
+
+export interface ConfusionPair { gt: number; predicted: number; pixels: number }
+
+/** The `limit` largest confusions of an accumulator made with contributions, largest first. */
+export function confusionPairs(acc: OfficialAccumulator, limit = 20): ConfusionPair[] {
+  return [...acc.confusion].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, limit)
+    .map(([key, pixels]) => ({ gt: Math.floor(key / acc.K), predicted: key % acc.K, pixels }));
+}
+
+/**
+ * Per image: the mean IoU over the classes in its GT or prediction ("other" included) and its
+ * F-measure (§4.2), for error analysis on public-GT phases. Not an official statistic.
+ */
+export function perImageScores(acc: OfficialAccumulator): { mIoU: Float32Array; fmeasure: Float32Array } {
+  const n = acc.contributions.length, mIoU = new Float32Array(n), fmeasure = new Float32Array(n);
+  acc.contributions.forEach((c, i) => {
+    let sum = 0, count = 0;
+    for (let j = 0; j < c.classes.length; j++) {
+      const v = j * 6, pred = c.values[v], gt = c.values[v + 1], inter = c.values[v + 2];
+      if (pred + gt === 0) continue;
+      sum += inter / (pred + gt - inter); count++;
+    }
+    mIoU[i] = count ? (sum / count) * 100 : NaN;
+    fmeasure[i] = c.fmeasure * 100;
+  });
+  return { mIoU, fmeasure };
 }
 
 /** The non-zero classes of an image's histograms, six values each (read before fold clears them). */

@@ -1,5 +1,6 @@
 /**
- * How sure is a score: per-image bootstrap intervals for the official metrics.
+ * How sure is a score: per-image bootstrap intervals for the official metrics, paired comparisons
+ * and rank intervals.
  *
  * A resample draws N images with replacement from the N images of the names list; every official
  * statistic is a sum of per-image contributions (accumulator.ts, ImageContribution), so a resample
@@ -16,13 +17,21 @@
  * Resamples are computed in double precision (the official float32 rounding moves a metric by
  * ~1e-5, far below any interval's width). The weights depend only on the seed: every submission to
  * a benchmark (seeded by its names list) sees the same resamples, so two submissions can be
- * compared resample by resample.
+ * compared resample by resample (`paired`), and a board ranked within each resample (`rankIntervals`).
+ *
+ * Speed: the contributions are packed into flat typed arrays (`packContributions`), one pass per
+ * resample visits only the drawn images, and resamples split across the evaluation's worker threads
+ * (`bootstrapParallel`); see `npm run bench -- bootstrap`.
  */
 import { createHash } from 'node:crypto';
 import type { ImageContribution } from './accumulator.ts';
 
 export const BOOTSTRAP_METRICS = ['mIoU', 'mBIoU', 'Acc', 'FMeasure', 'S', 'MS', 'ML', 'L', 'BS', 'BMS', 'BML', 'BL'] as const;
 export type BootstrapMetric = (typeof BOOTSTRAP_METRICS)[number];
+const M = BOOTSTRAP_METRICS.length;
+
+/** The number of resamples of every interval the project reports. */
+export const BOOTSTRAP_B = 1000;
 
 export interface BootstrapResult {
   /** Resamples drawn. */
@@ -55,106 +64,310 @@ function rng(seed: string, b: number): () => number {
 }
 
 /** Resample b's weights: how often each of the n images is drawn (they sum to n). */
-export function resampleWeights(seed: string, b: number, n: number, out = new Int32Array(n)): Int32Array {
+export function resampleWeights(seed: string, b: number, n: number, into?: Int32Array): Int32Array {
+  const out = into ?? new Int32Array(n);
   out.fill(0);
   const r = rng(seed, b);
   for (let i = 0; i < n; i++) out[Math.floor(r() * n)]++;
   return out;
 }
 
-const EPS10 = 1e-10;
+/**
+ * One kind of entry of a packed table: per image a range [start[i], start[i + 1]) of entries, each
+ * a slot (class, or size group × K + class) and `width` values. Full entries carry the six sums
+ * (pred, gt, inter, bPred, bGt, bInter); pred-only entries (false positives: no GT, no
+ * intersection) carry two (pred, bPred), a third of the work, and are most of a noisy prediction.
+ */
+export interface EntryPart { width: 6 | 2; start: Int32Array; slot: Int32Array; val: Float64Array }
 
-/** Dense sums of one resample (reused across resamples). */
-class ResampleScratch {
-  readonly all: Float64Array;
-  readonly groups: Float64Array[];
-  constructor(readonly K: number) {
-    this.all = new Float64Array(6 * K);
-    this.groups = [0, 1, 2, 3].map(() => new Float64Array(6 * K));
+/**
+ * The contributions of a test set, packed in plain typed arrays (a table moves to a worker thread as
+ * a few buffers). Entries that cannot move any metric are left out: a class with no GT pixel in
+ * the set scores 0 in every resample whatever its false positives, and likewise a size group's
+ * class with no GT there.
+ */
+export interface ContributionTable {
+  n: number;
+  K: number;
+  /**
+   * Slots 0..K−1: whole-image sums per class; (1 + g)·K + class: size group g's. One image's
+   * entries of a kind are one range, one loop.
+   */
+  full: EntryPart; fp: EntryPart;
+  fmeasure: Float64Array;
+  hit: Uint8Array;
+  /** Classes with GT pixels (and GT boundary pixels) in the full set: the rule above. */
+  refGt: Uint8Array;
+  refBGt: Uint8Array;
+}
+
+class PartBuilder {
+  private slots: number[] = [];
+  private vals: number[] = [];
+  readonly start: number[] = [0];
+  constructor(readonly width: 6 | 2) {}
+  push(slot: number, v: ArrayLike<number>, at: number): void {
+    this.slots.push(slot);
+    if (this.width === 6) for (let a = 0; a < 6; a++) this.vals.push(v[at + a]);
+    else this.vals.push(v[at], v[at + 3]);
   }
+  endRow(): void { this.start.push(this.slots.length); }
+  build(): EntryPart { return { width: this.width, start: Int32Array.from(this.start), slot: Int32Array.from(this.slots), val: Float64Array.from(this.vals) }; }
 }
 
-function add(dst: Float64Array, c: { classes: Int32Array; values: Float64Array }, weight: number): void {
-  for (let j = 0; j < c.classes.length; j++) {
-    const base = c.classes[j] * 6, v = j * 6;
-    for (let a = 0; a < 6; a++) dst[base + a] += weight * c.values[v + a];
-  }
-}
+const predOnly = (v: ArrayLike<number>, at: number): boolean => v[at + 1] === 0 && v[at + 2] === 0 && v[at + 4] === 0 && v[at + 5] === 0;
 
-function iou(h: Float64Array, k: number, boundary: boolean): number {
-  const o = k * 6 + (boundary ? 3 : 0);
-  return h[o + 2] / (h[o] + h[o + 1] - h[o + 2] + EPS10);
-}
-
-/** The classes with GT pixels (and with GT boundary pixels) in the full set. */
-export interface Reference { gt: Uint8Array; bGt: Uint8Array }
-
-export function referenceOf(contribs: ImageContribution[], classes: number): Reference {
-  const gt = new Uint8Array(classes + 1), bGt = new Uint8Array(classes + 1);
+export function packContributions(contribs: ImageContribution[], classes: number): ContributionTable {
+  const n = contribs.length, K = classes + 1;
+  const refGt = new Uint8Array(K), refBGt = new Uint8Array(K), grpRef = new Uint8Array(4 * K);
   for (const c of contribs) {
     for (let j = 0; j < c.classes.length; j++) {
-      if (c.values[j * 6 + 1] > 0) gt[c.classes[j]] = 1;
-      if (c.values[j * 6 + 4] > 0) bGt[c.classes[j]] = 1;
+      if (c.values[j * 6 + 1] > 0) refGt[c.classes[j]] = 1;
+      if (c.values[j * 6 + 4] > 0) refBGt[c.classes[j]] = 1;
     }
+    c.groups.forEach((h, s) => { if (h) for (let j = 0; j < h.classes.length; j++) if (h.values[j * 6 + 1] > 0 || h.values[j * 6 + 4] > 0) grpRef[s * K + h.classes[j]] = 1; });
   }
-  return { gt, bGt };
+  const full = new PartBuilder(6), fp = new PartBuilder(2);
+  const fmeasure = new Float64Array(n), hit = new Uint8Array(n);
+  contribs.forEach((c, i) => {
+    for (let j = 0; j < c.classes.length; j++) {
+      const k = c.classes[j];
+      if (!refGt[k] && !refBGt[k]) continue;
+      (predOnly(c.values, j * 6) ? fp : full).push(k, c.values, j * 6);
+    }
+    c.groups.forEach((h, s) => {
+      if (!h) return;
+      for (let j = 0; j < h.classes.length; j++) {
+        const at = s * K + h.classes[j];
+        if (!grpRef[at]) continue;
+        (predOnly(h.values, j * 6) ? fp : full).push(K + at, h.values, j * 6);
+      }
+    });
+    full.endRow(); fp.endRow();
+    fmeasure[i] = c.fmeasure; hit[i] = c.hit ? 1 : 0;
+  });
+  return { n, K, full: full.build(), fp: fp.build(), fmeasure, hit, refGt, refBGt };
 }
 
-/** Every metric of the test set that draws image i `weights[i]` times (percent; NaN: empty size group). */
-export function resampleMetrics(contribs: ImageContribution[], classes: number, weights: ArrayLike<number>, s = new ResampleScratch(classes + 1), ref = referenceOf(contribs, classes)): Record<BootstrapMetric, number> {
-  const n = contribs.length, K = classes + 1;
-  s.all.fill(0);
-  for (const g of s.groups) g.fill(0);
-  let F = 0, acc = 0, drawn = 0;
-  for (let i = 0; i < n; i++) {
-    const wi = weights[i];
-    if (wi === 0) continue;
-    drawn += wi;
-    const c = contribs[i];
-    add(s.all, c, wi);
-    c.groups.forEach((g, k) => { if (g) add(s.groups[k], g, wi); });
-    F += wi * c.fmeasure;
-    if (c.hit) acc += wi;
+function selectPart(p: EntryPart, rows: ArrayLike<number>): EntryPart {
+  const start = new Int32Array(rows.length + 1);
+  for (let j = 0; j < rows.length; j++) start[j + 1] = start[j] + p.start[rows[j] + 1] - p.start[rows[j]];
+  const slot = new Int32Array(start[rows.length]), val = new Float64Array(start[rows.length] * p.width);
+  for (let j = 0; j < rows.length; j++) {
+    const a = p.start[rows[j]], b = p.start[rows[j] + 1];
+    slot.set(p.slot.subarray(a, b), start[j]);
+    val.set(p.val.subarray(a * p.width, b * p.width), start[j] * p.width);
   }
+  return { width: p.width, start, slot, val };
+}
+
+/** The table of a test set made of `rows` of another (repetitions allowed): simulations, subsets. */
+export function selectRows(t: ContributionTable, rows: ArrayLike<number>): ContributionTable {
+  const full = selectPart(t.full, rows);
+  const refGt = new Uint8Array(t.K), refBGt = new Uint8Array(t.K);
+  for (let j = 0; j < full.slot.length; j++) {
+    if (full.slot[j] >= t.K) continue;
+    if (full.val[j * 6 + 1] > 0) refGt[full.slot[j]] = 1;
+    if (full.val[j * 6 + 4] > 0) refBGt[full.slot[j]] = 1;
+  }
+  return {
+    n: rows.length, K: t.K, full, fp: selectPart(t.fp, rows),
+    fmeasure: Float64Array.from(rows, (i) => t.fmeasure[i]), hit: Uint8Array.from(rows, (i) => t.hit[i]), refGt, refBGt,
+  };
+}
+
+const EPS10 = 1e-10;
+
+/** Dense sums of one resample, reused across resamples. */
+class Scratch {
+  /** Six sums per slot (the table's slots: K whole-image, then 4·K size-group). */
+  readonly sums: Float64Array;
+  readonly w: Int32Array;
+  F = 0; acc = 0; drawn = 0;
+  constructor(K: number, n: number) {
+    this.sums = new Float64Array(5 * 6 * K);
+    this.w = new Int32Array(n);
+  }
+  clear(): void { this.sums.fill(0); this.F = this.acc = this.drawn = 0; }
+}
+
+function addFull(p: EntryPart, i: number, wi: number, dst: Float64Array): void {
+  const { slot, val } = p;
+  for (let j = p.start[i], end = p.start[i + 1]; j < end; j++) {
+    const d = slot[j] * 6, v = j * 6;
+    dst[d] += wi * val[v]; dst[d + 1] += wi * val[v + 1]; dst[d + 2] += wi * val[v + 2];
+    dst[d + 3] += wi * val[v + 3]; dst[d + 4] += wi * val[v + 4]; dst[d + 5] += wi * val[v + 5];
+  }
+}
+
+function addPredOnly(p: EntryPart, i: number, wi: number, dst: Float64Array): void {
+  const { slot, val } = p;
+  for (let j = p.start[i], end = p.start[i + 1]; j < end; j++) {
+    const d = slot[j] * 6, v = j * 2;
+    dst[d] += wi * val[v]; dst[d + 3] += wi * val[v + 1];
+  }
+}
+
+/**
+ * Sums of several resamples at once, each scratch with its own weights (scratch.w): the table is
+ * read once per block rather than once per resample (it is larger than the caches; its sums are not).
+ */
+function sumBlock(t: ContributionTable, block: Scratch[]): void {
+  for (const s of block) s.clear();
+  for (let i = 0; i < t.n; i++) {
+    for (const s of block) {
+      const wi = s.w[i];
+      if (wi === 0) continue;
+      s.drawn += wi;
+      addFull(t.full, i, wi, s.sums); addPredOnly(t.fp, i, wi, s.sums);
+      s.F += wi * t.fmeasure[i];
+      s.acc += wi * t.hit[i];
+    }
+  }
+}
+
+/** Every metric from one resample's sums, into out[at + m·stride] (percent; NaN: empty size group). */
+function metricsInto(t: ContributionTable, s: Scratch, out: Float64Array, at: number, stride: number): void {
+  const { K } = t;
+  const all = s.sums, grp = s.sums;
   let m = 0, mb = 0, count = 0, bCount = 0;
   for (let k = 0; k < K; k++) {
     const o = k * 6;
     // counted unless the class has GT in the full set and none in this resample
-    if (!ref.gt[k] || s.all[o + 1] > 0) { m += iou(s.all, k, false); count++; }
-    if (!ref.bGt[k] || s.all[o + 4] > 0) { mb += iou(s.all, k, true); bCount++; }
+    if (!t.refGt[k] || all[o + 1] > 0) { m += all[o + 2] / (all[o] + all[o + 1] - all[o + 2] + EPS10); count++; }
+    if (!t.refBGt[k] || all[o + 4] > 0) { mb += all[o + 5] / (all[o + 3] + all[o + 4] - all[o + 5] + EPS10); bCount++; }
   }
-  const out = { mIoU: count ? (m / count) * 100 : NaN, mBIoU: bCount ? (mb / bCount) * 100 : NaN, Acc: (acc / drawn) * 100, FMeasure: (F / drawn) * 100 } as Record<BootstrapMetric, number>;
-  (['S', 'MS', 'ML', 'L'] as const).forEach((name, g) => {
-    const h = s.groups[g];
+  out[at] = count ? (m / count) * 100 : NaN;
+  out[at + stride] = bCount ? (mb / bCount) * 100 : NaN;
+  out[at + 2 * stride] = (s.acc / s.drawn) * 100;
+  out[at + 3 * stride] = (s.F / s.drawn) * 100;
+  for (let g = 0; g < 4; g++) {
     let sum = 0, cnt = 0, bsum = 0, bcnt = 0;
     for (let k = 0; k < K; k++) {
-      if (h[k * 6 + 1] > 0) { sum += iou(h, k, false); cnt++; }
-      if (h[k * 6 + 4] > 0) { bsum += iou(h, k, true); bcnt++; }
+      const o = ((1 + g) * K + k) * 6;
+      if (grp[o + 1] > 0) { sum += grp[o + 2] / (grp[o] + grp[o + 1] - grp[o + 2] + EPS10); cnt++; }
+      if (grp[o + 4] > 0) { bsum += grp[o + 5] / (grp[o + 3] + grp[o + 4] - grp[o + 5] + EPS10); bcnt++; }
     }
-    out[name] = cnt ? (sum / cnt) * 100 : NaN;
-    out[`B${name}` as BootstrapMetric] = bcnt ? (bsum / bcnt) * 100 : NaN;
-  });
+    out[at + (4 + g) * stride] = cnt ? (sum / cnt) * 100 : NaN;
+    out[at + (8 + g) * stride] = bcnt ? (bsum / bcnt) * 100 : NaN;
+  }
+}
+
+/** Every metric of the test set that draws image i `weights[i]` times (percent; NaN: empty size group). */
+export function resampleMetrics(t: ContributionTable, weights: ArrayLike<number>): Record<BootstrapMetric, number> {
+  const out = new Float64Array(M), s = new Scratch(t.K, t.n);
+  s.w.set(weights);
+  sumBlock(t, [s]);
+  metricsInto(t, s, out, 0, 1);
+  return Object.fromEntries(BOOTSTRAP_METRICS.map((k, i) => [k, out[i]])) as Record<BootstrapMetric, number>;
+}
+
+/** Resamples summed per pass over the table. */
+const BLOCK = Number(process.env.ISB_BOOT_BLOCK ?? 8);
+
+/** A range of resamples [from, to): the unit of work of one worker thread. */
+export interface ResampleJob { resample: true; table: ContributionTable; seed: string; from: number; to: number }
+
+/** Resamples [from, to), metric-major: value of metric m in resample from + j at m·(to − from) + j. */
+export function resampleRange(job: Omit<ResampleJob, 'resample'>): Float64Array {
+  const { table: t, seed, from, to } = job;
+  const count = to - from, out = new Float64Array(M * count);
+  const block = Array.from({ length: Math.min(BLOCK, count) }, () => new Scratch(t.K, t.n));
+  for (let b0 = from; b0 < to; b0 += block.length) {
+    const used = block.slice(0, Math.min(block.length, to - b0));
+    used.forEach((s, r) => resampleWeights(seed, b0 + r, t.n, s.w));
+    sumBlock(t, used);
+    used.forEach((s, r) => metricsInto(t, s, out, b0 + r - from, count));
+  }
   return out;
 }
 
-export function bootstrap(contribs: ImageContribution[], classes: number, opts: { seed: string; B?: number }): BootstrapResult {
-  const B = opts.B ?? 1000;
+function resultOf(seed: string, B: number, parts: { from: number; to: number; values: Float64Array }[]): BootstrapResult {
   const samples = Object.fromEntries(BOOTSTRAP_METRICS.map((m) => [m, new Float64Array(B)])) as Record<BootstrapMetric, Float64Array>;
-  const scratch = new ResampleScratch(classes + 1);
-  const ref = referenceOf(contribs, classes);
-  const w = new Int32Array(contribs.length);
-  for (let b = 0; b < B; b++) {
-    const m = resampleMetrics(contribs, classes, resampleWeights(opts.seed, b, contribs.length, w), scratch, ref);
-    for (const k of BOOTSTRAP_METRICS) samples[k][b] = m[k];
+  for (const { from, to, values } of parts) {
+    BOOTSTRAP_METRICS.forEach((m, i) => samples[m].set(values.subarray(i * (to - from), (i + 1) * (to - from)), from));
   }
   const ci = Object.fromEntries(BOOTSTRAP_METRICS.map((m) => [m, percentileInterval(samples[m])])) as BootstrapResult['ci'];
-  return { B, seed: opts.seed, samples, ci };
+  return { B, seed, samples, ci };
+}
+
+/** B resamples in the calling thread. */
+export function bootstrap(t: ContributionTable, opts: { seed: string; B?: number }): BootstrapResult {
+  const B = opts.B ?? BOOTSTRAP_B;
+  return resultOf(opts.seed, B, [{ from: 0, to: B, values: resampleRange({ table: t, seed: opts.seed, from: 0, to: B }) }]);
+}
+
+/** Something that runs resample ranges on other threads (the evaluation's PairPool). */
+export interface ResampleRunner { size: number; resample(job: ResampleJob): Promise<Float64Array> }
+
+/** B resamples split across a pool's threads; identical to `bootstrap` (each resample is seeded by its index). */
+export async function bootstrapParallel(t: ContributionTable, opts: { seed: string; B?: number; pool: ResampleRunner }): Promise<BootstrapResult> {
+  const B = opts.B ?? BOOTSTRAP_B, parts = Math.max(1, Math.min(opts.pool.size, B));
+  const ranges = Array.from({ length: parts }, (_, p) => ({ from: Math.floor((p * B) / parts), to: Math.floor(((p + 1) * B) / parts) }));
+  const values = await Promise.all(ranges.map((r) => opts.pool.resample({ resample: true, table: t, seed: opts.seed, ...r })));
+  return resultOf(opts.seed, B, ranges.map((r, i) => ({ ...r, values: values[i] })));
 }
 
 /** The 2.5th and 97.5th percentiles (nearest rank) of the finite values; null when there are none. */
-export function percentileInterval(values: Float64Array, level = 0.95): [number, number] | null {
+export function percentileInterval(values: ArrayLike<number>, level = 0.95): [number, number] | null {
   const v = Array.from(values).filter(Number.isFinite).sort((a, b) => a - b);
   if (v.length === 0) return null;
   const at = (q: number) => v[Math.min(v.length - 1, Math.max(0, Math.ceil(q * v.length) - 1))];
   return [at((1 - level) / 2), at(1 - (1 - level) / 2)];
+}
+
+export interface PairedResult {
+  /** b − a on the full set (the official values). */
+  diff: number;
+  /** 95 % percentile interval of b − a over the shared resamples. */
+  ci: [number, number] | null;
+  /** The interval excludes 0. */
+  significant: boolean;
+}
+
+/**
+ * Paired comparison of two submissions scored against the same names list: b − a resample by
+ * resample (same weights for both), so what the two have in common (hard images) cancels out.
+ */
+export function paired(a: ArrayLike<number>, b: ArrayLike<number>, diff: number): PairedResult {
+  if (a.length !== b.length) throw new Error(`paired: ${a.length} and ${b.length} resamples`);
+  const d = new Float64Array(a.length);
+  for (let i = 0; i < d.length; i++) d[i] = b[i] - a[i];
+  const ci = percentileInterval(d);
+  return { diff, ci, significant: ci !== null && (ci[0] > 0 || ci[1] < 0) };
+}
+
+/**
+ * Rank intervals: within each resample the entries are ranked (1 = best, ties share the better
+ * rank); an entry's interval is the 2.5th and 97.5th percentile of its ranks.
+ */
+export function rankIntervals(samples: ArrayLike<number>[], higherIsBetter = true): [number, number][] {
+  const E = samples.length;
+  if (E === 0) return [];
+  const B = samples[0].length;
+  const ranks = samples.map(() => new Float64Array(B));
+  const order = Array.from({ length: E }, (_, i) => i);
+  const value = new Float64Array(E);
+  for (let b = 0; b < B; b++) {
+    for (let e = 0; e < E; e++) { const v = samples[e][b]; value[e] = Number.isFinite(v) ? (higherIsBetter ? v : -v) : -Infinity; }
+    order.sort((x, y) => value[y] - value[x]);
+    let rank = 1;
+    for (let p = 0; p < E; p++) {
+      if (p > 0 && value[order[p]] !== value[order[p - 1]]) rank = p + 1;
+      ranks[order[p]][b] = rank;
+    }
+  }
+  return ranks.map((r) => percentileInterval(r)!);
+}
+
+/** Samples stored or sent as one buffer: metric-major, in BOOTSTRAP_METRICS order. */
+export function packSamples(samples: Record<BootstrapMetric, Float64Array>): Float64Array {
+  const B = samples.mIoU.length, out = new Float64Array(M * B);
+  BOOTSTRAP_METRICS.forEach((m, i) => out.set(samples[m], i * B));
+  return out;
+}
+
+export function unpackSamples(values: Float64Array, B: number): Record<BootstrapMetric, Float64Array> {
+  if (values.length !== M * B) throw new Error(`bootstrap samples: ${values.length} values for B = ${B}`);
+  return Object.fromEntries(BOOTSTRAP_METRICS.map((m, i) => [m, values.subarray(i * B, (i + 1) * B)])) as Record<BootstrapMetric, Float64Array>;
 }

@@ -58,6 +58,8 @@ export interface EvaluationResult {
   matchComputed: boolean;
   records: ImageRecord[];
   accumulator: OfficialAccumulator;
+  /** Per image, the sha256 of its GT mask as read (provenance.ts). */
+  gtDigests: string[];
 }
 
 export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult> {
@@ -71,7 +73,8 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult>
   const missing = v.missing;
   for (const w of v.warnings) warnings.add('extra-files', w.file);
 
-  const records = await dataPass(opts, problems, false, missing);
+  const gtDigests = new Array<string>(masks.length);
+  const records = await dataPass(opts, problems, false, missing, gtDigests);
   if (problems.length) throw new InputError(`${problems.length} problem(s) with the submission`, sortProblems(problems, masks));
 
   // Ids present (raw ids for > C), with an example file each: on non-ignored pixels as officially,
@@ -108,7 +111,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult>
   const acc = new OfficialAccumulator(classes, { contributions: opts.contributions });
   const lut = match ? matchLut(match, classes) : identityLut(classes);
   for (const r of records) acc.update(r, lut);
-  return { metrics: acc.result(), images: masks.length, warnings: warnings.list(classes), match, matchComputed: opts.match === 'auto', records, accumulator: acc };
+  return { metrics: acc.result(), images: masks.length, warnings: warnings.list(classes), match, matchComputed: opts.match === 'auto', records, accumulator: acc, gtDigests };
 }
 
 /**
@@ -122,7 +125,7 @@ export async function decodeOnlyPass(opts: EvaluateOptions): Promise<Problem[]> 
 }
 
 /** Processes every pair except the `skip`ped ones (missing predictions, already reported). */
-async function dataPass(opts: EvaluateOptions, problems: Problem[], decodeOnly: boolean, skip: Set<number>): Promise<ImageRecord[]> {
+async function dataPass(opts: EvaluateOptions, problems: Problem[], decodeOnly: boolean, skip: Set<number>, gtDigests: string[] = []): Promise<ImageRecord[]> {
   const { masks } = opts;
   const total = masks.length;
   const records = new Array<ImageRecord>(total);
@@ -133,7 +136,7 @@ async function dataPass(opts: EvaluateOptions, problems: Problem[], decodeOnly: 
   let done = 0;
   const finish = (r: PairResult): void => {
     if (r.problems) problems.push(...r.problems);
-    else if (r.record) records[r.id] = r.record;
+    else if (r.record) { records[r.id] = r.record; gtDigests[r.id] = r.gtSha256!; }
     done++;
     opts.onProgress?.(done, total);
   };

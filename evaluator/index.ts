@@ -7,16 +7,22 @@
  */
 export { evaluate, decodeOnlyPass, DEFAULT_MAX_PIXELS, type EvaluateOptions, type EvaluationResult } from './evaluate.ts';
 export { EVALUATOR_VERSION } from './version.ts';
-export { bootstrap, bootstrapSeed, resampleWeights, resampleMetrics, percentileInterval, BOOTSTRAP_METRICS, type BootstrapResult, type BootstrapMetric } from './bootstrap.ts';
+export { provenanceOf, fileSha256, namesHash, groundTruthHash, type Provenance } from './provenance.ts';
+export {
+  bootstrap, bootstrapParallel, bootstrapSeed, resampleWeights, resampleMetrics, percentileInterval, packContributions, selectRows,
+  paired, rankIntervals, packSamples, unpackSamples, BOOTSTRAP_METRICS, BOOTSTRAP_B,
+  type BootstrapResult, type BootstrapMetric, type ContributionTable, type PairedResult,
+} from './bootstrap.ts';
+export { confusionPairs, perImageScores, type ConfusionPair } from './accumulator.ts';
 export { validate, parseMethodTxt, CLI_POLICY, UPLOAD_POLICY, MAX_MATCH_BYTES, MAX_METHOD_BYTES, type ValidationPolicy, type Validation, type ValidateOptions, type MethodMeta } from './validate.ts';
 export { problem, RULES, RuleError, sortProblems, type Problem, type RuleCode, type Severity } from './rules.ts';
 export { InputError, type Warning, type WarningCode } from './problems.ts';
 export { openPredictionSource, DirectorySource, ZipSource, TooLargeError, DEFAULT_SOURCE_LIMITS, type PredictionSource, type SourceLimits } from './sources.ts';
 export { parseMatch, matchToObject, type Match } from './match.ts';
 export { parseNamesList, splitLines } from './names.ts';
-export { resultToJson, formatSummary, formatProblems, fmt, type ResultJson } from './report.ts';
+export { resultToJson, fullResultJson, firstDifference, formatSummary, formatProblems, fmt, type ResultJson, type Difference } from './report.ts';
 export { METRICS, type MetricInfo } from './metrics.ts';
-export { PairPool } from './pool.ts';
+export { PairPool, defaultWorkers } from './pool.ts';
 export { IGNORE_ID } from './image-record.ts';
 /** Mask reading, for the dataset checker. */
 export { readPngHeader, decodePngRuns, decodePng } from './png.ts';

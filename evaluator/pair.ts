@@ -3,6 +3,7 @@
  * Runs in a worker thread; also callable directly (tests, single-threaded use).
  */
 import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { buildImageRecordFromRuns, RunRecordScratch, type ImageRecord } from './image-record.ts';
 import { checkMaskHeader } from './mask-header.ts';
 import { decodePngRuns, PngError } from './png.ts';
@@ -25,6 +26,8 @@ export interface PairJob {
 export interface PairResult {
   id: number;
   record?: ImageRecord;
+  /** sha256 of the GT file's bytes as read for this pair (provenance.ts). */
+  gtSha256?: string;
   problems?: Problem[];
 }
 
@@ -64,5 +67,5 @@ export function processPair(job: PairJob, scratch: RunRecordScratch = new RunRec
     throw e;
   }
   if (job.decodeOnly) return { id: job.id };
-  return { id: job.id, record: buildImageRecordFromRuns(gt, pred, job.classes, scratch) };
+  return { id: job.id, record: buildImageRecordFromRuns(gt, pred, job.classes, scratch), gtSha256: createHash('sha256').update(gtBuf).digest('hex') };
 }

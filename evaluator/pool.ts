@@ -5,15 +5,21 @@
 import { defaultWorkers, startWorker } from '../util/worker.ts';
 import { WorkerPool } from '../util/pool.ts';
 import type { PairJob, PairResult } from './pair.ts';
+import type { ResampleJob, ResampleRunner } from './bootstrap.ts';
 
-export class PairPool {
-  private readonly pool: WorkerPool<PairJob, PairResult>;
+export class PairPool implements ResampleRunner {
+  private readonly pool: WorkerPool<PairJob | ResampleJob, PairResult | Float64Array>;
   constructor(readonly size = defaultWorkers()) {
     this.pool = new WorkerPool(new URL('./worker.ts', import.meta.url), size, 'evaluation worker');
   }
 
   run(job: PairJob): Promise<PairResult> {
-    return this.pool.run(job, { transfer: job.predBytes ? [job.predBytes.buffer as ArrayBuffer] : [] });
+    return this.pool.run(job, { transfer: job.predBytes ? [job.predBytes.buffer as ArrayBuffer] : [] }) as Promise<PairResult>;
+  }
+
+  /** A range of bootstrap resamples (the table is copied to the worker; resamples come back moved). */
+  resample(job: ResampleJob): Promise<Float64Array> {
+    return this.pool.run(job) as Promise<Float64Array>;
   }
 
   close(): Promise<void> {

@@ -3,6 +3,8 @@ import type { EvaluationResult } from './evaluate.ts';
 import { matchToObject } from './match.ts';
 import { roundHalfEven } from './round.ts';
 import type { Problem } from './rules.ts';
+import type { Provenance } from './provenance.ts';
+import { BOOTSTRAP_METRICS, type BootstrapMetric, type BootstrapResult } from './bootstrap.ts';
 
 export interface ResultJson {
   Acc: number; mIoU: number; mBIoU: number;
@@ -13,6 +15,56 @@ export interface ResultJson {
   images: number;
   warnings: EvaluationResult['warnings'];
   match?: Record<string, number>;
+  /** With --ci: 95 % percentile intervals, percent like the metrics. */
+  ci?: Record<BootstrapMetric, [number, number] | null>;
+  /** With --ci: the resamples themselves (for `compare` and `--verify`); NaN is written as null. */
+  bootstrap?: { seed: string; B: number; samples: Record<BootstrapMetric, (number | null)[]> };
+  provenance?: Provenance;
+  /** The command that reproduces this result offline (paths as given, or placeholders on a server). */
+  reproduce?: string;
+}
+
+/** The evaluation output with its intervals, resamples and provenance (the CLI's --json, the server's result.json). */
+export function fullResultJson(r: EvaluationResult, extra: { boot?: BootstrapResult; provenance: Provenance; reproduce?: string }): ResultJson {
+  const out = resultToJson(r);
+  if (extra.boot) {
+    out.ci = extra.boot.ci;
+    out.bootstrap = {
+      seed: extra.boot.seed, B: extra.boot.B,
+      samples: Object.fromEntries(BOOTSTRAP_METRICS.map((m) => [m, Array.from(extra.boot!.samples[m], (v) => (Number.isFinite(v) ? v : null))])) as Record<BootstrapMetric, (number | null)[]>,
+    };
+  }
+  out.provenance = extra.provenance;
+  if (extra.reproduce) out.reproduce = extra.reproduce;
+  return out;
+}
+
+/** Where a stored result and a fresh one first differ: every number exactly, every hash. */
+export interface Difference { path: string; stored: unknown; recomputed: unknown }
+
+/** Fields that describe the run rather than its result. */
+const NOT_COMPARED = new Set(['reproduce', 'provenance.evaluatorVersion']);
+
+export function firstDifference(stored: unknown, fresh: unknown, path = ''): Difference | null {
+  if (NOT_COMPARED.has(path)) return null;
+  if (stored === null || typeof stored !== 'object') {
+    return Object.is(stored, fresh) ? null : { path: path || '(result)', stored, recomputed: fresh };
+  }
+  if (fresh === null || typeof fresh !== 'object' || Array.isArray(stored) !== Array.isArray(fresh)) return { path: path || '(result)', stored, recomputed: fresh };
+  if (Array.isArray(stored)) {
+    const f = fresh as unknown[];
+    for (let i = 0; i < Math.max(stored.length, f.length); i++) {
+      const d = firstDifference(stored[i], f[i], `${path}[${i}]`);
+      if (d) return d;
+    }
+    return null;
+  }
+  const f = fresh as Record<string, unknown>;
+  for (const key of new Set([...Object.keys(stored), ...Object.keys(f)])) {
+    const d = firstDifference((stored as Record<string, unknown>)[key], f[key], path ? `${path}.${key}` : key);
+    if (d) return d;
+  }
+  return null;
 }
 
 export function resultToJson(r: EvaluationResult): ResultJson {

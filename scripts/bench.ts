@@ -19,7 +19,7 @@
  *      stall while it refuses hostile zips and aborted uploads;
  *   8. pages (scripts/bench-pages.ts): render time of a 919-class submission page and a 500-entry
  *      leaderboard, the leaderboard page's latency under 100 concurrent clients, JavaScript shipped;
- *   9. bootstrap: the cost of 1,000 resamples against the scoring time of the same set.
+ *   9. bootstrap: the cost of 1,000 resamples (one thread, all threads) against the scoring time of the same set, at 1,200 and at the full 919-test size (27,423 images).
  * Generated sets are cached under .bench/ (delete it to regenerate).
  */
 import { spawnSync } from 'node:child_process';
@@ -46,7 +46,7 @@ import { hostileUploads } from './bench-hostile.ts';
 import { pagesBench } from './bench-pages.ts';
 import { drawGt, makeImage, rng } from '../datasets/imagenet-s/synth-image.ts';
 import { decodePng } from '../evaluator/png.ts';
-import { bootstrap, bootstrapSeed } from '../evaluator/bootstrap.ts';
+import { bootstrap, bootstrapParallel, bootstrapSeed, packContributions } from '../evaluator/bootstrap.ts';
 import sharp from 'sharp';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -324,8 +324,8 @@ if (run('server')) {
 
 if (run('bootstrap')) {
   console.log('\n9. Bootstrap intervals (B = 1,000) against the scoring of the same set, one run');
-  for (const count of [opts.images, opts.images * 4]) {
-    const set = await generated(`typical-${count}`, count, 919, 0.05);
+  for (const count of [opts.images, opts.quick ? opts.images * 4 : opts.scaleImages]) {
+    const set = count === opts.scaleImages ? await generated(`scale-${count}`, count, 919, 0.03) : await generated(`typical-${count}`, count, 919, 0.05);
     const masks = parseNamesList(readFileSync(set.names, 'utf8')).masks;
     const pool = new PairPool(cores);
     try {
@@ -334,9 +334,14 @@ if (run('bootstrap')) {
       const r = await evaluate({ gtRoot: set.gt, pred: await DirectorySource.open(set.pred), masks, classes: 919, pool, contributions: true });
       const scoring = (performance.now() - t) / 1000;
       t = performance.now();
-      const b = bootstrap(r.accumulator.contributions, 919, { seed: bootstrapSeed(masks) });
+      const table = packContributions(r.accumulator.contributions, 919);
+      const single = bootstrap(table, { seed: bootstrapSeed(masks) });
+      const boot1 = (performance.now() - t) / 1000;
+      t = performance.now();
+      const b = await bootstrapParallel(packContributions(r.accumulator.contributions, 919), { seed: bootstrapSeed(masks), pool });
       const boot = (performance.now() - t) / 1000;
-      console.log(`  ${String(count).padStart(5)} images, 919 classes: scoring ${f(scoring, 2)} s, bootstrap ${f(boot, 2)} s (${f(boot / scoring, 2)}× the scoring); mIoU ${f(r.metrics.mIoU, 2)} [${b.ci.mIoU!.map((x) => f(x, 2)).join(', ')}]`);
+      if (single.ci.mIoU![0] !== b.ci.mIoU![0] || single.ci.mIoU![1] !== b.ci.mIoU![1]) throw new Error('bootstrap: threads and one thread disagree');
+      console.log(`  ${String(count).padStart(5)} images, 919 classes: scoring ${f(scoring, 2)} s; bootstrap one thread ${f(boot1, 2)} s, ${cores} threads ${f(boot, 2)} s (${f(boot / scoring, 2)}× the scoring); mIoU ${f(r.metrics.mIoU, 2)} [${b.ci.mIoU!.map((x) => f(x, 2)).join(', ')}]`);
     } finally {
       await pool.close();
     }

@@ -9,21 +9,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeMiniSplit } from '../datasets/imagenet-s/mini.ts';
-import { bootstrap, bootstrapSeed, BOOTSTRAP_METRICS, DirectorySource, evaluate, resampleMetrics, resampleWeights, type EvaluationResult } from '../evaluator/index.ts';
+import { bootstrap, bootstrapParallel, bootstrapSeed, BOOTSTRAP_METRICS, DirectorySource, evaluate, packContributions, PairPool, resampleMetrics, resampleWeights, selectRows, type ContributionTable, type EvaluationResult } from '../evaluator/index.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'isb-boot-'));
-let big: EvaluationResult, masks: string[], dirs: { gt: string; pred: string };
+let big: EvaluationResult, table: ContributionTable, masks: string[], dirs: { gt: string; pred: string };
 before(async () => {
   const m = await writeMiniSplit(join(work, 'big'), { validation: 360, test: 1, withPredictions: true });
   const v = m.subsets.validation;
   masks = v.masks;
   dirs = { gt: v.masksDir, pred: v.predictionsDir! };
   big = await evaluate({ gtRoot: v.masksDir, pred: await DirectorySource.open(v.predictionsDir!), masks, classes: m.classes, workers: 2, contributions: true });
+  table = packContributions(big.accumulator.contributions, m.classes);
 });
 after(() => rmSync(work, { recursive: true, force: true }));
 
 test('with every image drawn once, the resample formulas give the official metrics (to float32 rounding)', () => {
-  const m = resampleMetrics(big.accumulator.contributions, 6, new Int32Array(masks.length).fill(1));
+  const m = resampleMetrics(table, new Int32Array(masks.length).fill(1));
   for (const k of BOOTSTRAP_METRICS) {
     const official = big.metrics[k];
     if (official === null) assert.ok(Number.isNaN(m[k]), k);
@@ -41,16 +42,38 @@ test('resamples are fixed by the names list: the same weights for every submissi
     assert.equal(w.reduce((s, x) => s + x, 0), masks.length);
   }
   assert.notDeepEqual(resampleWeights(seed, 0, masks.length), resampleWeights(seed, 1, masks.length));
-  const a = bootstrap(big.accumulator.contributions, 6, { seed, B: 200 });
-  const again = bootstrap(big.accumulator.contributions, 6, { seed, B: 200 });
+  const a = bootstrap(table, { seed, B: 200 });
+  const again = bootstrap(table, { seed, B: 200 });
   assert.deepEqual(a.ci, again.ci, 'deterministic');
 });
 
+test('resamples split across worker threads give exactly the one-thread values', async () => {
+  const seed = bootstrapSeed(masks);
+  const pool = new PairPool(2);
+  try {
+    const threads = await bootstrapParallel(table, { seed, B: 101, pool });
+    const one = bootstrap(table, { seed, B: 101 });
+    for (const k of BOOTSTRAP_METRICS) assert.deepEqual(threads.samples[k], one.samples[k], k);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('a table of selected rows is the table of those images (resample metrics agree)', () => {
+  const rows = [5, 3, 3, 200, 17];
+  const sub = selectRows(table, rows);
+  // the selected rows, packed again from their contributions: the same table
+  const direct = resampleMetrics(sub, new Int32Array(rows.length).fill(1));
+  const viaWeights = resampleMetrics(packContributions(rows.map((r) => big.accumulator.contributions[r]), 6), new Int32Array(rows.length).fill(1));
+  assert.deepEqual(direct, viaWeights);
+  assert.equal(sub.n, rows.length);
+});
+
 test('intervals hold the estimate and shrink as the test set grows (all images against a 10 % subset)', async () => {
-  const full = bootstrap(big.accumulator.contributions, 6, { seed: bootstrapSeed(masks) });
+  const full = bootstrap(table, { seed: bootstrapSeed(masks) });
   const sub = masks.slice(0, 36);
   const small = await evaluate({ gtRoot: dirs.gt, pred: await DirectorySource.open(dirs.pred), masks: sub, classes: 6, workers: 2, contributions: true });
-  const part = bootstrap(small.accumulator.contributions, 6, { seed: bootstrapSeed(sub) });
+  const part = bootstrap(packContributions(small.accumulator.contributions, 6), { seed: bootstrapSeed(sub) });
   for (const k of ['mIoU', 'mBIoU', 'Acc', 'FMeasure'] as const) {
     const [lo, hi] = full.ci[k]!;
     assert.ok(lo <= (big.metrics[k] as number) && (big.metrics[k] as number) <= hi, `${k} estimate inside its interval`);

@@ -17,7 +17,7 @@ function evaluateCli(args: string[]) {
   return spawnSync('npm', ['run', '-s', 'evaluate', '--', ...args], { cwd: ROOT, encoding: 'utf8' });
 }
 
-const KEYS = ['Acc', 'mIoU', 'mBIoU', 'S', 'MS', 'ML', 'L', 'BS', 'BMS', 'BML', 'BL', 'FMeasure', 'IoUs', 'images', 'warnings'];
+const KEYS = ['Acc', 'mIoU', 'mBIoU', 'S', 'MS', 'ML', 'L', 'BS', 'BMS', 'BML', 'BL', 'FMeasure', 'IoUs', 'images', 'warnings', 'provenance', 'reproduce'];
 
 test('scores a golden suite: summary and per-class table on stdout, the JSON contract in --json, exit 0', { skip: goldenSkip }, () => {
   const g = join(GOLDEN, 'p4-supervised-300');
@@ -73,4 +73,63 @@ test('invalid input: exit 2, the report on stderr, {error, problems} in --json; 
   assert.match(m.stderr, /values must be GT class ids 0\.\.6; invalid: 1 → 99/);
   // the atomic writer's temporary files (named by the CLI's pid, not ours) are all gone
   assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('err.json.') || f.includes('.tmp')), []);
+});
+
+test('--ci, compare and --verify: intervals and resamples in the JSON, paired differences offline, every number re-checked', async () => {
+  const a = await writeMiniSplit(join(dir, 'ci-a'), { withPredictions: true, validation: 60, test: 1 });
+  const b = await writeMiniSplit(join(dir, 'ci-b'), { withPredictions: true, validation: 60, test: 1, predictionSeed: 77 });
+  const v = a.subsets.validation;
+  const zip = join(dir, 'ci-a.zip');
+  await zipDirectory(v.predictionsDir!, zip);
+  const common = ['--gt', v.masksDir, '--names', v.namesFile, '--classes', '6', '--ci', '--quiet'];
+  const ra = join(dir, 'ci-a.json'), rb = join(dir, 'ci-b.json');
+  assert.equal(evaluateCli([...common, '--pred', zip, '--json', ra]).status, 0);
+  assert.equal(evaluateCli([...common, '--pred', b.subsets.validation.predictionsDir!, '--json', rb]).status, 0);
+  const A = JSON.parse(readFileSync(ra, 'utf8')), B = JSON.parse(readFileSync(rb, 'utf8'));
+  for (const k of ['mIoU', 'mBIoU', 'Acc', 'FMeasure']) {
+    const [lo, hi] = A.ci[k];
+    assert.ok(lo < A[k] && A[k] < hi, `${k}: ${A[k]} in [${lo}, ${hi}]`);
+    assert.equal(A.bootstrap.samples[k].length, 1000);
+  }
+  assert.equal(A.bootstrap.seed, B.bootstrap.seed, 'one names list, one set of resamples');
+  assert.match(A.provenance.predictionsSha256, /^[0-9a-f]{64}$/);
+  assert.equal(B.provenance.predictionsSha256, null, 'a directory has no single hash');
+  assert.equal(A.provenance.gtSha256, B.provenance.gtSha256);
+  assert.match(A.reproduce, /^npm run -s evaluate -- --gt .* --ci --verify /);
+
+  const cmp = join(dir, 'cmp.json');
+  const c = spawnSync('npm', ['run', '-s', 'compare', '--', ra, rb, '--json', cmp], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(c.status, 0, c.stderr);
+  const C = JSON.parse(readFileSync(cmp, 'utf8'));
+  assert.equal(C.mIoU.diff, B.mIoU - A.mIoU);
+  assert.ok(C.mIoU.ci[0] < C.mIoU.diff && C.mIoU.diff < C.mIoU.ci[1]);
+  assert.equal(C.mIoU.significant, C.mIoU.ci[0] > 0 || C.mIoU.ci[1] < 0);
+  const self = spawnSync('npm', ['run', '-s', 'compare', '--', ra, ra, '--json', cmp], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(self.status, 0);
+  assert.deepEqual(JSON.parse(readFileSync(cmp, 'utf8')).mIoU, { diff: 0, ci: [0, 0], significant: false });
+  // another names list: other resamples, refused
+  const other = await writeMiniSplit(join(dir, 'ci-c'), { withPredictions: true, validation: 30, test: 1 });
+  const rc = join(dir, 'ci-c.json');
+  assert.equal(evaluateCli(['--gt', other.subsets.validation.masksDir, '--names', other.subsets.validation.namesFile, '--classes', '6', '--ci', '--quiet', '--pred', other.subsets.validation.predictionsDir!, '--json', rc]).status, 0);
+  const refused = spawnSync('npm', ['run', '-s', 'compare', '--', ra, rc], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(refused.status, 2);
+  assert.match(refused.stderr, /cannot be compared: their resamples differ/);
+
+  // --verify: the result itself is reproduced; a one-ulp change of one stored number is named
+  const again = evaluateCli([...common, '--pred', zip, '--verify', ra]);
+  assert.equal(again.status, 0, again.stderr);
+  const ulp = (x: number): number => { const f = new Float64Array([x]); new BigInt64Array(f.buffer)[0] += 1n; return f[0]; };
+  for (const [path, edit] of [['IoUs[2]', (r: typeof A) => { r.IoUs[2] = ulp(r.IoUs[2]); }], ['bootstrap.samples.mIoU[517]', (r: typeof A) => { r.bootstrap.samples.mIoU[517] = ulp(r.bootstrap.samples.mIoU[517]); }]] as const) {
+    const changed = JSON.parse(readFileSync(ra, 'utf8'));
+    edit(changed);
+    const file = join(dir, 'ci-a-changed.json');
+    writeFileSync(file, JSON.stringify(changed));
+    const r = evaluateCli([...common, '--pred', zip, '--verify', file]);
+    assert.equal(r.status, 1, `${path} changed by one ulp`);
+    assert.match(r.stderr, new RegExp(`not reproduced: ${path.replace(/[[\].]/g, '\\$&')} is `));
+  }
+  // a result scored against other predictions: the first metric that differs is named
+  const wrong = evaluateCli([...common, '--pred', zip, '--verify', rb]);
+  assert.equal(wrong.status, 1);
+  assert.match(wrong.stderr, /not reproduced: /);
 });

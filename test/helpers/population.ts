@@ -1,0 +1,41 @@
+/**
+ * A known population for the bootstrap's validity study: synthetic images (the generator's shapes,
+ * sizes and prediction errors, at thumbnail size so thousands take a second), each with one or
+ * two predictions, taken through the evaluator's real per-image path (runs → joint table →
+ * accumulator) without PNG files. Tables of contributions come out, one per prediction.
+ */
+import { makeImage, drawGt, drawPrediction, rng, seedOf } from '../../datasets/imagenet-s/synth-image.ts';
+import { idsToRuns } from '../../evaluator/runs.ts';
+import { buildImageRecordFromRuns, RunRecordScratch } from '../../evaluator/image-record.ts';
+import { OfficialAccumulator, identityLut } from '../../evaluator/accumulator.ts';
+import { packContributions, type ContributionTable } from '../../evaluator/bootstrap.ts';
+import type { ImageContribution } from '../../evaluator/accumulator.ts';
+
+export interface Population { classes: number; tables: ContributionTable[]; contributions: ImageContribution[][] }
+
+/** `size` images of `classes` classes, `predictions` independent predictions of each (same error model). */
+export function population(size: number, classes: number, predictions: number, seed = 7): Population {
+  const accs = Array.from({ length: predictions }, () => new OfficialAccumulator(classes, { contributions: true }));
+  const lut = identityLut(classes), scratch = new RunRecordScratch();
+  const style = { classes, idOf: (c: number) => c };
+  for (let i = 0; i < size; i++) {
+    const r = rng(seedOf(seed, `image ${i}`));
+    const img = makeImage(r, 1 + (i % classes), () => 1 + Math.floor(r() * classes), [36 + Math.floor(r() * 28), 48 + Math.floor(r() * 32)]);
+    const gt = idsToRuns(drawGt(img), img.width, img.height);
+    accs.forEach((acc, p) => {
+      const pred = drawPrediction(rng(seedOf(seed, `prediction ${p} of ${i}`)), img, style).ids;
+      acc.update(buildImageRecordFromRuns(gt, idsToRuns(pred, img.width, img.height), classes, scratch), lut);
+    });
+  }
+  return { classes, tables: accs.map((a) => packContributions(a.contributions, classes)), contributions: accs.map((a) => a.contributions) };
+}
+
+/**
+ * Two submissions of exactly equal population quality: each image appears twice, once as (first
+ * prediction, second prediction) and once swapped, so the population metrics of A and B are equal
+ * (row i of A is row i ± size of B).
+ */
+export function symmetricPair(p: Population): [ContributionTable, ContributionTable] {
+  const [x, y] = p.contributions;
+  return [packContributions([...x, ...y], p.classes), packContributions([...y, ...x], p.classes)];
+}
