@@ -11,3 +11,18 @@ export function when(iso: string | null | undefined): string {
   if (!iso) return '–';
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 }
+
+/** An interval as "±h" (half its width, two decimals), for a value's second line; "" without one. */
+export function plusMinus(ci: [number, number] | null | undefined): string {
+  return ci ? `±${((ci[1] - ci[0]) / 2).toFixed(2)}` : '';
+}
+
+/** An interval in words, for titles: "95 % interval 47.91–49.52". */
+export function intervalTitle(ci: [number, number] | null | undefined): string {
+  return ci ? `95 % bootstrap interval ${pct(ci[0])}–${pct(ci[1])} (test-set sampling only)` : 'no interval (scored before intervals were kept)';
+}
+
+/** A rank interval: "1–3", or "2" when it is one rank. */
+export function rankRange(r: [number, number] | null | undefined): string {
+  return !r ? '' : r[0] === r[1] ? String(r[0]) : `${r[0]}–${r[1]}`;
+}

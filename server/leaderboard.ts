@@ -4,10 +4,11 @@
  * direction), all rows on request.
  * A metric that is null (an empty size group) sorts after every number, whatever the order.
  */
-import { METRICS } from '../evaluator/index.ts';
+import { METRICS, BOOTSTRAP_METRICS, BOOTSTRAP_B, type BootstrapMetric } from '../evaluator/index.ts';
 import type { Benchmark } from './catalogue.ts';
 import type { BoardSourceRow, Queries } from './queries.ts';
-import { ScoreCache } from './score-record.ts';
+import { ScoreCache, type ScoreRecord } from './score-record.ts';
+import { boardStats, type Resamples } from './board-stats.ts';
 
 export const SORT_KEYS = METRICS.map((m) => m.key);
 export type SortKey = (typeof SORT_KEYS)[number];
@@ -24,23 +25,37 @@ export interface BoardRow {
   private: boolean;
   submitted_at: string;
   metrics: Record<string, number | null | number[]>;
+  /** 95 % bootstrap intervals per metric (null for scores from before intervals were kept). */
+  ci: ScoreRecord['ci'] | null;
+  /** The row's rank within each bootstrap resample, 2.5th–97.5th percentile (by the board's sort metric). */
+  rank_ci: [number, number] | null;
+  /** The paired interval of (this row − the leader) includes 0; null for the leader and rows without resamples. */
+  tied_with_leader: boolean | null;
 }
+
+/** What a board says about its intervals (API and pages). */
+export const INTERVALS = {
+  level: 0.95,
+  B: BOOTSTRAP_B,
+  method: 'percentile bootstrap over the test images (1,000 resamples shared by every submission of the benchmark)',
+  covers: 'test-set sampling only, not training randomness',
+} as const;
 
 
 /**
  * `perClass`: include the per-class arrays (IoUs, BIoUs). Boards of a private-GT phase leave them
  * out unless the host opts in (TEST_DETAIL=public): per-class results there are their owner's.
  */
-export function rankRows(rows: BoardSourceRow[], scores: ScoreCache, sort: SortKey, order: 'asc' | 'desc', all: boolean, perClass = true): BoardRow[] {
+export function rankRows(rows: BoardSourceRow[], scores: ScoreCache, sort: SortKey, order: 'asc' | 'desc', all: boolean, perClass = true, resamplesOf: (scoreId: number) => Resamples | undefined = () => undefined): BoardRow[] {
   const value = (r: { metrics: Record<string, unknown> }): number | null => {
     const v = r.metrics[sort];
     return typeof v === 'number' && Number.isFinite(v) ? v : null;
   };
   const parsed = rows.map((r) => {
-    const all = scores.get(r.score_id, r.record).metrics;
-    const { IoUs, BIoUs, ...scalars } = all;
+    const record = scores.get(r.score_id, r.record);
+    const { IoUs, BIoUs, ...scalars } = record.metrics;
     const metrics: Record<string, number | null | number[]> = perClass ? { ...scalars, IoUs, BIoUs } : scalars;
-    return { row: r, metrics };
+    return { row: r, metrics, ci: record.ci ?? null };
   });
   const higherIsBetter = METRICS.find((m) => m.key === sort)?.higherIsBetter ?? true;
   const by = (dir: 'asc' | 'desc') => (a: (typeof parsed)[number], b: (typeof parsed)[number]): number => {
@@ -62,14 +77,19 @@ export function rankRows(rows: BoardSourceRow[], scores: ScoreCache, sort: SortK
       return true;
     });
   }
+  const leaderRow = kept[0];
   const cmp = by(order);
   kept = [...kept].sort((a, b) => cmp(a, b) || a.row.id - b.row.id);
+  const stats = (BOOTSTRAP_METRICS as readonly string[]).includes(sort) && kept.length > 0
+    ? boardStats(kept.map((p) => resamplesOf(p.row.score_id)), sort as BootstrapMetric, kept.indexOf(leaderRow), higherIsBetter)
+    : kept.map(() => ({ rank_ci: null, tied_with_leader: null }));
   const out: BoardRow[] = [];
   kept.forEach((p, i) => {
     const rank = i > 0 && cmp(kept[i - 1], p) === 0 ? out[i - 1].rank : i + 1;
     out.push({
       rank, submission: p.row.id, user: p.row.user_name, method: p.row.method, description: p.row.description, link: p.row.link,
       baseline: p.row.baseline === 1, private: p.row.private === 1, submitted_at: p.row.created_at, metrics: p.metrics,
+      ci: p.ci, ...stats[i],
     });
   });
   return out;
@@ -89,9 +109,15 @@ export const csvCell = (v: unknown): string => {
 
 export function boardCsv(rows: BoardRow[]): string {
   const keys = SORT_KEYS as readonly string[];
-  const head = ['rank', 'submission', 'user', 'method', 'link', 'baseline', 'submitted_at', ...keys];
+  const head = ['rank', 'rank_ci_lo', 'rank_ci_hi', 'tied_with_leader', 'submission', 'user', 'method', 'link', 'baseline', 'submitted_at', ...keys, ...keys.flatMap((k) => [`${k}_ci_lo`, `${k}_ci_hi`])];
   const lines = [head.join(',')];
-  for (const r of rows) lines.push([r.rank, r.submission, r.user, r.method, r.link, r.baseline, r.submitted_at, ...keys.map((k) => r.metrics[k] as number | null)].map(csvCell).join(','));
+  for (const r of rows) {
+    const ci = (k: string) => (r.ci as Record<string, [number, number] | null> | null)?.[k] ?? null;
+    lines.push([
+      r.rank, r.rank_ci?.[0] ?? null, r.rank_ci?.[1] ?? null, r.tied_with_leader, r.submission, r.user, r.method, r.link, r.baseline, r.submitted_at,
+      ...keys.map((k) => r.metrics[k] as number | null), ...keys.flatMap((k) => [ci(k)?.[0] ?? null, ci(k)?.[1] ?? null]),
+    ].map(csvCell).join(','));
+  }
   return lines.join('\r\n') + '\r\n';
 }
 
@@ -111,9 +137,19 @@ export class Leaderboards {
   private readonly anonymous = new Map<string, { version: number; rows: BoardRow[] }>();
   private readonly scores = new ScoreCache();
   constructor(
-    private readonly q: Pick<Queries, 'boardRows'> & BoardVersions,
+    private readonly q: Pick<Queries, 'boardRows' | 'samplesOf'> & BoardVersions,
     private readonly testDetail: 'owner' | 'public',
   ) {}
+
+  /** Resamples never change once stored: kept by score id, bounded (about 100 KB each, 600 of them). */
+  private readonly samples = new Map<number, Resamples | undefined>();
+  private resamples(scoreId: number): Resamples | undefined {
+    if (this.samples.has(scoreId)) return this.samples.get(scoreId);
+    const s = this.q.samplesOf(scoreId);
+    this.samples.set(scoreId, s);
+    if (this.samples.size > 600) this.samples.delete(this.samples.keys().next().value!);
+    return s;
+  }
 
   rows(b: Benchmark, viewer: number | null, query: BoardQuery): BoardRow[] {
     const key = `${b.id}|${query.sort}|${query.order}|${query.all}`;
@@ -123,7 +159,7 @@ export class Leaderboards {
       if (hit && hit.version === version) return hit.rows;
     }
     const perClass = !b.gtPrivate || this.testDetail === 'public';
-    const rows = rankRows(this.q.boardRows(b.id, viewer, false), this.scores, query.sort, query.order, query.all, perClass);
+    const rows = rankRows(this.q.boardRows(b.id, viewer, false), this.scores, query.sort, query.order, query.all, perClass, (id) => this.resamples(id));
     if (viewer === null) this.anonymous.set(key, { version, rows });
     return rows;
   }

@@ -4,7 +4,7 @@
  */
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { decodePng, IGNORE_ID } from '../evaluator/index.ts';
 
@@ -19,9 +19,33 @@ function colour(id: number): [number, number, number] {
 export async function overlayPng(imagePath: string, maskPath: string, cacheDir: string): Promise<Buffer> {
   const [si, sm] = await Promise.all([stat(imagePath), stat(maskPath)]);
   const key = createHash('sha256').update(`${imagePath}\0${si.mtimeMs}\0${maskPath}\0${sm.mtimeMs}`).digest('hex').slice(0, 24);
-  const cached = join(cacheDir, `${key}.webp`);
-  try { return await readFile(cached); } catch { /* not yet */ }
-  const mask = decodePng(await readFile(maskPath));
+  return cached(join(cacheDir, `${key}.webp`), async () => blend(imagePath, decodePng(await readFile(maskPath))));
+}
+
+/**
+ * An image with a submission's predicted mask overlaid (error analysis on public-GT phases).
+ * Predicted ids go through the submission's match first, so a class has the colour of its GT
+ * overlay; ids the match leaves out are drawn in the out-of-range grey. Cached by submission,
+ * image and match.
+ */
+export async function predictionOverlay(imagePath: string, maskBytes: Uint8Array, match: Map<number, number> | null, cacheKey: string, cacheDir: string): Promise<Buffer> {
+  const key = createHash('sha256').update(`prediction\0${cacheKey}\0${match ? [...match].join(',') : ''}`).digest('hex').slice(0, 24);
+  return cached(join(cacheDir, `${key}.webp`), async () => {
+    const mask = decodePng(maskBytes);
+    if (match) for (let i = 0; i < mask.ids.length; i++) mask.ids[i] = match.get(mask.ids[i]) ?? IGNORE_ID;
+    return blend(imagePath, mask);
+  });
+}
+
+async function cached(file: string, make: () => Promise<Buffer>): Promise<Buffer> {
+  try { return await readFile(file); } catch { /* not yet */ }
+  const out = await make();
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, out);
+  return out;
+}
+
+async function blend(imagePath: string, mask: { ids: ArrayLike<number>; width: number; height: number }): Promise<Buffer> {
   const { width, height } = mask;
   const rgba = Buffer.alloc(width * height * 4);
   for (let i = 0; i < mask.ids.length; i++) {
@@ -33,8 +57,5 @@ export async function overlayPng(imagePath: string, maskPath: string, cacheDir: 
   // two pipelines: sharp applies one resize per pipeline, and the overlay needs the mask's size
   const blended = await sharp(imagePath).resize(width, height, { fit: 'fill' })
     .composite([{ input: rgba, raw: { width, height, channels: 4 } }]).png().toBuffer();
-  const out = await sharp(blended).resize({ width: Math.min(width, 480), withoutEnlargement: true }).webp({ quality: 80 }).toBuffer();
-  await mkdir(cacheDir, { recursive: true });
-  await writeFile(cached, out);
-  return out;
+  return sharp(blended).resize({ width: Math.min(width, 480), withoutEnlargement: true }).webp({ quality: 80 }).toBuffer();
 }

@@ -4,7 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { Db } from './db.ts';
-import type { ScoreRecord } from './score-record.ts';
+import type { ScoreExtras, ScoreRecord } from './score-record.ts';
 
 export interface UserRow { id: number; name: string; is_admin: number; created_at: string; password_hash: string | null }
 export interface TokenRow { id: number; user_id: number; hash: string; prefix: string; label: string | null; created_at: string; last_used_at: string | null; revoked_at: string | null }
@@ -15,7 +15,7 @@ export interface Attempt { id: number; attempt: number }
 export interface SubmissionRow {
   id: number; user_id: number; benchmark: string; status: Status;
   method: string | null; description: string | null; link: string | null;
-  file: string; file_bytes: number; images: number; has_match: number; progress_done: number; attempts: number;
+  file: string; file_bytes: number; file_sha256: string | null; images: number; has_match: number; progress_done: number; attempts: number;
   error: string | null; problems: string | null; warnings: string | null; computed_match: string | null;
   /** Who a failure is due to; a submission's own failures count against a private-GT quota. */
   fault: Fault | null;
@@ -94,10 +94,10 @@ export class Queries {
   }
 
   // submissions
-  insertSubmission(s: { user_id: number; benchmark: string; method: string | null; description: string | null; link: string | null; file: string; file_bytes: number; images: number; has_match: boolean; match?: Record<string, number> | null; private: boolean; baseline: boolean }): SubmissionRow {
-    return this.stmt(`INSERT INTO submissions (user_id, benchmark, status, method, description, link, file, file_bytes, images, has_match, match, private, baseline, created_at)
-      VALUES (@user_id, @benchmark, 'queued', @method, @description, @link, @file, @file_bytes, @images, @has_match, @match, @private, @baseline, @created_at) RETURNING *`)
-      .get({ ...s, has_match: s.has_match ? 1 : 0, match: s.match ? JSON.stringify(s.match) : null, private: s.private ? 1 : 0, baseline: s.baseline ? 1 : 0, created_at: now() }) as SubmissionRow;
+  insertSubmission(s: { user_id: number; benchmark: string; method: string | null; description: string | null; link: string | null; file: string; file_bytes: number; file_sha256?: string | null; images: number; has_match: boolean; match?: Record<string, number> | null; private: boolean; baseline: boolean }): SubmissionRow {
+    return this.stmt(`INSERT INTO submissions (user_id, benchmark, status, method, description, link, file, file_bytes, file_sha256, images, has_match, match, private, baseline, created_at)
+      VALUES (@user_id, @benchmark, 'queued', @method, @description, @link, @file, @file_bytes, @file_sha256, @images, @has_match, @match, @private, @baseline, @created_at) RETURNING *`)
+      .get({ ...s, file_sha256: s.file_sha256 ?? null, has_match: s.has_match ? 1 : 0, match: s.match ? JSON.stringify(s.match) : null, private: s.private ? 1 : 0, baseline: s.baseline ? 1 : 0, created_at: now() }) as SubmissionRow;
   }
   submission(id: number): SubmissionRow | undefined {
     return this.stmt('SELECT * FROM submissions WHERE id = ?').get(id) as SubmissionRow | undefined;
@@ -150,13 +150,18 @@ export class Queries {
    * scoring → finished with its score, only if the submission is still in this attempt (a cancel,
    * delete or restart that came first wins; the result is then discarded). True when stored.
    */
-  finish(a: Attempt, version: string, record: ScoreRecord, warnings: unknown, computedMatch: unknown | null): boolean {
+  finish(a: Attempt, version: string, record: ScoreRecord, warnings: unknown, computedMatch: unknown | null, extras?: ScoreExtras): boolean {
     return this.db.transaction(() => {
       const r = this.stmt(`UPDATE submissions SET status = 'finished', finished_at = ?, progress_done = images, error = NULL, problems = NULL, fault = NULL, warnings = ?, computed_match = ?
         WHERE id = ? AND status = 'scoring' AND attempts = ?`)
         .run(now(), JSON.stringify(warnings), computedMatch === null ? null : JSON.stringify(computedMatch), a.id, a.attempt);
       if (r.changes === 0) return false;
-      this.stmt('INSERT INTO scores (submission_id, evaluator_version, record, created_at) VALUES (?, ?, ?, ?)').run(a.id, version, JSON.stringify(record), now());
+      const score = this.stmt('INSERT INTO scores (submission_id, evaluator_version, record, created_at) VALUES (?, ?, ?, ?)').run(a.id, version, JSON.stringify(record), now());
+      if (extras) {
+        const blob = (x: Float64Array | Float32Array) => Buffer.from(x.buffer, x.byteOffset, x.byteLength);
+        this.stmt('INSERT INTO score_samples (score_id, seed, b, samples) VALUES (?, ?, ?, ?)').run(score.lastInsertRowid, extras.samples.seed, extras.samples.B, blob(extras.samples.values));
+        if (extras.perImage) this.stmt('INSERT INTO score_images (score_id, miou, fmeasure) VALUES (?, ?, ?)').run(score.lastInsertRowid, blob(extras.perImage.mIoU), blob(extras.perImage.fmeasure));
+      }
       return true;
     })();
   }
@@ -219,6 +224,17 @@ export class Queries {
   // scores and leaderboards
   latestScore(submissionId: number): ScoreRow | undefined {
     return this.stmt('SELECT * FROM scores WHERE submission_id = ? ORDER BY id DESC LIMIT 1').get(submissionId) as ScoreRow | undefined;
+  }
+  /** A score's bootstrap resamples (score_samples), or undefined for scores from before they were kept. */
+  samplesOf(scoreId: number): ScoreExtras['samples'] | undefined {
+    const r = this.stmt('SELECT seed, b, samples FROM score_samples WHERE score_id = ?').get(scoreId) as { seed: string; b: number; samples: Buffer } | undefined;
+    return r && { seed: r.seed, B: r.b, values: new Float64Array(r.samples.buffer.slice(r.samples.byteOffset, r.samples.byteOffset + r.samples.byteLength)) };
+  }
+  /** A score's per-image figures (public-GT phases only). */
+  perImageOf(scoreId: number): NonNullable<ScoreExtras['perImage']> | undefined {
+    const r = this.stmt('SELECT miou, fmeasure FROM score_images WHERE score_id = ?').get(scoreId) as { miou: Buffer; fmeasure: Buffer } | undefined;
+    const f32 = (b: Buffer) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+    return r && { mIoU: f32(r.miou), fmeasure: f32(r.fmeasure) };
   }
   scoresOf(submissionId: number): ScoreRow[] {
     return this.stmt('SELECT * FROM scores WHERE submission_id = ? ORDER BY id').all(submissionId) as ScoreRow[];

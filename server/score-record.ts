@@ -3,9 +3,10 @@
  * `metrics` and what leaderboards read. One schema, versioned, validated once when read.
  */
 import { z } from 'zod';
-import { METRICS, type EvaluationResult } from '../evaluator/index.ts';
+import { METRICS, BOOTSTRAP_METRICS, type BootstrapResult, type ConfusionPair, type EvaluationResult, type Provenance } from '../evaluator/index.ts';
 
-export const SCORE_RECORD_VERSION = 1;
+/** 2: intervals, provenance and (public-GT phases) error analysis; 1 records are read as they are. */
+export const SCORE_RECORD_VERSION = 2;
 
 const percent = z.number();
 const maybe = z.number().nullable();
@@ -18,24 +19,56 @@ export const ScoreMetrics = z.object({
 });
 export type ScoreMetrics = z.infer<typeof ScoreMetrics>;
 
+const Interval = z.tuple([z.number(), z.number()]).nullable();
 export const ScoreRecord = z.object({
-  version: z.literal(SCORE_RECORD_VERSION),
+  version: z.union([z.literal(1), z.literal(2)]),
   images: z.number().int().nonnegative(),
   metrics: ScoreMetrics,
+  /** 95 % bootstrap percentile intervals (percent); the resamples are in score_samples. */
+  ci: z.object(Object.fromEntries(BOOTSTRAP_METRICS.map((m) => [m, Interval])) as Record<(typeof BOOTSTRAP_METRICS)[number], typeof Interval>).optional(),
+  bootstrap: z.object({ seed: z.string(), B: z.number().int().positive() }).optional(),
+  provenance: z.object({ evaluatorVersion: z.string(), namesSha256: z.string(), gtSha256: z.string(), predictionsSha256: z.string().nullable() }).optional(),
+  /** Public-GT phases only: what went wrong where. */
+  analysis: z.object({
+    /** The largest confusions, GT class → predicted class (after any match), in pixels. */
+    confusion: z.array(z.object({ gt: z.number().int(), predicted: z.number().int(), pixels: z.number() })),
+    /** The images with the lowest per-image mIoU (index in the names list), worst first. */
+    worst: z.array(z.object({ image: z.number().int().nonnegative(), mIoU: z.number(), fmeasure: z.number() })),
+  }).optional(),
 });
 export type ScoreRecord = z.infer<typeof ScoreRecord>;
+export type ScoreAnalysis = NonNullable<ScoreRecord['analysis']>;
 
 /** The scalar metrics a board ranks by. */
 export type ScalarMetrics = Omit<ScoreMetrics, 'IoUs' | 'BIoUs'>;
 export const SCALAR_KEYS = METRICS.map((m) => m.key);
 
-export function scoreRecordOf(result: EvaluationResult): ScoreRecord {
+export function scoreRecordOf(result: EvaluationResult, extra: { boot?: BootstrapResult; provenance?: Provenance; analysis?: ScoreAnalysis } = {}): ScoreRecord {
   const m = result.metrics;
-  return {
+  const record: ScoreRecord = {
     version: SCORE_RECORD_VERSION,
     images: result.images,
     metrics: { mIoU: m.mIoU, mBIoU: m.mBIoU, Acc: m.Acc, FMeasure: m.FMeasure, S: m.S, MS: m.MS, ML: m.ML, L: m.L, BS: m.BS, BMS: m.BMS, BML: m.BML, BL: m.BL, IoUs: m.IoUs, BIoUs: m.BIoUs },
   };
+  if (extra.boot) { record.ci = extra.boot.ci; record.bootstrap = { seed: extra.boot.seed, B: extra.boot.B }; }
+  if (extra.provenance) record.provenance = extra.provenance;
+  if (extra.analysis) record.analysis = extra.analysis;
+  return record;
+}
+
+/** The `count` images with the lowest per-image mIoU, worst first (ties: names-list order). */
+export function worstImages(perImage: { mIoU: Float32Array; fmeasure: Float32Array }, count = 12): ScoreAnalysis['worst'] {
+  const idx = Array.from(perImage.mIoU.keys()).filter((i) => Number.isFinite(perImage.mIoU[i]));
+  idx.sort((a, b) => perImage.mIoU[a] - perImage.mIoU[b] || a - b);
+  return idx.slice(0, count).map((i) => ({ image: i, mIoU: perImage.mIoU[i], fmeasure: perImage.fmeasure[i] }));
+}
+
+export type { ConfusionPair };
+
+/** Stored beside a score: its bootstrap resamples (bootstrap.ts packSamples layout) and, on public-GT phases, per-image figures. */
+export interface ScoreExtras {
+  samples: { seed: string; B: number; values: Float64Array };
+  perImage: { mIoU: Float32Array; fmeasure: Float32Array } | null;
 }
 
 /** Parses a stored record (throws on a record that does not match the schema: a bug, not input). */

@@ -126,6 +126,7 @@ export class Scorer {
       limits: uploadLimits(b), maxMatchBytes: MAX_MATCH_BYTES,
       submittedMatch: s.match ? JSON.parse(s.match) as Record<string, number> : null,
       legacyMatchInZip: s.has_match === 1 && !s.match,
+      zipSha256: s.file_sha256,
     };
     const started = performance.now();
     this.emit({ id: s.id, status: 'scoring', done: 0, total });
@@ -155,7 +156,7 @@ export class Scorer {
     }
     let stored: boolean;
     if (outcome.type === 'result') {
-      stored = this.q.finish(attempt, EVALUATOR_VERSION, outcome.record, outcome.warnings, outcome.computedMatch);
+      stored = this.q.finish(attempt, EVALUATOR_VERSION, outcome.record, outcome.warnings, outcome.computedMatch, outcome.extras);
       if (stored) {
         log.info({ seconds: (performance.now() - started) / 1000, mIoU: outcome.record.metrics.mIoU }, 'scored');
         this.emit({ id: s.id, status: 'finished', done: total, total });

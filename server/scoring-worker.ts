@@ -3,9 +3,12 @@
  * scoring never competes with HTTP traffic for the main event loop. It is a one-thread WorkerPool
  * (util/pool.ts): a job in, progress out, an outcome back; the main thread owns the database.
  */
-import { evaluate, InputError, matchToObject, PairPool, parseMatch, ZipSource, type Problem, type SourceLimits, type Warning } from '../evaluator/index.ts';
+import {
+  evaluate, InputError, matchToObject, PairPool, parseMatch, ZipSource, bootstrapParallel, bootstrapSeed, packContributions, packSamples,
+  confusionPairs, perImageScores, provenanceOf, type Problem, type SourceLimits, type Warning,
+} from '../evaluator/index.ts';
 import { serveJobs } from '../util/pool.ts';
-import { scoreRecordOf, type ScoreRecord } from './score-record.ts';
+import { scoreRecordOf, worstImages, type ScoreExtras, type ScoreRecord } from './score-record.ts';
 
 export interface ScoreJob {
   id: number;
@@ -27,11 +30,14 @@ export interface ScoreJob {
   /** The limits the upload was checked with. */
   limits: SourceLimits;
   maxMatchBytes: number;
+  /** sha256 of the zip as received (provenance); null for older rows. */
+  zipSha256: string | null;
 }
+
 
 export type ScoreProgress = { done: number; total: number };
 export type ScoreOutcome =
-  | { type: 'result'; record: ScoreRecord; warnings: Warning[]; computedMatch: Record<string, number> | null }
+  | { type: 'result'; record: ScoreRecord; warnings: Warning[]; computedMatch: Record<string, number> | null; extras: ScoreExtras }
   | { type: 'input-error'; message: string; problems: Problem[]; fault: 'submission' | 'server' };
 
 /** Progress is reported at most this often (each report is one SQLite write and one SSE event). */
@@ -57,15 +63,26 @@ serveJobs<ScoreJob, ScoreOutcome, ScoreProgress>(async (job, { progress, signal 
     }
     const result = await evaluate({
       gtRoot: job.gtDir, pred: source, masks: job.masks, classes: job.classes, match, pool,
-      maxPixels: job.maxPixels, signal, privateGt: job.privateGt,
+      maxPixels: job.maxPixels, signal, privateGt: job.privateGt, contributions: true,
       // the one throttle of progress: each message is stored and streamed by the scorer as it is
       onProgress: (done, total) => {
         const now = performance.now();
         if (now - last > PROGRESS_MS || done === total) { last = now; progress({ done, total }); }
       },
     });
-    // the computed match is stored on its own (downloadable), beside the score record
-    return { type: 'result', record: scoreRecordOf(result), warnings: result.warnings, computedMatch: result.matchComputed && result.match ? matchToObject(result.match) : null };
+    // intervals on the same threads, once the images are done (bootstrap.ts; about a tenth of the scoring time)
+    const boot = await bootstrapParallel(packContributions(result.accumulator.contributions, job.classes), { seed: bootstrapSeed(job.masks), pool });
+    signal.throwIfAborted();
+    const provenance = provenanceOf(job.masks, result.gtDigests, job.zipSha256);
+    // error analysis reads the GT image by image: never on a private-GT phase
+    const perImage = job.privateGt ? null : perImageScores(result.accumulator);
+    const analysis = perImage ? { confusion: confusionPairs(result.accumulator, 20), worst: worstImages(perImage) } : undefined;
+    return {
+      type: 'result', record: scoreRecordOf(result, { boot, provenance, analysis }), warnings: result.warnings,
+      // the computed match is stored on its own (downloadable), beside the score record
+      computedMatch: result.matchComputed && result.match ? matchToObject(result.match) : null,
+      extras: { samples: { seed: boot.seed, B: boot.B, values: packSamples(boot.samples) }, perImage },
+    };
   } catch (e) {
     if (!(e instanceof InputError) || signal.aborted) throw e;
     // a problem with the hosted GT is the server's fault; its details stay in the server's log

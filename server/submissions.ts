@@ -6,9 +6,9 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { Description, HttpUrl, MethodName } from './schemas.ts';
-import { matchToObject, problem, type Problem, type Warning } from '../evaluator/index.ts';
+import { matchToObject, problem, unpackSamples, BOOTSTRAP_METRICS, type BootstrapMetric, type Problem, type ResultJson, type Warning } from '../evaluator/index.ts';
 import { Catalogue, type Benchmark } from './catalogue.ts';
-import { readScoreRecord, type ScoreMetrics } from './score-record.ts';
+import { readScoreRecord, type ScoreMetrics, type ScoreRecord } from './score-record.ts';
 import { Conflict, Forbidden, InvalidInput, QuotaExceeded, Unavailable, UploadRejected } from './domain-errors.ts';
 import type { Scorer } from './scorer.ts';
 import type { Queries, SubmissionRow } from './queries.ts';
@@ -92,7 +92,7 @@ export async function submit(ctx: SubmitContext, user: AuthUser, rec: Received):
         return ctx.q.insertSubmission({
           user_id: user.id, benchmark: b.id,
           method: f.method ?? check.meta.method ?? null, description: f.description ?? check.meta.description ?? null, link: f.link ?? check.meta.link ?? null,
-          file: join('submissions', name), file_bytes: rec.file!.bytes, images: b.masks.length, has_match: !!check.match, match: check.match ? matchToObject(check.match) : null,
+          file: join('submissions', name), file_bytes: rec.file!.bytes, file_sha256: rec.file!.sha256 || null, images: b.masks.length, has_match: !!check.match, match: check.match ? matchToObject(check.match) : null,
           private: f.private === 'true' || f.private === '1', baseline,
         });
       });
@@ -120,6 +120,26 @@ export interface SubmissionView {
   error?: string;
   problems?: Problem[];
   match?: string;
+  /** 95 % bootstrap intervals of the aggregate metrics (evaluator/bootstrap.ts). */
+  ci?: ScoreRecord['ci'];
+  /** What the score was computed from, by hash (evaluator/provenance.ts). */
+  provenance?: ScoreRecord['provenance'];
+  /** Public-GT phases: the offline command that re-scores and verifies it, and the result it verifies. */
+  reproduce?: { command: string; result_url: string; names_url: string };
+  /** Public-GT phases only: the most confused class pairs and the worst images. */
+  analysis?: {
+    confusion: { gt: { id: number; name: string }; predicted: { id: number; name: string }; pixels: number }[];
+    worst: { index: number; image: string; mIoU: number; fmeasure: number; gt_overlay: string; prediction_overlay: string }[];
+  };
+}
+
+const className = (b: Benchmark | undefined, k: number): string => (k === 0 ? 'other' : b?.split.classes[k - 1]?.name ?? `class ${k}`);
+
+/** The offline command that re-scores a public-GT submission and checks it against its result.json. */
+export function reproduceCommand(b: Benchmark, s: SubmissionRow): string {
+  const match = Catalogue.needsMatch(b) === 'none' ? [] : s.has_match ? ['--match', 'match.json'] : ['--match', 'auto'];
+  return ['npm run -s evaluate --', '--gt', `"$IMAGENETS_ROOT/${b.split.name}/${b.phase}-segmentation"`, '--pred', `submission-${s.id}.zip`,
+    '--names', `${b.split.id}-${b.phase}.txt`, '--classes', String(b.classes), ...match, '--ci', '--verify', `result-${s.id}.json`].join(' ');
 }
 
 export function submissionView(ctx: SubmitContext, s: SubmissionRow): SubmissionView {
@@ -148,12 +168,56 @@ export function submissionView(ctx: SubmitContext, s: SubmissionRow): Submission
       BIoU: record.metrics.BIoUs[k] ?? null,
     }));
     view.scores = ctx.q.scoresOf(s.id).map((x) => ({ evaluator_version: x.evaluator_version, created_at: x.created_at, mIoU: readScoreRecord(x.record).metrics.mIoU }));
+    if (record.ci) view.ci = record.ci;
+    if (record.provenance) view.provenance = record.provenance;
+    if (b && !b.gtPrivate && record.provenance) {
+      view.reproduce = { command: reproduceCommand(b, s), result_url: `/submissions/${s.id}/result.json`, names_url: `/api/splits/${b.split.id}/${b.phase}/list` };
+    }
+    if (b && !b.gtPrivate && record.analysis) {
+      view.analysis = {
+        confusion: record.analysis.confusion.map((p) => ({ gt: { id: p.gt, name: className(b, p.gt) }, predicted: { id: p.predicted, name: className(b, p.predicted) }, pixels: p.pixels })),
+        worst: record.analysis.worst.filter((w) => w.image < b.masks.length).map((w) => ({
+          index: w.image, image: b.masks[w.image], mIoU: w.mIoU, fmeasure: w.fmeasure,
+          gt_overlay: `/datasets/${b.split.id}/${b.phase}/overlay/${b.masks[w.image]}`,
+          prediction_overlay: `/submissions/${s.id}/prediction/${w.image}.webp`,
+        })),
+      };
+    }
   }
   if (s.computed_match) view.match_url = `/api/submissions/${s.id}/match.json`;
   if (s.error) view.error = s.error;
   if (s.problems) view.problems = JSON.parse(s.problems);
   if (b && Catalogue.needsMatch(b) === 'auto') view.match = s.has_match ? 'match.json from the upload' : 'default matching (computed)';
   return view;
+}
+
+/**
+ * A public-GT submission's result in the evaluate CLI's --json format (intervals, resamples and
+ * provenance included), so `npm run evaluate -- … --verify result.json` checks it offline.
+ * Undefined for private-GT phases and for scores from before resamples were kept.
+ */
+export function resultJsonOf(ctx: SubmitContext, s: SubmissionRow): ResultJson | undefined {
+  const b = ctx.catalogue.benchmarks.get(s.benchmark);
+  const score = ctx.q.latestScore(s.id);
+  if (!b || b.gtPrivate || !score) return undefined;
+  const record = readScoreRecord(score.record);
+  const stored = ctx.q.samplesOf(score.id);
+  if (!record.provenance || !record.ci || !stored) return undefined;
+  const m = record.metrics;
+  const samples = unpackSamples(stored.values, stored.B);
+  const out: ResultJson = {
+    Acc: m.Acc, mIoU: m.mIoU, mBIoU: m.mBIoU, S: m.S, MS: m.MS, ML: m.ML, L: m.L, BS: m.BS, BMS: m.BMS, BML: m.BML, BL: m.BL, FMeasure: m.FMeasure,
+    IoUs: m.IoUs, images: record.images, warnings: s.warnings ? JSON.parse(s.warnings) : [],
+  };
+  if (s.computed_match) out.match = JSON.parse(s.computed_match);
+  out.ci = record.ci;
+  out.bootstrap = {
+    seed: stored.seed, B: stored.B,
+    samples: Object.fromEntries(BOOTSTRAP_METRICS.map((k) => [k, Array.from(samples[k], (v) => (Number.isFinite(v) ? v : null))])) as Record<BootstrapMetric, (number | null)[]>,
+  };
+  out.provenance = record.provenance;
+  out.reproduce = reproduceCommand(b, s);
+  return out;
 }
 
 /** The owner cancels a queued or scoring submission; Conflict (with the state it reached) otherwise. */

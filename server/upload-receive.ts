@@ -12,11 +12,13 @@ import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Request } from 'express';
+import { createHash } from 'node:crypto';
 import { DomainError, InvalidInput, TooLarge, UploadStalled } from './domain-errors.ts';
 
 export interface Received {
   fields: Record<string, string>;
-  file: { path: string; bytes: number } | null;
+  /** The stored file, its size and sha256 (computed as it arrived). */
+  file: { path: string; bytes: number; sha256: string } | null;
 }
 
 export interface ReceiveLimits {
@@ -87,10 +89,12 @@ export async function receiveUpload(req: Request, tmpDir: string, limits: Receiv
     bb.on('field', (name, value) => { fields[name] = value; });
     bb.on('file', (name, stream: Readable & { truncated?: boolean }) => {
       if (name !== 'file' || file) { extraFiles = true; stream.resume(); return; }
-      file = { path, bytes: 0 };
+      file = { path, bytes: 0, sha256: '' };
       fileStream = stream;
       const w = (out = createWriteStream(path));
-      stream.on('data', (c: Buffer) => { file!.bytes += c.length; });
+      const hash = createHash('sha256');
+      stream.on('data', (c: Buffer) => { file!.bytes += c.length; hash.update(c); });
+      stream.on('end', () => { file!.sha256 = hash.digest('hex'); });
       stream.on('limit', () => fail(new TooLarge(`upload exceeds the limit of ${maxBytes} bytes`, { close: true })));
       writing = new Promise<void>((res, rej) => {
         w.on('finish', res);

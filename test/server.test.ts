@@ -80,7 +80,9 @@ test('a good upload is scored with the same metrics the evaluator CLI gives for 
   const split = join(srv.dataDir, 'demo-dataset', 'ImageNetSmini');
   const cli = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/evaluate.ts'), '--gt', join(split, 'validation-segmentation'), '--pred', preds.zips.validation, '--names', join(split, 'validation.txt'), '--classes', '6', '--json', out, '--quiet'], { encoding: 'utf8' });
   assert.equal(cli.status, 0, cli.stderr);
-  const { warnings: _w, images: _i, ...expected } = JSON.parse(readFileSync(out, 'utf8'));
+  const { warnings: _w, images: _i, provenance, reproduce: _r, ...expected } = JSON.parse(readFileSync(out, 'utf8'));
+  assert.deepEqual(s.provenance, provenance, 'the same names, GT bytes and zip, by hash');
+  assert.match(s.provenance.predictionsSha256, /^[0-9a-f]{64}$/);
   const { BIoUs, ...official } = s.metrics;
   assert.deepEqual(official, expected, 'the official keys, IoUs included, as the CLI gives them');
   assert.equal(s.classes.length, 7);
@@ -90,6 +92,23 @@ test('a good upload is scored with the same metrics the evaluator CLI gives for 
   assert.deepEqual(s.classes.map((c: { BIoU: number }) => c.BIoU), own.metrics.BIoUs);
   assert.deepEqual(BIoUs, own.metrics.BIoUs, 'the record keeps per-class b-IoU beside IoU');
   assert.ok(s.classes.some((c: { BIoU: number }) => c.BIoU > 0));
+
+  // reproducible offline: the result.json the page links to passes the CLI's --verify, as does the API's
+  assert.match(s.reproduce.command, /^npm run -s evaluate -- --gt .* --ci --verify result-\d+\.json$/);
+  for (const url of [s.reproduce.result_url, `/api/submissions/${s.id}/result.json`]) {
+    const res = await api().get(url).set('Authorization', `Bearer ${alice}`).buffer(true).parse((r2, cb) => { let d = ''; r2.on('data', (c: Buffer) => { d += c.toString(); }); r2.on('end', () => cb(null, d)); }).expect(200);
+    const file = join(work, `result-${s.id}.json`);
+    writeFileSync(file, res.body as string);
+    const verify = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/evaluate.ts'), '--gt', join(split, 'validation-segmentation'), '--pred', preds.zips.validation, '--names', join(split, 'validation.txt'), '--classes', '6', '--ci', '--verify', file], { encoding: 'utf8' });
+    assert.equal(verify.status, 0, `${url}: ${verify.stderr}`);
+    assert.match(verify.stdout, /every number of .* reproduced \(36 images, 1000 resamples\)/);
+  }
+  // the intervals and the error analysis of a validation submission
+  for (const k of ['mIoU', 'mBIoU', 'Acc', 'FMeasure']) assert.ok(s.ci[k][0] <= s.metrics[k] && s.metrics[k] <= s.ci[k][1], k);
+  assert.ok(s.analysis.worst.length > 0 && s.analysis.confusion.length > 0);
+  assert.ok(s.analysis.worst.every((w: { mIoU: number }, i: number, a: { mIoU: number }[]) => i === 0 || a[i - 1].mIoU <= w.mIoU), 'worst first');
+  const overlay = await api().get(s.analysis.worst[0].prediction_overlay).set('Authorization', `Bearer ${alice}`).expect(200);
+  assert.equal(overlay.headers['content-type'], 'image/webp');
 });
 
 test('progress as server-sent events, ending with the final state', async () => {
@@ -257,6 +276,17 @@ test('leaderboard: order, shared ranks for ties, one row per user unless all, pr
   assert.deepEqual(r.rows.map((x: { rank: number; user: string; submission: number }) => [x.rank, x.user, x.submission]),
     otherBetter ? [[1, 'carol', ids.carol], [1, 'alice', ids.alice2], [3, 'bob', ids.bob]] : [[1, 'alice', ids.alice], [1, 'bob', ids.bob], [3, 'carol', ids.carol]]);
   assert.deepEqual(all.map((x) => x.rank), [1, 1, 3, 3]);
+  // how sure the order is: identical predictions are tied resample by resample (paired interval [0, 0]);
+  // their rank intervals are equal; the leader has none to be tied with
+  const stats = (await board('?all=true').expect(200)).body;
+  assert.equal(stats.intervals.level, 0.95);
+  const rowsWithStats = stats.rows as { submission: number; rank_ci: [number, number]; tied_with_leader: boolean | null; ci: { mIoU: [number, number] }; metrics: { mIoU: number } }[];
+  assert.equal(rowsWithStats[0].tied_with_leader, null);
+  assert.equal(rowsWithStats[1].tied_with_leader, true, 'the same masks as the leader');
+  assert.deepEqual(rowsWithStats[0].rank_ci, rowsWithStats[1].rank_ci);
+  assert.deepEqual(rowsWithStats[2].rank_ci, rowsWithStats[3].rank_ci);
+  assert.equal(rowsWithStats[0].rank_ci[0], 1);
+  for (const row of rowsWithStats) assert.ok(row.ci.mIoU[0] <= row.metrics.mIoU && row.metrics.mIoU <= row.ci.mIoU[1]);
   const asc = (await board('?order=asc').expect(200)).body.rows;
   assert.equal(asc[0].user, otherBetter ? 'bob' : 'carol');
   const byF = (await board('?sort=FMeasure&all=1').expect(200)).body;
@@ -279,9 +309,13 @@ test('leaderboard: order, shared ranks for ties, one row per user unless all, pr
   const csv = await api().get(`/api/leaderboards/${B}.csv`).expect(200);
   assert.match(csv.headers['content-type'], /text\/csv/);
   const lines = csv.text.trim().split('\r\n');
-  assert.equal(lines[0], 'rank,submission,user,method,link,baseline,submitted_at,mIoU,mBIoU,Acc,FMeasure,S,MS,ML,L,BS,BMS,BML,BL');
+  const head = 'rank,rank_ci_lo,rank_ci_hi,tied_with_leader,submission,user,method,link,baseline,submitted_at,mIoU,mBIoU,Acc,FMeasure,S,MS,ML,L,BS,BMS,BML,BL';
+  assert.ok(lines[0].startsWith(`${head},mIoU_ci_lo,mIoU_ci_hi,mBIoU_ci_lo,`), lines[0]);
   assert.equal(lines.length, 2);
-  assert.match(lines[1], new RegExp(`^1,${aliceShown.submission},alice,${aliceShown.method},,false,`));
+  // alone on the board: rank 1 in every resample, no leader to be tied with
+  assert.match(lines[1], new RegExp(`^1,1,1,,${aliceShown.submission},alice,${aliceShown.method},,false,`));
+  const cells = lines[1].split(','), at = (k: string) => Number(cells[lines[0].split(',').indexOf(k)]);
+  assert.ok(at('mIoU_ci_lo') <= at('mIoU') && at('mIoU') <= at('mIoU_ci_hi'));
 });
 
 test('admin: re-score keeps the old score and adds a new one; baselines are flagged', async () => {

@@ -5,7 +5,7 @@
 import { METRICS, type MetricInfo } from '../../evaluator/index.ts';
 import type { BoardRow } from '../../server/leaderboard.ts';
 import { progressChart } from '../charts.ts';
-import { pct, when } from '../format.ts';
+import { intervalTitle, pct, plusMinus, rankRange, when } from '../format.ts';
 import { html, safeUrl, withQuery, type Html } from '../html.ts';
 import { page, type PageContext } from '../layout.ts';
 
@@ -79,18 +79,22 @@ ${d.rows.map((r) => {
   const mine = c.viewer?.name === r.user;
   const link = safeUrl(r.link);
   return html`<tr class="${mine ? 'mine' : ''}">
-<td class="rank num">${r.rank}</td>
+<td class="rank num">${r.rank}${r.rank_ci ? html`<span class="sub" title="${`95 % interval of this entry's rank by ${sortInfo.label} over 1,000 bootstrap resamples of the test images`}">${rankRange(r.rank_ci)}</span>` : ''}</td>
 <td class="hide-narrow"><input type="checkbox" name="id" value="${r.submission}" form="compare" aria-label="${`compare ${r.method ?? `#${r.submission}`}`}"></td>
-<td class="method"><a class="entry" href="/submissions/${r.submission}">${r.method ?? html`<span class="muted">unnamed #${r.submission}</span>`}</a>${r.baseline ? html`<span class="badge baseline">baseline</span>` : ''}${r.private ? html`<span class="badge private">private</span>` : ''}${mine ? html`<span class="badge yours">yours</span>` : ''}
+<td class="method"><a class="entry" href="/submissions/${r.submission}">${r.method ?? html`<span class="muted">unnamed #${r.submission}</span>`}</a>${r.baseline ? html`<span class="badge baseline">baseline</span>` : ''}${r.tied_with_leader ? html`<span class="badge tied" title="${`Statistically tied with the leader on ${sortInfo.label}: the 95 % paired bootstrap interval of the difference includes 0`}">≈ #1</span>` : ''}${r.private ? html`<span class="badge private">private</span>` : ''}${mine ? html`<span class="badge yours">yours</span>` : ''}
 ${link ? html`<a href="${link}" rel="nofollow noopener" class="muted"> ↗ paper/code</a>` : ''}
 ${r.description ? html`<span class="desc">${r.description.length > 160 ? `${r.description.slice(0, 157)}…` : r.description}</span>` : ''}</td>
 <td>${r.user}</td>
 <td class="hide-narrow muted nowrap" title="${when(r.submitted_at)}">${r.submitted_at.slice(0, 10)}</td>
-${GROUPS.map((g) => g.keys.map((k, i) => html`<td class="num${i === 0 ? ' group-start' : ''}${d.sort === k ? ' sorted' : ''}">${pct(r.metrics[k] as number | null)}</td>`))}
+${GROUPS.map((g, gi) => g.keys.map((k, i) => {
+  const ci = r.ci?.[k as keyof NonNullable<BoardRow['ci']>];
+  return html`<td class="num${i === 0 ? ' group-start' : ''}${d.sort === k ? ' sorted' : ''}" title="${intervalTitle(ci)}">${pct(r.metrics[k] as number | null)}${(gi === 0 || d.sort === k) && ci ? html`<span class="sub">${plusMinus(ci)}</span>` : ''}</td>`;
+}))}
 </tr>`;
 })}
 </tbody></table></div>
-<p class="toolbar"><button type="submit" form="compare" class="secondary">Compare selected</button> <span class="muted">tick two to four entries</span></p>`}
+<p class="toolbar"><button type="submit" form="compare" class="secondary">Compare selected</button> <span class="muted">tick two to four entries: the comparison says whether their differences are real</span></p>
+<p class="muted small legend"><strong>How sure is a rank?</strong> Under each value, <span class="nowrap">± half the width</span> of its 95 % bootstrap interval (1,000 resamples of the ${b.images.toLocaleString('en-US')} test images, the same for every entry); hover for the interval. Under each rank, the 95 % interval of that rank over the resamples. <span class="badge tied">≈ #1</span> marks entries statistically tied with the leader: the paired interval of their difference includes 0. Intervals cover test-set sampling only, not training randomness (seeds).</p>`}
 
 <h2>Progress</h2>
 ${points.length ? progressChart(points, { metric: sortInfo.label, higherIsBetter: sortInfo.higherIsBetter }) : html`<p class="muted">The chart appears with the first entry.</p>`}

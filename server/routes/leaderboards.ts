@@ -2,7 +2,7 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { NotFound } from '../domain-errors.ts';
-import { boardCsv, SORT_KEYS, type SortKey } from '../leaderboard.ts';
+import { boardCsv, INTERVALS, SORT_KEYS, type SortKey } from '../leaderboard.ts';
 import type { RouteContext } from './context.ts';
 
 const BoardQuery = z.object({
@@ -20,7 +20,7 @@ export function leaderboardRoutes({ ctx, optionalAuth, boards }: RouteContext): 
     const q = BoardQuery.parse(req.query);
     const rows = boards.rows(b, req.user?.id ?? null, { sort: q.sort, order: q.order, all: q.all === 'true' || q.all === '1' });
     if (csv || q.format === 'csv') res.type('text/csv; charset=utf-8').attachment(`${b.id}.csv`).send(boardCsv(rows));
-    else res.json({ benchmark: b.id, sort: q.sort, order: q.order, rows });
+    else res.json({ benchmark: b.id, sort: q.sort, order: q.order, intervals: INTERVALS, rows });
   };
   r.get('/leaderboards/:benchmark.csv', optionalAuth, (req, res) => board(req, res, true));
   r.get('/leaderboards/:benchmark', optionalAuth, (req, res) => board(req, res, false));

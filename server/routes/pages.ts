@@ -19,13 +19,15 @@ import { readScoreRecord } from '../score-record.ts';
 import { mePage } from '../../leaderboard-ui/pages/me.ts';
 import { comparePage } from '../../leaderboard-ui/pages/compare.ts';
 import { datasetPage } from '../../leaderboard-ui/pages/dataset.ts';
-import { overlayPng } from '../overlay.ts';
+import { overlayPng, predictionOverlay } from '../overlay.ts';
+import { ZipSource } from '../../evaluator/index.ts';
+import { uploadLimits } from '../upload-check.ts';
 import { PUBLIC_MASK_SUBSETS } from '../catalogue.ts';
 import { httpStatus } from '../http-errors.ts';
 import { cookies, CSRF_COOKIE, SESSION_COOKIE } from '../cookies.ts';
 import { SORT_KEYS, type SortKey } from '../leaderboard.ts';
 import { endSession, MIN_PASSWORD, sessionUser, setPassword, signIn, startSession } from '../sessions.ts';
-import { cancelSubmission, deleteSubmission, quotaLeft, rescoreSubmission, submissionView, submit, utcDay } from '../submissions.ts';
+import { cancelSubmission, deleteSubmission, quotaLeft, rescoreSubmission, resultJsonOf, submissionView, submit, utcDay } from '../submissions.ts';
 import { adminPage, type AdminData } from '../../leaderboard-ui/pages/admin.ts';
 import { Description, HttpUrl, MethodName, UserName } from '../schemas.ts';
 import { receiveUpload, type UploadSlots } from '../upload-receive.ts';
@@ -170,6 +172,29 @@ export function pageRoutes(c: RouteContext, secureCookies: boolean, slots: Uploa
     };
     if (!perClass) data.classes = undefined;
     send(res, submissionPage(pc(res), data));
+  });
+
+  // error analysis and reproduction: public-GT phases only (resultJsonOf and the checks below)
+  r.get('/submissions/:id/result.json', (req, res) => {
+    const { s } = visible(req, Id.parse(req.params.id));
+    const result = resultJsonOf(ctx, s);
+    if (!result) throw new NotFound('no verifiable result for this submission (a private-GT phase, or scored before results carried their resamples)');
+    res.type('application/json').attachment(`result-${s.id}.json`).send(JSON.stringify(result));
+  });
+  r.get('/submissions/:id/prediction/:index.webp', async (req, res) => {
+    const { s } = visible(req, Id.parse(req.params.id));
+    const b = ctx.catalogue.benchmarks.get(s.benchmark);
+    const index = Number(req.params.index);
+    if (!b || b.gtPrivate || !Number.isInteger(index) || index < 0 || index >= b.masks.length) throw new NotFound('no such image');
+    const rel = b.masks[index];
+    const source = await ZipSource.open(join(ctx.dataDir, s.file), b.masks, uploadLimits(b));
+    let bytes: Uint8Array;
+    try { bytes = new Uint8Array(await source.read(rel)); } finally { await source.close(); }
+    const m = s.match ?? s.computed_match;
+    const match = m ? new Map(Object.entries(JSON.parse(m) as Record<string, number>).map(([k, v]) => [Number(k), v])) : null;
+    const image = join(b.split.dir, b.phase, rel.replace(/\.png$/, '.JPEG'));
+    const body = await predictionOverlay(image, bytes, match, `${s.id}/${s.file}/${index}`, join(ctx.dataDir, 'cache', 'overlays'));
+    res.type('image/webp').set('cache-control', 'private, max-age=86400').send(body);
   });
 
   const ownSubmission = (req: Request) => {

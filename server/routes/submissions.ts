@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { NotFound, RateLimited } from '../domain-errors.ts';
 import { Description, HttpUrl, MethodName } from '../schemas.ts';
-import { cancelSubmission, submissionView, submit } from '../submissions.ts';
+import { cancelSubmission, resultJsonOf, submissionView, submit } from '../submissions.ts';
 import { receiveUpload, type UploadSlots } from '../upload-receive.ts';
 import { submissionFor, type RouteContext } from './context.ts';
 
@@ -46,6 +46,12 @@ export function submissionRoutes(c: RouteContext, slots: UploadSlots): Router {
     const s = submissionFor(c, req, 'owner-or-admin');
     if (!s.computed_match) throw new NotFound('no computed match for this submission');
     res.type('application/json').attachment(`match-${s.id}.json`).send(s.computed_match);
+  });
+  r.get('/submissions/:id/result.json', requireAuth, (req, res) => {
+    const s = submissionFor(c, req, 'owner-or-admin');
+    const result = resultJsonOf(ctx, s);
+    if (!result) throw new NotFound('no verifiable result for this submission (a private-GT phase, or scored before results carried their resamples)');
+    res.type('application/json').attachment(`result-${s.id}.json`).send(JSON.stringify(result));
   });
   r.get('/submissions/:id/events', requireAuth, (req, res) => {
     const s = submissionFor(c, req, 'owner-or-admin');
