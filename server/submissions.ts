@@ -6,7 +6,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { Description, HttpUrl, MethodName } from './schemas.ts';
-import { matchToObject, problem, unpackSamples, BOOTSTRAP_METRICS, type BootstrapMetric, type Problem, type ResultJson, type Warning } from '../evaluator/index.ts';
+import { matchToObject, paired, problem, unpackSamples, type PairedResult, BOOTSTRAP_METRICS, type BootstrapMetric, type Problem, type ResultJson, type Warning } from '../evaluator/index.ts';
 import { Catalogue, type Benchmark } from './catalogue.ts';
 import { readScoreRecord, type ScoreMetrics, type ScoreRecord } from './score-record.ts';
 import { Conflict, Forbidden, InvalidInput, QuotaExceeded, Unavailable, UploadRejected } from './domain-errors.ts';
@@ -217,6 +217,25 @@ export function resultJsonOf(ctx: SubmitContext, s: SubmissionRow): ResultJson |
   };
   out.provenance = record.provenance;
   out.reproduce = reproduceCommand(b, s);
+  return out;
+}
+
+/**
+ * The paired bootstrap comparison of b against a (b − a per metric, over their shared resamples),
+ * or null when either score has no resamples or they are on different resamples.
+ */
+export function pairedComparison(ctx: SubmitContext, a: SubmissionRow, b: SubmissionRow): Partial<Record<BootstrapMetric, PairedResult>> | null {
+  const [sa, sb] = [a, b].map((s) => ctx.q.latestScore(s.id));
+  if (!sa || !sb) return null;
+  const [ra, rb] = [sa, sb].map((x) => ctx.q.samplesOf(x.id));
+  if (!ra || !rb || ra.seed !== rb.seed || ra.B !== rb.B) return null;
+  const [ma, mb] = [sa, sb].map((x) => readScoreRecord(x.record).metrics);
+  const [xa, xb] = [unpackSamples(ra.values, ra.B), unpackSamples(rb.values, rb.B)];
+  const out: Partial<Record<BootstrapMetric, PairedResult>> = {};
+  for (const k of BOOTSTRAP_METRICS) {
+    const va = ma[k], vb = mb[k];
+    if (va !== null && vb !== null) out[k] = paired(xa[k], xb[k], vb - va);
+  }
   return out;
 }
 

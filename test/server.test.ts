@@ -375,3 +375,42 @@ test('errors never carry stack traces; unknown routes and bad bodies get clear a
   const z = await api().patch('/api/submissions/1').set('Authorization', `Bearer ${alice}`).send({ link: 'javascript:alert(1)' }).expect(400);
   assert.equal(z.body.error, 'invalid request');
 });
+
+test('test phase: intervals and hashes only; no per-image data, error analysis, resamples or overlays, by page or API', async () => {
+  const r = await upload(alice, TEST, preds.zips.test, { method: 'Alice-test' }).expect(202);
+  const s = await finished(alice, r.body.id);
+  assert.equal(s.status, 'finished');
+  assert.ok(s.ci.mIoU[0] <= s.metrics.mIoU && s.metrics.mIoU <= s.ci.mIoU[1], 'aggregate intervals are shown');
+  assert.match(s.provenance.gtSha256, /^[0-9a-f]{64}$/);
+  assert.equal(s.analysis, undefined);
+  assert.equal(s.reproduce, undefined);
+  const score = srv.q.latestScore(s.id)!;
+  assert.ok(srv.q.samplesOf(score.id), 'resamples are kept for paired comparisons and rank intervals');
+  assert.equal(srv.q.perImageOf(score.id), undefined, 'nothing per image is stored for a test phase');
+  assert.equal(JSON.parse(score.record).analysis, undefined);
+  for (const url of [`/submissions/${s.id}/result.json`, `/api/submissions/${s.id}/result.json`, `/submissions/${s.id}/prediction/0.webp`]) {
+    await api().get(url).set('Authorization', `Bearer ${alice}`).expect(404);
+  }
+  const page = await api().get(`/submissions/${s.id}`).expect(200);
+  assert.doesNotMatch(page.text, /Error analysis|Worst images|prediction\/\d+\.webp|result\.json/);
+  assert.match(page.text, /Ground truth \(sha256/);
+  // the validation page of the same user shows all of it
+  const v = await upload(alice, VAL, preds.zips.validation).expect(202);
+  await finished(alice, v.body.id);
+  const vPage = await api().get(`/submissions/${v.body.id}`).expect(200);
+  assert.match(vPage.text, /Error analysis/);
+  assert.match(vPage.text, new RegExp(`/submissions/${v.body.id}/prediction/\\d+\\.webp`));
+  assert.match(vPage.text, /--ci --verify result-\d+\.json/);
+  assert.ok(srv.q.perImageOf(srv.q.latestScore(v.body.id)!.id)!.mIoU.length === 36);
+});
+
+test('compare page: the paired result against the first entry', async () => {
+  const B = 'imagenetsmini.free.validation';
+  const a = (await upload(alice, B, preds.zips.validation, { method: 'A' }).expect(202)).body.id;
+  const b = (await upload(bob, B, worse.zips.validation, { method: 'B' }).expect(202)).body.id;
+  const c = (await upload(carol, B, preds.zips.validation, { method: 'C' }).expect(202)).body.id;
+  for (const [t, id] of [[alice, a], [bob, b], [carol, c]] as const) await finished(t, id);
+  const page = await api().get(`/compare?ids=${a},${b},${c}`).expect(200);
+  assert.match(page.text, /<strong>C<\/strong> against <strong>A<\/strong>: mIoU \+0\.00 points, 95 % paired interval \+0\.00 to \+0\.00: <span class="muted">not distinguishable<\/span>/);
+  assert.match(page.text, /<strong>B<\/strong> against <strong>A<\/strong>: mIoU [+−]\d+\.\d\d points, 95 % paired interval/);
+});

@@ -3,7 +3,7 @@
  * first, the per-class IoU differences (sorted bars and a scatter against the first), and the
  * classes that differ most. The view is its URL (/compare?ids=…).
  */
-import { METRICS } from '../../evaluator/index.ts';
+import { METRICS, type PairedResult } from '../../evaluator/index.ts';
 import { diffBars, scatter } from '../charts.ts';
 import { pct } from '../format.ts';
 import { html, type Html } from '../html.ts';
@@ -14,6 +14,10 @@ export interface CompareEntry {
   metrics: Record<string, number | null | number[]>;
   /** Per class (id order), when the viewer may see it for this entry. */
   classes: { id: number; name: string; IoU: number }[] | null;
+  /** 95 % bootstrap intervals of its metrics. */
+  ci: Partial<Record<string, [number, number] | null>> | null;
+  /** Against the first entry, over the shared resamples (null for the first, or without resamples). */
+  paired: Partial<Record<string, PairedResult>> | null;
 }
 export interface CompareData { benchmark: string; entries: CompareEntry[] }
 
@@ -21,22 +25,34 @@ const name = (e: CompareEntry) => e.method ?? `#${e.id}`;
 
 export function comparePage(c: PageContext, d: CompareData): Html {
   const [first, ...rest] = d.entries;
-  const delta = (v: number | null, base: number | null): Html => {
+  const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(2)}`;
+  const delta = (v: number | null, base: number | null, p: PairedResult | undefined): Html => {
     if (v === null || base === null) return html``;
     const diff = v - base;
-    return html` <span class="${diff > 0 ? 'up' : diff < 0 ? 'down' : 'muted'}">(${diff >= 0 ? '+' : ''}${diff.toFixed(2)})</span>`;
+    const cls = p && !p.significant ? 'muted' : diff > 0 ? 'up' : diff < 0 ? 'down' : 'muted';
+    return html` <span class="${cls}">(${signed(diff)})</span>${p?.ci ? html`<span class="sub" title="95 % paired bootstrap interval of the difference">${signed(p.ci[0])} to ${signed(p.ci[1])}${p.significant ? html` <strong>${diff > 0 ? 'better' : 'worse'}</strong>` : ' · within noise'}</span>` : ''}`;
   };
+  const verdict = (e: CompareEntry): Html => {
+    const p = e.paired?.mIoU;
+    if (!p || !p.ci) return html``;
+    return html`<li><strong>${name(e)}</strong> against <strong>${name(first)}</strong>: mIoU ${signed(p.diff)} points, 95 % paired interval ${signed(p.ci[0])} to ${signed(p.ci[1])}: ${p.significant
+      ? html`<span class="${p.diff > 0 ? 'up' : 'down'}">a real difference</span> (the interval excludes 0).`
+      : html`<span class="muted">not distinguishable</span> from test-set sampling noise (the interval includes 0).`}</li>`;
+  };
+  const verdicts = rest.filter((e) => e.paired?.mIoU?.ci);
   const perClass = d.entries.every((e) => e.classes);
   return page(c, 'Compare', html`
 <div class="crumbs"><a href="/">Benchmarks</a> › <a href="/leaderboards/${d.benchmark}">${d.benchmark}</a> › compare</div>
 <h1>Compare ${d.entries.length} submissions</h1>
 <p class="lead">Differences are against the first entry, in points of %. This page's address is the comparison: share it.</p>
+${verdicts.length ? html`<ul class="verdicts">${verdicts.map(verdict)}</ul>
+<p class="muted small">Paired bootstrap: both entries are re-scored on the same 1,000 resamples of the test images and the difference is taken resample by resample, so images that are hard for both cancel out. It covers test-set sampling only, not training randomness (seeds). Offline, <code>npm run -s compare -- a.json b.json</code> gives the same from two <code>evaluate --ci</code> outputs.</p>` : ''}
 <div class="table-wrap"><table>
 <caption>Every metric of each entry; in brackets the difference from ${name(first)}.</caption>
 <thead><tr><th scope="col">Metric</th>${d.entries.map((e) => html`<th scope="col" class="num"><a href="/submissions/${e.id}">${name(e)}</a><br><span class="muted">${e.user}</span></th>`)}</tr></thead>
 <tbody>${METRICS.map((m) => html`<tr><th scope="row">${m.label}</th>${d.entries.map((e, i) => {
   const v = e.metrics[m.key] as number | null;
-  return html`<td class="num">${pct(v)}${i > 0 ? delta(v, first.metrics[m.key] as number | null) : ''}</td>`;
+  return html`<td class="num">${pct(v)}${i > 0 ? delta(v, first.metrics[m.key] as number | null, e.paired?.[m.key]) : ''}</td>`;
 })}</tr>`)}</tbody>
 </table></div>
 ${perClass ? rest.map((e) => classCompare(first, e)) : html`<p class="muted">Per-class comparisons need every entry's per-class results, which are private on this benchmark.</p>`}

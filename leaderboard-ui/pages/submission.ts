@@ -5,7 +5,8 @@
  */
 import { METRICS } from '../../evaluator/index.ts';
 import { classProfile, sizeGroupsChart } from '../charts.ts';
-import { pct, when } from '../format.ts';
+import { intervalTitle, pct, when } from '../format.ts';
+import type { SubmissionView } from '../../server/submissions.ts';
 import { html, safeUrl, withQuery, type Html } from '../html.ts';
 import { page, type PageContext } from '../layout.ts';
 
@@ -26,6 +27,10 @@ export interface SubmissionPageData {
   queuePosition?: number | null;
   /** The viewer owns it: edit and cancel forms are shown. */
   owner?: boolean;
+  ci?: SubmissionView['ci'];
+  provenance?: SubmissionView['provenance'];
+  reproduce?: SubmissionView['reproduce'];
+  analysis?: SubmissionView['analysis'];
   /** Query: per-class table sort (id, name, IoU, BIoU), order and filter. */
   table: { sort: 'id' | 'name' | 'IoU' | 'BIoU'; order: 'asc' | 'desc'; q: string };
 }
@@ -58,15 +63,57 @@ ${d.status === 'failed' ? failed(d) : ''}
 ${d.status === 'cancelled' ? html`<p class="notice">Cancelled before it was scored.</p>` : ''}
 ${d.warnings.length ? html`<h2>Warnings</h2><ul>${d.warnings.map((w) => html`<li><code>${w.code}</code> ${w.message}</li>`)}</ul>` : ''}
 ${d.metrics && d.classes ? results(d) : d.metrics ? aggregates(d) : ''}
+${d.analysis ? analysis(d) : ''}
+${d.provenance ? provenance(d) : ''}
 ${d.owner ? ownerActions(c, d) : ''}
 `, { wide: true, scripts: d.status === 'queued' || d.status === 'scoring' ? ['live'] : [] });
+}
+
+/** One metric as a tile, with its interval under the value when there is one. */
+function tile(d: SubmissionPageData, k: string): Html {
+  const ci = d.ci?.[k as keyof NonNullable<SubmissionPageData['ci']>];
+  return html`<div class="tile"><div class="k">${label(k)}</div><div class="v">${pct(d.metrics![k] as number | null)}</div>${ci ? html`<div class="ci" title="${intervalTitle(ci)}">${pct(ci[0])} – ${pct(ci[1])}</div>` : ''}</div>`;
+}
+
+/** Where it went wrong (public-GT phases): the worst images and the most confused classes. */
+function analysis(d: SubmissionPageData): Html {
+  const a = d.analysis!;
+  const most = Math.max(1, ...a.confusion.map((p) => p.pixels));
+  return html`<h2 id="analysis">Error analysis</h2>
+<p class="muted">Validation ground truth is public, so this page shows where the predictions go wrong. Test submissions show aggregate figures only.</p>
+<h3>Worst images</h3>
+<p class="muted small">Lowest per-image mIoU (over the classes in the image's ground truth or prediction). Left: ground truth; right: prediction${d.match_url ? ' (through the match, so colours agree)' : ''}. Grey: ignored pixels.</p>
+<div class="worst">${a.worst.map((w) => html`<figure class="card">
+  <div class="pair"><img src="${w.gt_overlay}" alt="${`ground truth of ${w.image}`}" loading="lazy" width="240"><img src="${w.prediction_overlay}" alt="${`prediction for ${w.image}`}" loading="lazy" width="240"></div>
+  <figcaption><code>${w.image}</code><br>mIoU <strong>${pct(w.mIoU)}</strong> · F-measure ${pct(w.fmeasure)}</figcaption>
+</figure>`)}</div>
+<h3>Most confused classes</h3>
+${a.confusion.length ? html`<div class="table-wrap compact"><table class="confusion">
+<caption>Pixels of a ground-truth class predicted as another, largest first (whole validation set).</caption>
+<thead><tr><th scope="col">Ground truth</th><th scope="col">Predicted as</th><th scope="col" class="num">Pixels</th><th scope="col" class="hide-narrow"></th></tr></thead>
+<tbody>${a.confusion.map((p) => html`<tr><td>${p.gt.id} ${p.gt.name}</td><td>${p.predicted.id} ${p.predicted.name}</td><td class="num">${p.pixels.toLocaleString('en-US')}</td><td class="hide-narrow"><svg class="bar" width="120" height="8" aria-hidden="true"><rect width="${Math.max(2, Math.round((p.pixels / most) * 120))}" height="8" rx="2"></rect></svg></td></tr>`)}</tbody>
+</table></div>` : html`<p class="muted">No confusion between classes.</p>`}`;
+}
+
+/** What the score was computed from, by hash, and how to reproduce it offline. */
+function provenance(d: SubmissionPageData): Html {
+  const p = d.provenance!;
+  return html`<h2 id="reproduce">Provenance${d.reproduce ? ' and reproduction' : ''}</h2>
+<dl class="hashes">
+  <dt>Uploaded zip (sha256)</dt><dd><code>${p.predictionsSha256 ?? '–'}</code></dd>
+  <dt>Ground truth (sha256 of the names list and every mask's bytes)</dt><dd><code>${p.gtSha256}</code></dd>
+  <dt>Names list (sha256)</dt><dd><code>${p.namesSha256}</code></dd>
+  <dt>Evaluator (digest of its source)</dt><dd><code>${p.evaluatorVersion}</code></dd>
+</dl>
+${d.reproduce ? html`<p>Re-score it offline and check every number (exit 0, or the first number that differs): download <a href="${d.reproduce.result_url}" download>result.json</a> and the <a href="${d.reproduce.names_url}" download>names list</a>, then run, with your zip and the ImageNet-S masks:</p>
+<pre class="cmd"><code>${d.reproduce.command}</code></pre>` : html`<p class="muted small">The ground truth of this phase is private: the hashes say what it was scored against; it cannot be re-scored outside the server.</p>`}`;
 }
 
 /** The aggregate metrics alone (a private-GT submission seen by someone else). */
 function aggregates(d: SubmissionPageData): Html {
   const m = d.metrics!;
   return html`<h2>Results</h2>
-<div class="tiles">${[...MAIN, 'S', 'MS', 'ML', 'L'].map((k) => html`<div class="tile"><div class="k">${label(k)}</div><div class="v">${pct(m[k] as number | null)}</div></div>`)}</div>
+<div class="tiles">${[...MAIN, 'S', 'MS', 'ML', 'L'].map((k) => tile(d, k))}</div>
 <p class="muted">Per-class results of a test submission are shown to its owner only.</p>`;
 }
 
@@ -125,7 +172,8 @@ function results(d: SubmissionPageData): Html {
   const mean = (m.mIoU as number) ?? 0;
   return html`
 <h2>Results</h2>
-<div class="tiles">${MAIN.map((k) => html`<div class="tile"><div class="k">${label(k)}</div><div class="v">${pct(m[k] as number)}</div></div>`)}</div>
+<div class="tiles">${MAIN.map((k) => tile(d, k))}</div>
+${d.ci ? html`<p class="muted small">Under each value, its 95 % bootstrap interval: 1,000 resamples of the ${d.progress.total.toLocaleString('en-US')} images, the same for every submission to this benchmark. It covers test-set sampling only, not training randomness. To tell whether another entry is really better, <a href="/leaderboards/${d.benchmark}">tick both on the board</a> and compare.</p>` : ''}
 <div class="side-by-side">
 ${sizeGroupsChart((['S', 'MS', 'ML', 'L'] as const).map((k) => ({ label: k, miou: m[k] as number | null, bmiou: m[`B${k}`] as number | null })))}
 <div class="table-wrap compact"><table>

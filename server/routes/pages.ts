@@ -27,7 +27,7 @@ import { httpStatus } from '../http-errors.ts';
 import { cookies, CSRF_COOKIE, SESSION_COOKIE } from '../cookies.ts';
 import { SORT_KEYS, type SortKey } from '../leaderboard.ts';
 import { endSession, MIN_PASSWORD, sessionUser, setPassword, signIn, startSession } from '../sessions.ts';
-import { cancelSubmission, deleteSubmission, quotaLeft, rescoreSubmission, resultJsonOf, submissionView, submit, utcDay } from '../submissions.ts';
+import { cancelSubmission, deleteSubmission, pairedComparison, quotaLeft, rescoreSubmission, resultJsonOf, submissionView, submit, utcDay } from '../submissions.ts';
 import { adminPage, type AdminData } from '../../leaderboard-ui/pages/admin.ts';
 import { Description, HttpUrl, MethodName, UserName } from '../schemas.ts';
 import { receiveUpload, type UploadSlots } from '../upload-receive.ts';
@@ -151,7 +151,10 @@ export function pageRoutes(c: RouteContext, secureCookies: boolean, slots: Uploa
     const entries = shown.map(({ s, perClass }) => {
       const view = submissionView(ctx, s);
       if (!view.metrics) throw new InvalidInput(`submission ${s.id} has no score yet`);
-      return { id: s.id, user: ctx.q.userById(s.user_id)?.name ?? '?', method: s.method, metrics: view.metrics, classes: perClass ? view.classes ?? null : null };
+      return {
+        id: s.id, user: ctx.q.userById(s.user_id)?.name ?? '?', method: s.method, metrics: view.metrics, classes: perClass ? view.classes ?? null : null,
+        ci: view.ci ?? null, paired: s === shown[0].s ? null : pairedComparison(ctx, shown[0].s, s),
+      };
     });
     send(res, comparePage(pc(res), { benchmark, entries }));
   });
