@@ -129,7 +129,7 @@ export interface SubmissionView {
   /** Public-GT phases only: the most confused class pairs and the worst images. */
   analysis?: {
     confusion: { gt: { id: number; name: string }; predicted: { id: number; name: string }; pixels: number }[];
-    worst: { index: number; image: string; mIoU: number; fmeasure: number; gt_overlay: string; prediction_overlay: string }[];
+    worst: { index: number; image: string; size: [number, number] | null; mIoU: number; fmeasure: number; gt_overlay: string; prediction_overlay: string }[];
   };
 }
 
@@ -177,7 +177,7 @@ export function submissionView(ctx: SubmitContext, s: SubmissionRow): Submission
       view.analysis = {
         confusion: record.analysis.confusion.map((p) => ({ gt: { id: p.gt, name: className(b, p.gt) }, predicted: { id: p.predicted, name: className(b, p.predicted) }, pixels: p.pixels })),
         worst: record.analysis.worst.filter((w) => w.image < b.masks.length).map((w) => ({
-          index: w.image, image: b.masks[w.image], mIoU: w.mIoU, fmeasure: w.fmeasure,
+          index: w.image, image: b.masks[w.image], size: b.sizes.get(b.masks[w.image]) ?? null, mIoU: w.mIoU, fmeasure: w.fmeasure,
           gt_overlay: `/datasets/${b.split.id}/${b.phase}/overlay/${b.masks[w.image]}`,
           prediction_overlay: `/submissions/${s.id}/prediction/${w.image}.webp`,
         })),

@@ -79,7 +79,7 @@ async function shot(page: Page, name: string): Promise<void> {
 test('every page renders without errors, anonymous, narrow and wide', { skip }, async () => {
   for (const [name, path, width] of [
     ['home', '/', 1280], ['leaderboard', `/leaderboards/${VAL}`, 1280], ['leaderboard-narrow', `/leaderboards/${VAL}`, 390],
-    ['submission', `/submissions/${ids.good}`, 1280], ['login', '/login', 1280],
+    ['submission', `/submissions/${ids.good}`, 1280], ['submission-narrow', `/submissions/${ids.good}`, 390], ['login', '/login', 1280],
   ] as const) {
     const { page, errors } = await open(path, width);
     assert.equal((await page.title()).endsWith('ImageNet-S Bench'), true, name);
@@ -89,6 +89,16 @@ test('every page renders without errors, anonymous, narrow and wide', { skip }, 
   }
   const { page } = await open('/no/such/page');
   assert.match(await page.locator('h1').innerText(), /Not found/);
+  await page.close();
+});
+
+test('error analysis: every worst image shows its ground truth and its prediction, decoded by the browser', { skip }, async () => {
+  const { page, errors } = await open(`/submissions/${ids.good}`);
+  const sizes = await page.locator('.worst img').evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).naturalWidth));
+  assert.ok(sizes.length >= 2 && sizes.length % 2 === 0, `${sizes.length} images`);
+  assert.ok(sizes.every((w) => w > 0), `every overlay decoded: ${sizes.join(', ')}`);
+  assert.equal(await page.locator('.worst figure').count(), sizes.length / 2);
+  assert.deepEqual(errors, []);
   await page.close();
 });
 
@@ -109,10 +119,17 @@ test('leaderboard: sorting by a header link changes the order and aria-sort; CSV
   const csv = await (await page.request.get(`${srv.url}/api/leaderboards/${VAL}.csv?sort=mIoU&order=asc&all=true`)).text();
   const first = csv.split('\r\n')[1].split(',');
   const worst = api.find((r) => r.method === byMiou[1])!;
-  assert.equal(first[3], worst.method, 'the CSV row is the first table row');
-  // table cells: rank, then the 12 metrics in the CSV's order, rounded as the official display
-  const metricsFromCsv = first.slice(7).map((v) => (v === '' ? '–' : (Math.round(Number(v) * 100) / 100).toFixed(2)));
-  assert.deepEqual(cells.slice(1), metricsFromCsv);
+  const head = csv.split('\r\n')[0].split(',');
+  const col = (k: string) => first[head.indexOf(k)];
+  assert.equal(col('method'), worst.method, 'the CSV row is the first table row');
+  // table cells: rank, then the 12 metrics in the CSV's order, rounded as the official display;
+  // under the main four, ± half the width of the interval the CSV gives
+  const keys = head.slice(head.indexOf('mIoU'), head.indexOf('mIoU') + 12);
+  const metricsFromCsv = keys.map((k) => (col(k) === '' ? '–' : (Math.round(Number(col(k)) * 100) / 100).toFixed(2)));
+  assert.deepEqual(cells.slice(1).map((c) => c.split('\n')[0]), metricsFromCsv);
+  const mIoUCell = cells[1 + keys.indexOf('mIoU')].split('\n');
+  assert.equal(mIoUCell[1], `±${((Number(col('mIoU_ci_hi')) - Number(col('mIoU_ci_lo'))) / 2).toFixed(2)}`);
+  assert.match(cells[0], new RegExp(`^${col('rank')}\n${col('rank_ci_lo')}(–${col('rank_ci_hi')})?$`), 'rank, then its interval');
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -257,7 +274,10 @@ test('compare: chosen on the leaderboard; every number equals the API\'s; one ba
   const mIoURow = await page.locator('tr', { has: page.locator('th', { hasText: /^mIoU$/ }) }).locator('td').allInnerTexts();
   assert.equal(mIoURow[0], fmt(api[0].metrics.mIoU));
   const diff = api[1].metrics.mIoU - api[0].metrics.mIoU;
-  assert.equal(mIoURow[1], `${fmt(api[1].metrics.mIoU)} (${diff >= 0 ? '+' : ''}${diff.toFixed(2)})`);
+  const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(2)}`;
+  const [line, interval] = mIoURow[1].split('\n');
+  assert.equal(line, `${fmt(api[1].metrics.mIoU)} (${signed(diff)})`);
+  assert.match(interval, /^[+−]\d+\.\d\d to [+−]\d+\.\d\d( · within noise| better| worse)$/, 'the paired interval of the difference');
   assert.equal(await page.locator('figure.chart').first().locator('rect.bar').count(), api[0].classes.length);
   assert.equal(await page.locator('figure.scatter circle.dot').count(), api[0].classes.length);
   await shot(page, 'compare');

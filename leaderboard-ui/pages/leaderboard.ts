@@ -94,7 +94,7 @@ ${GROUPS.map((g, gi) => g.keys.map((k, i) => {
 })}
 </tbody></table></div>
 <p class="toolbar"><button type="submit" form="compare" class="secondary">Compare selected</button> <span class="muted">tick two to four entries: the comparison says whether their differences are real</span></p>
-<p class="muted small legend"><strong>How sure is a rank?</strong> Under each value, <span class="nowrap">± half the width</span> of its 95 % bootstrap interval (1,000 resamples of the ${b.images.toLocaleString('en-US')} test images, the same for every entry); hover for the interval. Under each rank, the 95 % interval of that rank over the resamples. <span class="badge tied">≈ #1</span> marks entries statistically tied with the leader: the paired interval of their difference includes 0. Intervals cover test-set sampling only, not training randomness (seeds).</p>`}
+<p class="muted small legend"><strong>How sure is a rank?</strong> Under each value, <span class="nowrap">± half the width</span> of its 95 % bootstrap interval (1,000 resamples of the ${b.images.toLocaleString('en-US')} images, the same for every entry); hover for the interval. Under each rank, the 95 % interval of that rank over the resamples. <span class="badge tied">≈ #1</span> marks entries statistically tied with the leader: the paired interval of their difference includes 0. Intervals cover test-set sampling only, not training randomness (seeds).</p>`}
 
 <h2>Progress</h2>
 ${points.length ? progressChart(points, { metric: sortInfo.label, higherIsBetter: sortInfo.higherIsBetter }) : html`<p class="muted">The chart appears with the first entry.</p>`}

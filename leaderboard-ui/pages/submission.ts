@@ -83,15 +83,18 @@ function analysis(d: SubmissionPageData): Html {
 <p class="muted">Validation ground truth is public, so this page shows where the predictions go wrong. Test submissions show aggregate figures only.</p>
 <h3>Worst images</h3>
 <p class="muted small">Lowest per-image mIoU (over the classes in the image's ground truth or prediction). Left: ground truth; right: prediction${d.match_url ? ' (through the match, so colours agree)' : ''}. Grey: ignored pixels.</p>
-<div class="worst">${a.worst.map((w) => html`<figure class="card">
-  <div class="pair"><img src="${w.gt_overlay}" alt="${`ground truth of ${w.image}`}" loading="lazy" width="240"><img src="${w.prediction_overlay}" alt="${`prediction for ${w.image}`}" loading="lazy" width="240"></div>
+<div class="worst">${a.worst.map((w) => {
+  const h = w.size ? Math.round((240 * w.size[1]) / w.size[0]) : 180;
+  return html`<figure class="card">
+  <div class="pair"><img src="${w.gt_overlay}" alt="${`ground truth of ${w.image}`}" width="240" height="${h}"><img src="${w.prediction_overlay}" alt="${`prediction for ${w.image}`}" width="240" height="${h}"></div>
   <figcaption><code>${w.image}</code><br>mIoU <strong>${pct(w.mIoU)}</strong> · F-measure ${pct(w.fmeasure)}</figcaption>
-</figure>`)}</div>
+</figure>`;
+})}</div>
 <h3>Most confused classes</h3>
 ${a.confusion.length ? html`<div class="table-wrap compact"><table class="confusion">
-<caption>Pixels of a ground-truth class predicted as another, largest first (whole validation set).</caption>
+<caption>Pixels of a ground-truth class predicted as another, the 12 largest (whole validation set; the API lists 20).</caption>
 <thead><tr><th scope="col">Ground truth</th><th scope="col">Predicted as</th><th scope="col" class="num">Pixels</th><th scope="col" class="hide-narrow"></th></tr></thead>
-<tbody>${a.confusion.map((p) => html`<tr><td>${p.gt.id} ${p.gt.name}</td><td>${p.predicted.id} ${p.predicted.name}</td><td class="num">${p.pixels.toLocaleString('en-US')}</td><td class="hide-narrow"><svg class="bar" width="120" height="8" aria-hidden="true"><rect width="${Math.max(2, Math.round((p.pixels / most) * 120))}" height="8" rx="2"></rect></svg></td></tr>`)}</tbody>
+<tbody>${a.confusion.slice(0, 12).map((p) => html`<tr><td>${p.gt.id} ${p.gt.name}</td><td>${p.predicted.id} ${p.predicted.name}</td><td class="num">${p.pixels.toLocaleString('en-US')}</td><td class="hide-narrow"><svg class="bar" width="120" height="8" aria-hidden="true"><rect width="${Math.max(2, Math.round((p.pixels / most) * 120))}" height="8" rx="2"></rect></svg></td></tr>`)}</tbody>
 </table></div>` : html`<p class="muted">No confusion between classes.</p>`}`;
 }
 
