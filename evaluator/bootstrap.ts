@@ -94,6 +94,12 @@ export interface ContributionTable {
    * entries of a kind are one range, one loop.
    */
   full: EntryPart; fp: EntryPart;
+  /**
+   * Per image, −1, or the offset (in values) of its one size group's sums when that group's
+   * entries equal its whole-image entries, as they do for most images (one object size): the
+   * entries are then stored once and added at both places.
+   */
+  twin: Int32Array;
   fmeasure: Float64Array;
   hit: Uint8Array;
   /** Classes with GT pixels (and GT boundary pixels) in the full set: the rule above. */
@@ -128,25 +134,29 @@ export function packContributions(contribs: ImageContribution[], classes: number
     c.groups.forEach((h, s) => { if (h) for (let j = 0; j < h.classes.length; j++) if (h.values[j * 6 + 1] > 0 || h.values[j * 6 + 4] > 0) grpRef[s * K + h.classes[j]] = 1; });
   }
   const full = new PartBuilder(6), fp = new PartBuilder(2);
-  const fmeasure = new Float64Array(n), hit = new Uint8Array(n);
+  const fmeasure = new Float64Array(n), hit = new Uint8Array(n), twin = new Int32Array(n).fill(-1);
   contribs.forEach((c, i) => {
-    for (let j = 0; j < c.classes.length; j++) {
-      const k = c.classes[j];
-      if (!refGt[k] && !refBGt[k]) continue;
-      (predOnly(c.values, j * 6) ? fp : full).push(k, c.values, j * 6);
+    const whole: number[] = [];
+    for (let j = 0; j < c.classes.length; j++) if (refGt[c.classes[j]] || refBGt[c.classes[j]]) whole.push(j);
+    const groups = c.groups.map((h, s) => (h ? Array.from(h.classes.keys()).filter((j) => grpRef[s * K + h.classes[j]]) : []));
+    // one size group whose sums equal the whole image's (compared before pruning: a group slot
+    // without GT anywhere in the set never counts, so adding to it changes nothing)
+    const present = c.groups.flatMap((h, s) => (h && h.classes.length ? [s] : []));
+    const g0 = present.length === 1 ? present[0] : -1;
+    const h0 = g0 >= 0 ? c.groups[g0]! : null;
+    const same = !!h0 && h0.classes.length === c.classes.length && h0.classes.every((k, j) => k === c.classes[j]) && h0.values.every((v, a) => v === c.values[a]);
+    for (const j of whole) (predOnly(c.values, j * 6) ? fp : full).push(c.classes[j], c.values, j * 6);
+    if (same) twin[i] = (1 + g0) * K * 6;
+    else {
+      groups.forEach((js, s) => {
+        const h = c.groups[s]!;
+        for (const j of js) (predOnly(h.values, j * 6) ? fp : full).push(K + s * K + h.classes[j], h.values, j * 6);
+      });
     }
-    c.groups.forEach((h, s) => {
-      if (!h) return;
-      for (let j = 0; j < h.classes.length; j++) {
-        const at = s * K + h.classes[j];
-        if (!grpRef[at]) continue;
-        (predOnly(h.values, j * 6) ? fp : full).push(K + at, h.values, j * 6);
-      }
-    });
     full.endRow(); fp.endRow();
     fmeasure[i] = c.fmeasure; hit[i] = c.hit ? 1 : 0;
   });
-  return { n, K, full: full.build(), fp: fp.build(), fmeasure, hit, refGt, refBGt };
+  return { n, K, full: full.build(), fp: fp.build(), twin, fmeasure, hit, refGt, refBGt };
 }
 
 function selectPart(p: EntryPart, rows: ArrayLike<number>): EntryPart {
@@ -171,7 +181,7 @@ export function selectRows(t: ContributionTable, rows: ArrayLike<number>): Contr
     if (full.val[j * 6 + 4] > 0) refBGt[full.slot[j]] = 1;
   }
   return {
-    n: rows.length, K: t.K, full, fp: selectPart(t.fp, rows),
+    n: rows.length, K: t.K, full, fp: selectPart(t.fp, rows), twin: Int32Array.from(rows, (i) => t.twin[i]),
     fmeasure: Float64Array.from(rows, (i) => t.fmeasure[i]), hit: Uint8Array.from(rows, (i) => t.hit[i]), refGt, refBGt,
   };
 }
@@ -208,21 +218,38 @@ function addPredOnly(p: EntryPart, i: number, wi: number, dst: Float64Array): vo
   }
 }
 
-/**
- * Sums of several resamples at once, each scratch with its own weights (scratch.w): the table is
- * read once per block rather than once per resample (it is larger than the caches; its sums are not).
- */
-function sumBlock(t: ContributionTable, block: Scratch[]): void {
-  for (const s of block) s.clear();
+/** addFull at two places: the whole image's sums and, `off` values on, its one size group's. */
+function addFullTwice(p: EntryPart, i: number, wi: number, dst: Float64Array, off: number): void {
+  const { slot, val } = p;
+  for (let j = p.start[i], end = p.start[i + 1]; j < end; j++) {
+    const d = slot[j] * 6, e = d + off, v = j * 6;
+    const x0 = wi * val[v], x1 = wi * val[v + 1], x2 = wi * val[v + 2], x3 = wi * val[v + 3], x4 = wi * val[v + 4], x5 = wi * val[v + 5];
+    dst[d] += x0; dst[d + 1] += x1; dst[d + 2] += x2; dst[d + 3] += x3; dst[d + 4] += x4; dst[d + 5] += x5;
+    dst[e] += x0; dst[e + 1] += x1; dst[e + 2] += x2; dst[e + 3] += x3; dst[e + 4] += x4; dst[e + 5] += x5;
+  }
+}
+
+function addPredOnlyTwice(p: EntryPart, i: number, wi: number, dst: Float64Array, off: number): void {
+  const { slot, val } = p;
+  for (let j = p.start[i], end = p.start[i + 1]; j < end; j++) {
+    const d = slot[j] * 6, e = d + off, v = j * 2;
+    const x0 = wi * val[v], x3 = wi * val[v + 1];
+    dst[d] += x0; dst[d + 3] += x3; dst[e] += x0; dst[e + 3] += x3;
+  }
+}
+
+/** One resample's sums: every drawn image's entries times its weight (s.w). */
+function sumResample(t: ContributionTable, s: Scratch): void {
+  s.clear();
+  const w = s.w, sums = s.sums;
   for (let i = 0; i < t.n; i++) {
-    for (const s of block) {
-      const wi = s.w[i];
-      if (wi === 0) continue;
-      s.drawn += wi;
-      addFull(t.full, i, wi, s.sums); addPredOnly(t.fp, i, wi, s.sums);
-      s.F += wi * t.fmeasure[i];
-      s.acc += wi * t.hit[i];
-    }
+    const wi = w[i];
+    if (wi === 0) continue;
+    s.drawn += wi;
+    const off = t.twin[i];
+    if (off < 0) { addFull(t.full, i, wi, sums); addPredOnly(t.fp, i, wi, sums); } else { addFullTwice(t.full, i, wi, sums, off); addPredOnlyTwice(t.fp, i, wi, sums, off); }
+    s.F += wi * t.fmeasure[i];
+    s.acc += wi * t.hit[i];
   }
 }
 
@@ -257,13 +284,10 @@ function metricsInto(t: ContributionTable, s: Scratch, out: Float64Array, at: nu
 export function resampleMetrics(t: ContributionTable, weights: ArrayLike<number>): Record<BootstrapMetric, number> {
   const out = new Float64Array(M), s = new Scratch(t.K, t.n);
   s.w.set(weights);
-  sumBlock(t, [s]);
+  sumResample(t, s);
   metricsInto(t, s, out, 0, 1);
   return Object.fromEntries(BOOTSTRAP_METRICS.map((k, i) => [k, out[i]])) as Record<BootstrapMetric, number>;
 }
-
-/** Resamples summed per pass over the table. */
-const BLOCK = Number(process.env.ISB_BOOT_BLOCK ?? 8);
 
 /** A range of resamples [from, to): the unit of work of one worker thread. */
 export interface ResampleJob { resample: true; table: ContributionTable; seed: string; from: number; to: number }
@@ -271,13 +295,11 @@ export interface ResampleJob { resample: true; table: ContributionTable; seed: s
 /** Resamples [from, to), metric-major: value of metric m in resample from + j at m·(to − from) + j. */
 export function resampleRange(job: Omit<ResampleJob, 'resample'>): Float64Array {
   const { table: t, seed, from, to } = job;
-  const count = to - from, out = new Float64Array(M * count);
-  const block = Array.from({ length: Math.min(BLOCK, count) }, () => new Scratch(t.K, t.n));
-  for (let b0 = from; b0 < to; b0 += block.length) {
-    const used = block.slice(0, Math.min(block.length, to - b0));
-    used.forEach((s, r) => resampleWeights(seed, b0 + r, t.n, s.w));
-    sumBlock(t, used);
-    used.forEach((s, r) => metricsInto(t, s, out, b0 + r - from, count));
+  const count = to - from, out = new Float64Array(M * count), s = new Scratch(t.K, t.n);
+  for (let b = from; b < to; b++) {
+    resampleWeights(seed, b, t.n, s.w);
+    sumResample(t, s);
+    metricsInto(t, s, out, b - from, count);
   }
   return out;
 }

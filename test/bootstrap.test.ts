@@ -81,3 +81,51 @@ test('intervals hold the estimate and shrink as the test set grows (all images a
     assert.ok(hi - lo < phi - plo, `${k}: ${hi - lo} (360 images) < ${phi - plo} (36 images)`);
   }
 });
+
+/** The resample rule written plainly over the unpacked contributions: what the packed tables must equal. */
+function naiveResample(contribs: EvaluationResult['accumulator']['contributions'], classes: number, w: ArrayLike<number>): Record<string, number> {
+  const K = classes + 1;
+  const all = new Float64Array(6 * K), groups = [0, 1, 2, 3].map(() => new Float64Array(6 * K));
+  const refGt = new Uint8Array(K), refBGt = new Uint8Array(K);
+  let F = 0, acc = 0, n = 0;
+  const add = (dst: Float64Array, c: { classes: Int32Array; values: Float64Array }, wi: number) => {
+    c.classes.forEach((k, j) => { for (let a = 0; a < 6; a++) dst[k * 6 + a] += wi * c.values[j * 6 + a]; });
+  };
+  contribs.forEach((c, i) => {
+    c.classes.forEach((k, j) => { if (c.values[j * 6 + 1] > 0) refGt[k] = 1; if (c.values[j * 6 + 4] > 0) refBGt[k] = 1; });
+    if (!w[i]) return;
+    add(all, c, w[i]);
+    c.groups.forEach((g, s) => { if (g) add(groups[s], g, w[i]); });
+    F += w[i] * c.fmeasure; acc += w[i] * (c.hit ? 1 : 0); n += w[i];
+  });
+  const iou = (h: Float64Array, k: number, b: number) => h[k * 6 + b + 2] / (h[k * 6 + b] + h[k * 6 + b + 1] - h[k * 6 + b + 2] + 1e-10);
+  const mean = (xs: number[]) => (xs.length ? (xs.reduce((a, b) => a + b, 0) / xs.length) * 100 : NaN);
+  const out: Record<string, number> = {
+    mIoU: mean([...Array(K).keys()].filter((k) => !refGt[k] || all[k * 6 + 1] > 0).map((k) => iou(all, k, 0))),
+    mBIoU: mean([...Array(K).keys()].filter((k) => !refBGt[k] || all[k * 6 + 4] > 0).map((k) => iou(all, k, 3))),
+    Acc: (acc / n) * 100, FMeasure: (F / n) * 100,
+  };
+  ['S', 'MS', 'ML', 'L'].forEach((name, s) => {
+    out[name] = mean([...Array(K).keys()].filter((k) => groups[s][k * 6 + 1] > 0).map((k) => iou(groups[s], k, 0)));
+    out[`B${name}`] = mean([...Array(K).keys()].filter((k) => groups[s][k * 6 + 4] > 0).map((k) => iou(groups[s], k, 3)));
+  });
+  return out;
+}
+
+test('packed tables (pruned entries, pred-only entries, one-group images stored once) resample exactly as the plain rule', () => {
+  const contribs = big.accumulator.contributions;
+  const seed = bootstrapSeed(['plain rule']);
+  // a subset where some classes and size groups have no GT at all, so pruning has work to do
+  const sub = contribs.filter((_, i) => i % 7 === 0);
+  for (const [set, t] of [[contribs, table], [sub, packContributions(sub, 6)]] as const) {
+    for (let b = 0; b < 5; b++) {
+      const w = resampleWeights(seed, b, set.length);
+      const packed = resampleMetrics(t, w), plain = naiveResample(set, 6, w);
+      for (const k of BOOTSTRAP_METRICS) {
+        if (Number.isNaN(plain[k])) assert.ok(Number.isNaN(packed[k]), k);
+        else assert.ok(Math.abs(packed[k] - plain[k]) < 1e-9, `${k}: ${packed[k]} vs ${plain[k]}`);
+      }
+    }
+  }
+  assert.ok(Array.from(table.twin).some((x) => x >= 0) && Array.from(table.twin).some((x) => x < 0), 'both kinds of image occur');
+});
