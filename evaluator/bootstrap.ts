@@ -90,16 +90,12 @@ export interface ContributionTable {
   n: number;
   K: number;
   /**
-   * Slots 0..K−1: whole-image sums per class; (1 + g)·K + class: size group g's. One image's
-   * entries of a kind are one range, one loop.
+   * Slots 0..K−1: whole-image sums per class; (1 + g)·K + class: size group g's; (5 + g)·K +
+   * class: both at once, for images whose one size group g has the same sums as the whole image,
+   * as most do (one object size): their entries are stored and added once, and the sums are
+   * combined per resample (metricsInto). One image's entries of a kind are one range, one loop.
    */
   full: EntryPart; fp: EntryPart;
-  /**
-   * Per image, −1, or the offset (in values) of its one size group's sums when that group's
-   * entries equal its whole-image entries, as they do for most images (one object size): the
-   * entries are then stored once and added at both places.
-   */
-  twin: Int32Array;
   fmeasure: Float64Array;
   hit: Uint8Array;
   /** Classes with GT pixels (and GT boundary pixels) in the full set: the rule above. */
@@ -107,18 +103,31 @@ export interface ContributionTable {
   refBGt: Uint8Array;
 }
 
+/** Entries appended into typed arrays that double when full (no boxed numbers on the way). */
 class PartBuilder {
-  private slots: number[] = [];
-  private vals: number[] = [];
-  readonly start: number[] = [0];
-  constructor(readonly width: 6 | 2) {}
-  push(slot: number, v: ArrayLike<number>, at: number): void {
-    this.slots.push(slot);
-    if (this.width === 6) for (let a = 0; a < 6; a++) this.vals.push(v[at + a]);
-    else this.vals.push(v[at], v[at + 3]);
+  private slots = new Int32Array(1024);
+  private vals: Float64Array;
+  private count = 0;
+  private readonly starts: Int32Array;
+  private rows = 0;
+  constructor(readonly width: 6 | 2, rows: number) {
+    this.vals = new Float64Array(1024 * width);
+    this.starts = new Int32Array(rows + 1);
   }
-  endRow(): void { this.start.push(this.slots.length); }
-  build(): EntryPart { return { width: this.width, start: Int32Array.from(this.start), slot: Int32Array.from(this.slots), val: Float64Array.from(this.vals) }; }
+  push(slot: number, v: ArrayLike<number>, at: number): void {
+    if (this.count === this.slots.length) {
+      const slots = new Int32Array(this.count * 2); slots.set(this.slots); this.slots = slots;
+      const vals = new Float64Array(this.count * 2 * this.width); vals.set(this.vals); this.vals = vals;
+    }
+    const o = this.count * this.width;
+    if (this.width === 6) for (let a = 0; a < 6; a++) this.vals[o + a] = v[at + a];
+    else { this.vals[o] = v[at]; this.vals[o + 1] = v[at + 3]; }
+    this.slots[this.count++] = slot;
+  }
+  endRow(): void { this.starts[++this.rows] = this.count; }
+  build(): EntryPart {
+    return { width: this.width, start: this.starts, slot: this.slots.slice(0, this.count), val: this.vals.slice(0, this.count * this.width) };
+  }
 }
 
 const predOnly = (v: ArrayLike<number>, at: number): boolean => v[at + 1] === 0 && v[at + 2] === 0 && v[at + 4] === 0 && v[at + 5] === 0;
@@ -133,21 +142,21 @@ export function packContributions(contribs: ImageContribution[], classes: number
     }
     c.groups.forEach((h, s) => { if (h) for (let j = 0; j < h.classes.length; j++) if (h.values[j * 6 + 1] > 0 || h.values[j * 6 + 4] > 0) grpRef[s * K + h.classes[j]] = 1; });
   }
-  const full = new PartBuilder(6), fp = new PartBuilder(2);
-  const fmeasure = new Float64Array(n), hit = new Uint8Array(n), twin = new Int32Array(n).fill(-1);
+  const full = new PartBuilder(6, n), fp = new PartBuilder(2, n);
+  const fmeasure = new Float64Array(n), hit = new Uint8Array(n);
   contribs.forEach((c, i) => {
     const whole: number[] = [];
     for (let j = 0; j < c.classes.length; j++) if (refGt[c.classes[j]] || refBGt[c.classes[j]]) whole.push(j);
-    const groups = c.groups.map((h, s) => (h ? Array.from(h.classes.keys()).filter((j) => grpRef[s * K + h.classes[j]]) : []));
+    const groups = c.groups.map((h, s) => { const js: number[] = []; if (h) for (let j = 0; j < h.classes.length; j++) if (grpRef[s * K + h.classes[j]]) js.push(j); return js; });
     // one size group whose sums equal the whole image's (compared before pruning: a group slot
     // without GT anywhere in the set never counts, so adding to it changes nothing)
     const present = c.groups.flatMap((h, s) => (h && h.classes.length ? [s] : []));
     const g0 = present.length === 1 ? present[0] : -1;
     const h0 = g0 >= 0 ? c.groups[g0]! : null;
     const same = !!h0 && h0.classes.length === c.classes.length && h0.classes.every((k, j) => k === c.classes[j]) && h0.values.every((v, a) => v === c.values[a]);
-    for (const j of whole) (predOnly(c.values, j * 6) ? fp : full).push(c.classes[j], c.values, j * 6);
-    if (same) twin[i] = (1 + g0) * K * 6;
-    else {
+    const base = same ? (5 + g0) * K : 0;
+    for (const j of whole) (predOnly(c.values, j * 6) ? fp : full).push(base + c.classes[j], c.values, j * 6);
+    if (!same) {
       groups.forEach((js, s) => {
         const h = c.groups[s]!;
         for (const j of js) (predOnly(h.values, j * 6) ? fp : full).push(K + s * K + h.classes[j], h.values, j * 6);
@@ -156,7 +165,7 @@ export function packContributions(contribs: ImageContribution[], classes: number
     full.endRow(); fp.endRow();
     fmeasure[i] = c.fmeasure; hit[i] = c.hit ? 1 : 0;
   });
-  return { n, K, full: full.build(), fp: fp.build(), twin, fmeasure, hit, refGt, refBGt };
+  return { n, K, full: full.build(), fp: fp.build(), fmeasure, hit, refGt, refBGt };
 }
 
 function selectPart(p: EntryPart, rows: ArrayLike<number>): EntryPart {
@@ -176,12 +185,14 @@ export function selectRows(t: ContributionTable, rows: ArrayLike<number>): Contr
   const full = selectPart(t.full, rows);
   const refGt = new Uint8Array(t.K), refBGt = new Uint8Array(t.K);
   for (let j = 0; j < full.slot.length; j++) {
-    if (full.slot[j] >= t.K) continue;
-    if (full.val[j * 6 + 1] > 0) refGt[full.slot[j]] = 1;
-    if (full.val[j * 6 + 4] > 0) refBGt[full.slot[j]] = 1;
+    const slot = full.slot[j];
+    if (slot >= t.K && slot < 5 * t.K) continue; // a size group's own entries
+    const k = slot % t.K;
+    if (full.val[j * 6 + 1] > 0) refGt[k] = 1;
+    if (full.val[j * 6 + 4] > 0) refBGt[k] = 1;
   }
   return {
-    n: rows.length, K: t.K, full, fp: selectPart(t.fp, rows), twin: Int32Array.from(rows, (i) => t.twin[i]),
+    n: rows.length, K: t.K, full, fp: selectPart(t.fp, rows),
     fmeasure: Float64Array.from(rows, (i) => t.fmeasure[i]), hit: Uint8Array.from(rows, (i) => t.hit[i]), refGt, refBGt,
   };
 }
@@ -190,73 +201,57 @@ const EPS10 = 1e-10;
 
 /** Dense sums of one resample, reused across resamples. */
 class Scratch {
-  /** Six sums per slot (the table's slots: K whole-image, then 4·K size-group). */
+  /** Six sums per slot (the table's slots: K whole-image, 4·K size-group, 4·K both). */
   readonly sums: Float64Array;
+  /** The whole image's and the size groups' sums, combined from the slots above. */
+  readonly combined: Float64Array;
   readonly w: Int32Array;
   F = 0; acc = 0; drawn = 0;
   constructor(K: number, n: number) {
-    this.sums = new Float64Array(5 * 6 * K);
+    this.sums = new Float64Array(9 * 6 * K);
+    this.combined = new Float64Array(5 * 6 * K);
     this.w = new Int32Array(n);
   }
   clear(): void { this.sums.fill(0); this.F = this.acc = this.drawn = 0; }
 }
 
-function addFull(p: EntryPart, i: number, wi: number, dst: Float64Array): void {
-  const { slot, val } = p;
-  for (let j = p.start[i], end = p.start[i + 1]; j < end; j++) {
-    const d = slot[j] * 6, v = j * 6;
-    dst[d] += wi * val[v]; dst[d + 1] += wi * val[v + 1]; dst[d + 2] += wi * val[v + 2];
-    dst[d + 3] += wi * val[v + 3]; dst[d + 4] += wi * val[v + 4]; dst[d + 5] += wi * val[v + 5];
-  }
-}
-
-function addPredOnly(p: EntryPart, i: number, wi: number, dst: Float64Array): void {
-  const { slot, val } = p;
-  for (let j = p.start[i], end = p.start[i + 1]; j < end; j++) {
-    const d = slot[j] * 6, v = j * 2;
-    dst[d] += wi * val[v]; dst[d + 3] += wi * val[v + 1];
-  }
-}
-
-/** addFull at two places: the whole image's sums and, `off` values on, its one size group's. */
-function addFullTwice(p: EntryPart, i: number, wi: number, dst: Float64Array, off: number): void {
-  const { slot, val } = p;
-  for (let j = p.start[i], end = p.start[i + 1]; j < end; j++) {
-    const d = slot[j] * 6, e = d + off, v = j * 6;
-    const x0 = wi * val[v], x1 = wi * val[v + 1], x2 = wi * val[v + 2], x3 = wi * val[v + 3], x4 = wi * val[v + 4], x5 = wi * val[v + 5];
-    dst[d] += x0; dst[d + 1] += x1; dst[d + 2] += x2; dst[d + 3] += x3; dst[d + 4] += x4; dst[d + 5] += x5;
-    dst[e] += x0; dst[e + 1] += x1; dst[e + 2] += x2; dst[e + 3] += x3; dst[e + 4] += x4; dst[e + 5] += x5;
-  }
-}
-
-function addPredOnlyTwice(p: EntryPart, i: number, wi: number, dst: Float64Array, off: number): void {
-  const { slot, val } = p;
-  for (let j = p.start[i], end = p.start[i + 1]; j < end; j++) {
-    const d = slot[j] * 6, e = d + off, v = j * 2;
-    const x0 = wi * val[v], x3 = wi * val[v + 1];
-    dst[d] += x0; dst[d + 3] += x3; dst[e] += x0; dst[e + 3] += x3;
-  }
-}
-
 /** One resample's sums: every drawn image's entries times its weight (s.w). */
 function sumResample(t: ContributionTable, s: Scratch): void {
   s.clear();
-  const w = s.w, sums = s.sums;
-  for (let i = 0; i < t.n; i++) {
+  const w = s.w, sums = s.sums, n = t.n, fmeasure = t.fmeasure, hit = t.hit;
+  const fs = t.full.start, fslot = t.full.slot, fval = t.full.val;
+  const ps = t.fp.start, pslot = t.fp.slot, pval = t.fp.val;
+  let drawn = 0, F = 0, acc = 0;
+  // one loop, locals only: the hottest code of the bootstrap
+  for (let i = 0; i < n; i++) {
     const wi = w[i];
     if (wi === 0) continue;
-    s.drawn += wi;
-    const off = t.twin[i];
-    if (off < 0) { addFull(t.full, i, wi, sums); addPredOnly(t.fp, i, wi, sums); } else { addFullTwice(t.full, i, wi, sums, off); addPredOnlyTwice(t.fp, i, wi, sums, off); }
-    s.F += wi * t.fmeasure[i];
-    s.acc += wi * t.hit[i];
+    drawn += wi;
+    for (let j = fs[i], end = fs[i + 1]; j < end; j++) {
+      const d = fslot[j] * 6, v = j * 6;
+      sums[d] += wi * fval[v]; sums[d + 1] += wi * fval[v + 1]; sums[d + 2] += wi * fval[v + 2];
+      sums[d + 3] += wi * fval[v + 3]; sums[d + 4] += wi * fval[v + 4]; sums[d + 5] += wi * fval[v + 5];
+    }
+    for (let j = ps[i], end = ps[i + 1]; j < end; j++) {
+      const d = pslot[j] * 6, v = j * 2;
+      sums[d] += wi * pval[v]; sums[d + 3] += wi * pval[v + 1];
+    }
+    F += wi * fmeasure[i];
+    acc += wi * hit[i];
   }
+  s.drawn = drawn; s.F = F; s.acc = acc;
 }
 
 /** Every metric from one resample's sums, into out[at + m·stride] (percent; NaN: empty size group). */
 function metricsInto(t: ContributionTable, s: Scratch, out: Float64Array, at: number, stride: number): void {
   const { K } = t;
-  const all = s.sums, grp = s.sums;
+  // whole image = its own slots + the four "both" ranges; group g = its slots + "both" range g
+  const x = s.sums, all = s.combined, grp = s.combined;
+  all.set(x.subarray(0, 5 * 6 * K));
+  for (let g = 0; g < 4; g++) {
+    const both = (5 + g) * 6 * K, own = (1 + g) * 6 * K;
+    for (let v = 0; v < 6 * K; v++) { const add = x[both + v]; if (add !== 0) { all[v] += add; all[own + v] += add; } }
+  }
   let m = 0, mb = 0, count = 0, bCount = 0;
   for (let k = 0; k < K; k++) {
     const o = k * 6;
