@@ -78,7 +78,7 @@ export function resampleWeights(seed: string, b: number, n: number, into?: Int32
  * (pred, gt, inter, bPred, bGt, bInter); pred-only entries (false positives: no GT, no
  * intersection) carry two (pred, bPred), a third of the work, and are most of a noisy prediction.
  */
-export interface EntryPart { width: 6 | 2; start: Int32Array; slot: Int32Array; val: Float64Array }
+export interface EntryPart { width: 6 | 2 | 1; start: Int32Array; slot: Int32Array; val: Float64Array }
 
 /**
  * The contributions of a test set, packed in plain typed arrays (a table moves to a worker thread as
@@ -96,6 +96,11 @@ export interface ContributionTable {
    * combined per resample (metricsInto). One image's entries of a kind are one range, one loop.
    */
   full: EntryPart; fp: EntryPart;
+  /**
+   * Pred-only entries whose pred and bPred are equal, one value: any false-positive region thinner
+   * than twice the boundary width (3 % of the diagonal) is all boundary, so most are.
+   */
+  fp1: EntryPart;
   fmeasure: Float64Array;
   hit: Uint8Array;
   /** Classes with GT pixels (and GT boundary pixels) in the full set: the rule above. */
@@ -110,7 +115,7 @@ class PartBuilder {
   private count = 0;
   private readonly starts: Int32Array;
   private rows = 0;
-  constructor(readonly width: 6 | 2, rows: number) {
+  constructor(readonly width: 6 | 2 | 1, rows: number) {
     this.vals = new Float64Array(1024 * width);
     this.starts = new Int32Array(rows + 1);
   }
@@ -121,7 +126,8 @@ class PartBuilder {
     }
     const o = this.count * this.width;
     if (this.width === 6) for (let a = 0; a < 6; a++) this.vals[o + a] = v[at + a];
-    else { this.vals[o] = v[at]; this.vals[o + 1] = v[at + 3]; }
+    else if (this.width === 2) { this.vals[o] = v[at]; this.vals[o + 1] = v[at + 3]; }
+    else this.vals[o] = v[at];
     this.slots[this.count++] = slot;
   }
   endRow(): void { this.starts[++this.rows] = this.count; }
@@ -130,7 +136,6 @@ class PartBuilder {
   }
 }
 
-const predOnly = (v: ArrayLike<number>, at: number): boolean => v[at + 1] === 0 && v[at + 2] === 0 && v[at + 4] === 0 && v[at + 5] === 0;
 
 export function packContributions(contribs: ImageContribution[], classes: number): ContributionTable {
   const n = contribs.length, K = classes + 1;
@@ -142,30 +147,34 @@ export function packContributions(contribs: ImageContribution[], classes: number
     }
     c.groups.forEach((h, s) => { if (h) for (let j = 0; j < h.classes.length; j++) if (h.values[j * 6 + 1] > 0 || h.values[j * 6 + 4] > 0) grpRef[s * K + h.classes[j]] = 1; });
   }
-  const full = new PartBuilder(6, n), fp = new PartBuilder(2, n);
+  const full = new PartBuilder(6, n), fp = new PartBuilder(2, n), fp1 = new PartBuilder(1, n);
   const fmeasure = new Float64Array(n), hit = new Uint8Array(n);
+  // each entry to its part: full, pred-only, or pred-only with pred = bPred
+  const put = (slot: number, v: Float64Array, at: number): void => {
+    const part = v[at + 1] === 0 && v[at + 2] === 0 && v[at + 4] === 0 && v[at + 5] === 0 ? (v[at] === v[at + 3] ? fp1 : fp) : full;
+    part.push(slot, v, at);
+  };
   contribs.forEach((c, i) => {
-    const whole: number[] = [];
-    for (let j = 0; j < c.classes.length; j++) if (refGt[c.classes[j]] || refBGt[c.classes[j]]) whole.push(j);
-    const groups = c.groups.map((h, s) => { const js: number[] = []; if (h) for (let j = 0; j < h.classes.length; j++) if (grpRef[s * K + h.classes[j]]) js.push(j); return js; });
     // one size group whose sums equal the whole image's (compared before pruning: a group slot
     // without GT anywhere in the set never counts, so adding to it changes nothing)
-    const present = c.groups.flatMap((h, s) => (h && h.classes.length ? [s] : []));
-    const g0 = present.length === 1 ? present[0] : -1;
-    const h0 = g0 >= 0 ? c.groups[g0]! : null;
+    let g0 = -1, groupsPresent = 0;
+    c.groups.forEach((h, s) => { if (h && h.classes.length) { groupsPresent++; g0 = s; } });
+    const h0 = groupsPresent === 1 ? c.groups[g0]! : null;
     const same = !!h0 && h0.classes.length === c.classes.length && h0.classes.every((k, j) => k === c.classes[j]) && h0.values.every((v, a) => v === c.values[a]);
     const base = same ? (5 + g0) * K : 0;
-    for (const j of whole) (predOnly(c.values, j * 6) ? fp : full).push(base + c.classes[j], c.values, j * 6);
+    for (let j = 0; j < c.classes.length; j++) {
+      const k = c.classes[j];
+      if (refGt[k] || refBGt[k]) put(base + k, c.values, j * 6);
+    }
     if (!same) {
-      groups.forEach((js, s) => {
-        const h = c.groups[s]!;
-        for (const j of js) (predOnly(h.values, j * 6) ? fp : full).push(K + s * K + h.classes[j], h.values, j * 6);
+      c.groups.forEach((h, s) => {
+        if (h) for (let j = 0; j < h.classes.length; j++) if (grpRef[s * K + h.classes[j]]) put(K + s * K + h.classes[j], h.values, j * 6);
       });
     }
-    full.endRow(); fp.endRow();
+    full.endRow(); fp.endRow(); fp1.endRow();
     fmeasure[i] = c.fmeasure; hit[i] = c.hit ? 1 : 0;
   });
-  return { n, K, full: full.build(), fp: fp.build(), fmeasure, hit, refGt, refBGt };
+  return { n, K, full: full.build(), fp: fp.build(), fp1: fp1.build(), fmeasure, hit, refGt, refBGt };
 }
 
 function selectPart(p: EntryPart, rows: ArrayLike<number>): EntryPart {
@@ -192,7 +201,7 @@ export function selectRows(t: ContributionTable, rows: ArrayLike<number>): Contr
     if (full.val[j * 6 + 4] > 0) refBGt[k] = 1;
   }
   return {
-    n: rows.length, K: t.K, full, fp: selectPart(t.fp, rows),
+    n: rows.length, K: t.K, full, fp: selectPart(t.fp, rows), fp1: selectPart(t.fp1, rows),
     fmeasure: Float64Array.from(rows, (i) => t.fmeasure[i]), hit: Uint8Array.from(rows, (i) => t.hit[i]), refGt, refBGt,
   };
 }
@@ -221,6 +230,7 @@ function sumResample(t: ContributionTable, s: Scratch): void {
   const w = s.w, sums = s.sums, n = t.n, fmeasure = t.fmeasure, hit = t.hit;
   const fs = t.full.start, fslot = t.full.slot, fval = t.full.val;
   const ps = t.fp.start, pslot = t.fp.slot, pval = t.fp.val;
+  const us = t.fp1.start, uslot = t.fp1.slot, uval = t.fp1.val;
   let drawn = 0, F = 0, acc = 0;
   // one loop, locals only: the hottest code of the bootstrap
   for (let i = 0; i < n; i++) {
@@ -235,6 +245,10 @@ function sumResample(t: ContributionTable, s: Scratch): void {
     for (let j = ps[i], end = ps[i + 1]; j < end; j++) {
       const d = pslot[j] * 6, v = j * 2;
       sums[d] += wi * pval[v]; sums[d + 3] += wi * pval[v + 1];
+    }
+    for (let j = us[i], end = us[i + 1]; j < end; j++) {
+      const d = uslot[j] * 6, x = wi * uval[j];
+      sums[d] += x; sums[d + 3] += x;
     }
     F += wi * fmeasure[i];
     acc += wi * hit[i];
