@@ -131,8 +131,12 @@ class PartBuilder {
     this.slots[this.count++] = slot;
   }
   endRow(): void { this.starts[++this.rows] = this.count; }
+  /** The arrays on shared memory: worker threads read the table without a copy of it each. */
   build(): EntryPart {
-    return { width: this.width, start: this.starts, slot: this.slots.slice(0, this.count), val: this.vals.slice(0, this.count * this.width) };
+    const ints = (src: Int32Array, length: number): Int32Array => { const out = new Int32Array(new SharedArrayBuffer(length * 4)); out.set(src.subarray(0, length)); return out; };
+    const vals = new Float64Array(new SharedArrayBuffer(this.count * this.width * 8));
+    vals.set(this.vals.subarray(0, this.count * this.width));
+    return { width: this.width, start: ints(this.starts, this.starts.length), slot: ints(this.slots, this.count), val: vals };
   }
 }
 
