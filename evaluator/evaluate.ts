@@ -16,6 +16,7 @@ import { InputError, WarningCollector, type Warning } from './problems.ts';
 import { problem, sortProblems, type Problem } from './rules.ts';
 import { CLI_POLICY, validate, type ValidationPolicy } from './validate.ts';
 import type { PredictionSource } from './sources.ts';
+import type { GtStoreBuild } from './gt-store.ts';
 
 export const DEFAULT_MAX_PIXELS = 40_000_000;
 
@@ -38,6 +39,8 @@ export interface EvaluateOptions {
   signal?: AbortSignal;
   /** How files outside the names list count (default: warnings, as the CLI reports them). */
   policy?: ValidationPolicy;
+  /** The GT already decoded (gt-cache.ts): its masks are not read again; must be of `masks`, in order. */
+  gt?: GtStoreBuild;
   /** Keep each image's contributions (accumulator.contributions), for bootstrap intervals. */
   contributions?: boolean;
   /**
@@ -64,6 +67,7 @@ export interface EvaluationResult {
 
 export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult> {
   const { masks, classes } = opts;
+  if (opts.gt && opts.gt.store.count !== masks.length) throw new Error(`GT store of ${opts.gt.store.count} masks for a list of ${masks.length}`);
   const warnings = new WarningCollector();
   // Validation at listing depth; the pairs that are present are still checked in the data pass,
   // so one run reports every problem (a missing file does not hide a corrupt one).
@@ -73,7 +77,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult>
   const missing = v.missing;
   for (const w of v.warnings) warnings.add('extra-files', w.file);
 
-  const gtDigests = new Array<string>(masks.length);
+  const gtDigests = opts.gt ? opts.gt.digests : new Array<string>(masks.length);
   const records = await dataPass(opts, problems, false, missing, gtDigests);
   if (problems.length) throw new InputError(`${problems.length} problem(s) with the submission`, sortProblems(problems, masks));
 
@@ -136,7 +140,7 @@ async function dataPass(opts: EvaluateOptions, problems: Problem[], decodeOnly: 
   let done = 0;
   const finish = (r: PairResult): void => {
     if (r.problems) problems.push(...r.problems);
-    else if (r.record) { records[r.id] = r.record; gtDigests[r.id] = r.gtSha256!; }
+    else if (r.record) { records[r.id] = r.record; if (r.gtSha256) gtDigests[r.id] = r.gtSha256; }
     done++;
     opts.onProgress?.(done, total);
   };
@@ -146,6 +150,7 @@ async function dataPass(opts: EvaluateOptions, problems: Problem[], decodeOnly: 
     if (skip.has(i)) return { id: i };
     const predPath = opts.pred.pathOf(rel);
     const job: PairJob = { id: i, rel, gtPath: join(opts.gtRoot, rel), classes: opts.classes, maxPixels, decodeOnly };
+    if (opts.gt) job.gt = { store: opts.gt.store, index: i };
     if (predPath) job.predPath = predPath;
     else {
       try {

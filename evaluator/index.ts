@@ -23,6 +23,8 @@ export { parseNamesList, splitLines } from './names.ts';
 export { resultToJson, fullResultJson, firstDifference, formatSummary, formatProblems, fmt, type ResultJson, type Difference } from './report.ts';
 export { METRICS, type MetricInfo } from './metrics.ts';
 export { PairPool, defaultWorkers } from './pool.ts';
+export { buildGtStore, type BuildGtOptions } from './gt-cache.ts';
+export type { GtStore, GtStoreBuild } from './gt-store.ts';
 export { IGNORE_ID } from './image-record.ts';
 /** Mask reading, for the dataset checker. */
 export { readPngHeader, decodePngRuns, decodePng } from './png.ts';

@@ -8,6 +8,7 @@ import { buildImageRecordFromRuns, RunRecordScratch, type ImageRecord } from './
 import { checkMaskHeader } from './mask-header.ts';
 import { decodePngRuns, PngError } from './png.ts';
 import { problem, type Problem } from './rules.ts';
+import { gtRunsOf, type GtDecodeResult, type GtStore } from './gt-store.ts';
 
 export interface PairJob {
   id: number;
@@ -21,7 +22,12 @@ export interface PairJob {
   maxPixels: number;
   /** Benchmarks only: decode both images (straight into runs, our fastest decode) and stop: the decode-only floor. */
   decodeOnly?: boolean;
+  /** The GT already decoded (gt-store.ts): image `index` of `store`; the GT file is not read. */
+  gt?: { store: GtStore; index: number };
 }
+
+/** Decode one GT mask for a store (gt-store.ts). */
+export interface GtDecodeJob { gtDecode: true; id: number; rel: string; gtPath: string; maxPixels: number }
 
 export interface PairResult {
   id: number;
@@ -32,6 +38,7 @@ export interface PairResult {
 }
 
 export function processPair(job: PairJob, scratch: RunRecordScratch = new RunRecordScratch()): PairResult {
+  if (job.gt) return processPairOnStore(job, job.gt.store, job.gt.index, scratch);
   const problems: Problem[] = [];
   const gtFile = `GT ${job.rel}`;
   let gtBuf: Buffer;
@@ -68,4 +75,51 @@ export function processPair(job: PairJob, scratch: RunRecordScratch = new RunRec
   }
   if (job.decodeOnly) return { id: job.id };
   return { id: job.id, record: buildImageRecordFromRuns(gt, pred, job.classes, scratch), gtSha256: createHash('sha256').update(gtBuf).digest('hex') };
+}
+
+/** A pair whose GT is in a store: only the prediction is read and decoded. */
+function processPairOnStore(job: PairJob, store: GtStore, index: number, scratch: RunRecordScratch): PairResult {
+  let predBuf: Uint8Array;
+  try {
+    predBuf = job.predBytes ?? readFileSync(job.predPath!);
+  } catch (e) {
+    return { id: job.id, problems: [problem('unreadable-prediction', job.rel, { reason: (e as NodeJS.ErrnoException).code ?? (e as Error).message })] };
+  }
+  const gt = gtRunsOf(store, index);
+  const problems = checkMaskHeader(predBuf, job.rel, [gt.width, gt.height], job.maxPixels).problems;
+  if (problems.length) return { id: job.id, problems };
+  let pred;
+  try {
+    pred = decodePngRuns(predBuf, { maxPixels: job.maxPixels, builder: scratch.predRuns });
+  } catch (e) {
+    if (e instanceof PngError) return { id: job.id, problems: [e.at(job.rel)] };
+    throw e;
+  }
+  if (job.decodeOnly) return { id: job.id };
+  return { id: job.id, record: buildImageRecordFromRuns(gt, pred, job.classes, scratch) };
+}
+
+/** One GT mask read, checked and decoded into trimmed runs for a store, with its bytes' sha256. */
+export function decodeGt(job: GtDecodeJob): GtDecodeResult {
+  const gtFile = `GT ${job.rel}`;
+  let buf: Buffer;
+  try {
+    buf = readFileSync(job.gtPath);
+  } catch (e) {
+    return { id: job.id, problems: [problem('gt-unreadable', gtFile, { reason: (e as NodeJS.ErrnoException).code ?? (e as Error).message })] };
+  }
+  const head = checkMaskHeader(buf, gtFile, null, job.maxPixels);
+  if (head.problems.length) return { id: job.id, problems: head.problems.map((p) => problem('gt-invalid', gtFile, { detail: p.problem })) };
+  let m;
+  try {
+    m = decodePngRuns(buf, { maxPixels: job.maxPixels });
+  } catch (e) {
+    return { id: job.id, problems: [problem('gt-invalid', gtFile, { detail: (e as Error).message })] };
+  }
+  let runs = 0;
+  for (let r = 0; r < m.height; r++) runs = Math.max(runs, m.rowEnd[r]);
+  return {
+    id: job.id, sha256: createHash('sha256').update(buf).digest('hex'),
+    runs: { width: m.width, height: m.height, rowFirst: m.rowFirst, rowEnd: m.rowEnd, start: m.start.slice(0, runs), value: m.value.slice(0, runs) },
+  };
 }

@@ -19,6 +19,7 @@
  *      stall while it refuses hostile zips and aborted uploads;
  *   8. pages (scripts/bench-pages.ts): render time of a 919-class submission page and a 500-entry
  *      leaderboard, the leaderboard page's latency under 100 concurrent clients, JavaScript shipped;
+ *  10. gtcache: scoring with the GT decoded once against the decode-both floor and uncached scoring, at 1,200 and 27,423 images, and the store's memory.
  *   9. bootstrap: the cost of 1,000 resamples (one thread, all threads) against the scoring time of the same set, at 1,200 and at the full 919-test size (27,423 images).
  * Generated sets are cached under .bench/ (delete it to regenerate).
  */
@@ -47,6 +48,7 @@ import { pagesBench } from './bench-pages.ts';
 import { drawGt, makeImage, rng } from '../datasets/imagenet-s/synth-image.ts';
 import { decodePng } from '../evaluator/png.ts';
 import { bootstrap, bootstrapParallel, bootstrapSeed, packContributions } from '../evaluator/bootstrap.ts';
+import { buildGtStore } from '../evaluator/gt-cache.ts';
 import sharp from 'sharp';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -54,7 +56,7 @@ const BENCH = join(ROOT, '.bench');
 const GOLDEN_TIMING = resolve(ROOT, '../shared/golden/timing-200');
 const TOOLBOX = resolve(ROOT, '../shared/imagenet-s-toolbox');
 
-const SECTIONS = ['throughput', 'boundary', 'matching', 'bootstrap', 'scale', 'dataset', 'server', 'hostile', 'pages'];
+const SECTIONS = ['throughput', 'boundary', 'matching', 'bootstrap', 'gtcache', 'scale', 'dataset', 'server', 'hostile', 'pages'];
 const opts = new Command('bench')
   .option('--quick', 'skip the long sections (scale, dataset)')
   .option('--screenshots', 'pages section: also save screenshots of the large pages (needs chromium)')
@@ -320,6 +322,32 @@ if (run('dataset')) {
 if (run('server')) {
   console.log('\n6. Server (a separate process, all cores for scoring)');
   await serverLoad();
+}
+
+if (run('gtcache')) {
+  console.log('\n10. Ground truth decoded once (a GT store) against the decode-both floor and the uncached scoring, same set, same pool, one run');
+  for (const count of [opts.images, opts.quick ? opts.images * 4 : opts.scaleImages]) {
+    const set = count === opts.scaleImages ? await generated(`scale-${count}`, count, 919, 0.03) : await generated(`typical-${count}`, count, 919, 0.05);
+    const masks = parseNamesList(readFileSync(set.names, 'utf8')).masks;
+    const pool = new PairPool(cores);
+    try {
+      const secs = async (fn: () => Promise<unknown>) => { const t = performance.now(); await fn(); return (performance.now() - t) / 1000; };
+      const source = await DirectorySource.open(set.pred);
+      await decodeOnlyPass({ gtRoot: set.gt, pred: source, masks, classes: 919, pool }); // warm the page cache
+      const floor = await secs(() => decodeOnlyPass({ gtRoot: set.gt, pred: source, masks, classes: 919, pool }));
+      const plain = await secs(() => evaluate({ gtRoot: set.gt, pred: source, masks, classes: 919, pool }));
+      const rss0 = process.memoryUsage().rss;
+      let gt!: Awaited<ReturnType<typeof buildGtStore>>;
+      const build = await secs(async () => { gt = await buildGtStore({ gtRoot: set.gt, masks, pool }); });
+      const cached = await secs(() => evaluate({ gtRoot: set.gt, pred: source, masks, classes: 919, pool, gt }));
+      const cached2 = await secs(() => evaluate({ gtRoot: set.gt, pred: source, masks, classes: 919, pool, gt }));
+      const best = Math.min(cached, cached2);
+      console.log(`  ${String(count).padStart(5)} images, ${cores} threads: decode-both floor ${f(floor, 2)} s; scoring ${f(plain, 2)} s (${f(plain / floor, 2)}× the floor); with the GT store ${f(best, 2)} s (${f(best / floor, 2)}× the floor, ${f(plain / best, 2)}× faster)`);
+      console.log(`        the store: built in ${f(build, 2)} s, ${f(gt.bytes / 1048576, 1)} MB of shared memory (${f(gt.bytes / count / 1024, 1)} KB a mask; RSS grew ${f((process.memoryUsage().rss - rss0) / 1048576)} MB)`);
+    } finally {
+      await pool.close();
+    }
+  }
 }
 
 if (run('bootstrap')) {

@@ -31,6 +31,11 @@ const Env = z.object({
   REQUEST_TIMEOUT_SECONDS: int(3600),
   /** Per-class results of test (private-GT) submissions: their owner's only, or public on boards. */
   TEST_DETAIL: z.enum(['owner', 'public']).default('owner'),
+  /**
+   * Decoded ground truth kept by the scorer, MB (about 8 KB a mask: the 919 test set's 27,423 masks
+   * take ~210 MB); 0 decodes the GT with every submission.
+   */
+  GT_CACHE_MB: int(1024),
   /** Let visitors make their own accounts at /signup (otherwise admins make them). */
   OPEN_SIGNUP: z.enum(['true', 'false', '1', '0']).default('false'),
   /** Mark session cookies Secure (set it when the server is behind a TLS proxy). */
@@ -58,5 +63,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     testDetail: e.TEST_DETAIL,
     secureCookies: e.SECURE_COOKIES === 'true' || e.SECURE_COOKIES === '1',
     openSignup: e.OPEN_SIGNUP === 'true' || e.OPEN_SIGNUP === '1',
+    gtCacheMB: e.GT_CACHE_MB,
   };
 }

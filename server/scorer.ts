@@ -35,7 +35,7 @@ export class Scorer {
   constructor(
     private readonly q: Queries,
     private readonly catalogue: Catalogue,
-    private readonly opts: { dataDir: string; workers: number; maxPixels: number; log: Logger },
+    private readonly opts: { dataDir: string; workers: number; maxPixels: number; gtCacheMB: number; log: Logger },
   ) {}
 
   start(): void {
@@ -127,6 +127,7 @@ export class Scorer {
       submittedMatch: s.match ? JSON.parse(s.match) as Record<string, number> : null,
       legacyMatchInZip: s.has_match === 1 && !s.match,
       zipSha256: s.file_sha256,
+      gtCacheBytes: this.opts.gtCacheMB * 1048576,
     };
     const started = performance.now();
     this.emit({ id: s.id, status: 'scoring', done: 0, total });
@@ -157,6 +158,7 @@ export class Scorer {
     let stored: boolean;
     if (outcome.type === 'result') {
       stored = this.q.finish(attempt, EVALUATOR_VERSION, outcome.record, outcome.warnings, outcome.computedMatch, outcome.extras);
+      for (const e of outcome.gtStores ?? []) log.info({ gtDir: e.gtDir, masks: e.masks, MB: +(e.bytes / 1048576).toFixed(1), seconds: +e.seconds.toFixed(2), keptMB: +(e.keptBytes / 1048576).toFixed(1) }, 'ground truth decoded once and kept');
       if (stored) {
         log.info({ seconds: (performance.now() - started) / 1000, mIoU: outcome.record.metrics.mIoU }, 'scored');
         this.emit({ id: s.id, status: 'finished', done: total, total });

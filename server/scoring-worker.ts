@@ -5,7 +5,7 @@
  */
 import {
   evaluate, InputError, matchToObject, PairPool, parseMatch, ZipSource, bootstrapParallel, bootstrapSeed, packContributions, packSamples,
-  confusionPairs, perImageScores, provenanceOf, type Problem, type SourceLimits, type Warning,
+  confusionPairs, perImageScores, provenanceOf, buildGtStore, namesHash, type GtStoreBuild, type Problem, type SourceLimits, type Warning,
 } from '../evaluator/index.ts';
 import { serveJobs } from '../util/pool.ts';
 import { scoreRecordOf, worstImages, type ScoreExtras, type ScoreRecord } from './score-record.ts';
@@ -32,18 +32,56 @@ export interface ScoreJob {
   maxMatchBytes: number;
   /** sha256 of the zip as received (provenance); null for older rows. */
   zipSha256: string | null;
+  /** Bytes of decoded ground truth this thread may keep (GT_CACHE_MB); 0: decode the GT with every submission. */
+  gtCacheBytes: number;
 }
 
 
 export type ScoreProgress = { done: number; total: number };
+/** A GT store built for a job: its size and what the thread keeps in all (logged by the scorer). */
+export type GtStoreEvent = { gtDir: string; masks: number; bytes: number; seconds: number; keptBytes: number };
 export type ScoreOutcome =
-  | { type: 'result'; record: ScoreRecord; warnings: Warning[]; computedMatch: Record<string, number> | null; extras: ScoreExtras }
+  | { type: 'result'; record: ScoreRecord; warnings: Warning[]; computedMatch: Record<string, number> | null; extras: ScoreExtras; gtStores?: GtStoreEvent[] }
   | { type: 'input-error'; message: string; problems: Problem[]; fault: 'submission' | 'server' };
 
 /** Progress is reported at most this often (each report is one SQLite write and one SSE event). */
 const PROGRESS_MS = 250;
 
 let pool: PairPool | null = null;
+
+/**
+ * Decoded ground truth, one store per hosted GT (split × phase: its protocols share it), built on
+ * first use and kept within the byte budget, least recently used first out. A failed build is not
+ * kept (the next submission tries again and reports the same GT problems).
+ */
+const gtStores = new Map<string, Promise<GtStoreBuild>>();
+const gtBytes = new Map<string, number>();
+
+async function groundTruth(job: ScoreJob, signal: AbortSignal): Promise<GtStoreBuild | undefined> {
+  if (job.gtCacheBytes <= 0) return undefined;
+  const key = `${job.gtDir}\n${namesHash(job.masks)}`;
+  let p = gtStores.get(key);
+  if (p) { gtStores.delete(key); gtStores.set(key, p); } // most recently used last
+  else {
+    const started = performance.now();
+    p = buildGtStore({ gtRoot: job.gtDir, masks: job.masks, pool: pool!, maxPixels: job.maxPixels, signal });
+    gtStores.set(key, p);
+    p.then((b) => {
+      gtBytes.set(key, b.bytes);
+      let total = [...gtBytes.values()].reduce((a, x) => a + x, 0);
+      for (const old of gtStores.keys()) {
+        if (total <= job.gtCacheBytes || old === key) break;
+        total -= gtBytes.get(old) ?? 0;
+        gtStores.delete(old); gtBytes.delete(old);
+      }
+      gtStoreLog.push({ gtDir: job.gtDir, masks: job.masks.length, bytes: b.bytes, seconds: (performance.now() - started) / 1000, keptBytes: total });
+    }, () => { gtStores.delete(key); });
+  }
+  return p;
+}
+
+/** What the thread built, for the scorer's log (sent with the next outcome). */
+const gtStoreLog: GtStoreEvent[] = [];
 
 serveJobs<ScoreJob, ScoreOutcome, ScoreProgress>(async (job, { progress, signal }) => {
   pool ??= new PairPool(job.workers);
@@ -61,8 +99,9 @@ serveJobs<ScoreJob, ScoreOutcome, ScoreProgress>(async (job, { progress, signal 
         if (buf) match = parseMatch(buf.toString('utf8'), job.classes).match;
       } else if (job.match === 'auto') match = 'auto';
     }
+    const gt = await groundTruth(job, signal);
     const result = await evaluate({
-      gtRoot: job.gtDir, pred: source, masks: job.masks, classes: job.classes, match, pool,
+      gtRoot: job.gtDir, pred: source, masks: job.masks, classes: job.classes, match, pool, gt,
       maxPixels: job.maxPixels, signal, privateGt: job.privateGt, contributions: true,
       // the one throttle of progress: each message is stored and streamed by the scorer as it is
       onProgress: (done, total) => {
@@ -82,6 +121,7 @@ serveJobs<ScoreJob, ScoreOutcome, ScoreProgress>(async (job, { progress, signal 
       // the computed match is stored on its own (downloadable), beside the score record
       computedMatch: result.matchComputed && result.match ? matchToObject(result.match) : null,
       extras: { samples: { seed: boot.seed, B: boot.B, values: packSamples(boot.samples) }, perImage },
+      gtStores: gtStoreLog.splice(0),
     };
   } catch (e) {
     if (!(e instanceof InputError) || signal.aborted) throw e;

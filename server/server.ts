@@ -32,7 +32,7 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
   const q = new Queries(db);
   const catalogue = await Catalogue.load({ root: config.imagenetsRoot, toolbox: config.toolbox, dataDir: config.dataDir, onLog: (m, e) => log.info(e ?? {}, m) });
   await removeOrphans(config.dataDir, q);
-  const scorer = new Scorer(q, catalogue, { dataDir: config.dataDir, workers: config.scoringWorkers, maxPixels: config.maxPixels, log });
+  const scorer = new Scorer(q, catalogue, { dataDir: config.dataDir, workers: config.scoringWorkers, maxPixels: config.maxPixels, gtCacheMB: config.gtCacheMB, log });
   scorer.start();
   const app = createApp({ q, catalogue, dataDir: config.dataDir, quota: config.quota, maxPixels: config.maxPixels, scorer, log, maxUploadBytes: config.maxUploadBytes, authFailuresPerMinute: config.authFailuresPerMinute, uploads: config.uploads, testDetail: config.testDetail, secureCookies: config.secureCookies, openSignup: config.openSignup });
   const server = await new Promise<Server>((resolve) => { const s = app.listen(config.port, config.host, () => resolve(s)); });

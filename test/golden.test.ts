@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { evaluate } from '../evaluator/evaluate.ts';
+import { buildGtStore } from '../evaluator/gt-cache.ts';
 import { parseMatch, matchToJsonText } from '../evaluator/match.ts';
 import { parseNamesList } from '../evaluator/names.ts';
 import { OFFICIAL_HIST_NAMES } from '../evaluator/accumulator.ts';
@@ -14,7 +15,7 @@ import { resultToJson } from '../evaluator/report.ts';
 import { DirectorySource } from '../evaluator/sources.ts';
 import { compareMetrics, goldenSkip, goldenSuites, SUMMARY_KEYS, type GoldenSuite } from './helpers/golden.ts';
 
-async function run(s: GoldenSuite, match?: 'auto' | 'file' | null, workers = 2) {
+async function run(s: GoldenSuite, match?: 'auto' | 'file' | null, workers = 2, gtOnce = false) {
   const names = parseNamesList(readFileSync(join(s.dir, 'names.txt'), 'utf8'));
   assert.deepEqual(names.problems, []);
   let m: Parameters<typeof evaluate>[0]['match'] = null;
@@ -24,7 +25,8 @@ async function run(s: GoldenSuite, match?: 'auto' | 'file' | null, workers = 2) 
     assert.deepEqual(parsed.problems, []);
     m = parsed.match;
   }
-  return evaluate({ gtRoot: join(s.dir, 'gt'), pred: await DirectorySource.open(join(s.dir, 'pred')), masks: names.masks, classes: s.classes, match: m, workers });
+  const gt = gtOnce ? await buildGtStore({ gtRoot: join(s.dir, 'gt'), masks: names.masks }) : undefined;
+  return evaluate({ gtRoot: join(s.dir, 'gt'), pred: await DirectorySource.open(join(s.dir, 'pred')), masks: names.masks, classes: s.classes, match: m, workers, gt });
 }
 
 test('golden suites are present', { skip: goldenSkip }, () => {
@@ -53,6 +55,18 @@ for (const s of goldenSuites()) {
       assert.equal(acc.perImage[i].imgLabel, p.img_label, `Img-Acc label of ${p.name}`);
       assert.equal(acc.perImage[i].hit, p.img_acc_hit, `Img-Acc hit of ${p.name}`);
     });
+  });
+
+  test(`golden ${s.name}: with the GT decoded once (a GT store), the same accumulators bit for bit and the same GT hashes`, async () => {
+    const direct = await run(s, hasMatch ? 'file' : null, 2);
+    const once = await run(s, hasMatch ? 'file' : null, 2, true);
+    for (const name of Object.keys(OFFICIAL_HIST_NAMES) as (keyof typeof OFFICIAL_HIST_NAMES)[]) {
+      assert.deepEqual(once.accumulator.all[name], direct.accumulator.all[name], name);
+      for (let g = 0; g < 4; g++) assert.deepEqual(once.accumulator.groups[g][name], direct.accumulator.groups[g][name], `${name} group ${g}`);
+    }
+    assert.deepEqual(once.metrics, direct.metrics);
+    assert.deepEqual(once.accumulator.perImage, direct.accumulator.perImage);
+    assert.deepEqual(once.gtDigests, direct.gtDigests);
   });
 
   if (hasMatch) {
