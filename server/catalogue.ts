@@ -48,6 +48,8 @@ export interface Benchmark {
 export class Catalogue {
   readonly splits = new Map<string, HostedSplit>();
   readonly benchmarks = new Map<string, Benchmark>();
+  /** The dataset root the splits were indexed from (the demo's under DATA_DIR when none is set). */
+  root: string | null = null;
 
   static async load(opts: { root?: string; toolbox?: string; dataDir: string; onLog?: (msg: string, extra?: object) => void }): Promise<Catalogue> {
     let root = opts.root;
@@ -60,6 +62,7 @@ export class Catalogue {
     }
     const index = await indexRoot(root, { toolbox: opts.toolbox, cache: join(opts.dataDir, 'index-cache.json') });
     const cat = new Catalogue();
+    cat.root = root;
     for (const s of index.splits) {
       const split: HostedSplit = { id: s.name.toLowerCase(), name: s.name, dir: s.dir, classes: s.classes, index: s };
       cat.splits.set(split.id, split);

@@ -36,6 +36,10 @@ const Env = z.object({
    * take ~210 MB); 0 decodes the GT with every submission.
    */
   GT_CACHE_MB: int(1024),
+  /** Score on worker processes behind BullMQ on this Redis (redis://host:port[/db]); unset: in this process. */
+  QUEUE: z.string().url().optional(),
+  /** With QUEUE: submissions handed to the queue at once (picked fairly; the rest wait in SQLite). */
+  QUEUE_IN_FLIGHT: int(4),
   /** Let visitors make their own accounts at /signup (otherwise admins make them). */
   OPEN_SIGNUP: z.enum(['true', 'false', '1', '0']).default('false'),
   /** Mark session cookies Secure (set it when the server is behind a TLS proxy). */
@@ -64,5 +68,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     secureCookies: e.SECURE_COOKIES === 'true' || e.SECURE_COOKIES === '1',
     openSignup: e.OPEN_SIGNUP === 'true' || e.OPEN_SIGNUP === '1',
     gtCacheMB: e.GT_CACHE_MB,
+    queue: e.QUEUE,
+    queueInFlight: Math.max(1, e.QUEUE_IN_FLIGHT),
   };
 }

@@ -193,6 +193,10 @@ export class Queries {
     return (this.stmt('SELECT version FROM board_versions WHERE benchmark = ?').get(benchmark) as { version: number } | undefined)?.version ?? 0;
   }
   /** After a crash or restart: interrupted scorings go back to the queue. */
+  /** Submissions being scored (a queue server waits for their jobs again on start). */
+  scoringNow(): SubmissionRow[] {
+    return this.stmt(`SELECT * FROM submissions WHERE status = 'scoring' ORDER BY started_at, id`).all() as SubmissionRow[];
+  }
   requeueInterrupted(): number {
     return this.stmt(`UPDATE submissions SET status = 'queued', progress_done = 0 WHERE status = 'scoring'`).run().changes;
   }

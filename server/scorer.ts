@@ -1,49 +1,84 @@
 /**
  * The scoring queue. State lives in SQLite (queued → scoring → finished | failed | cancelled), so a
  * crash loses nothing: on start, interrupted scorings go back to the queue and run again (scoring is
- * deterministic, so the result is the same). One submission is scored at a time, chosen fairly
- * across users (Queries.nextQueued), in a dedicated scoring thread with its own decode workers:
- * heavy HTTP traffic on the main thread cannot starve it.
+ * deterministic, so the result is the same). Submissions are chosen fairly across users
+ * (Queries.nextQueued) and handed to an executor:
+ *   - embedded (default): one at a time, in a dedicated scoring thread with its own decode workers,
+ *     so heavy HTTP traffic on the main thread cannot starve it;
+ *   - a queue (QUEUE=redis://…, queue.ts): up to QUEUE_IN_FLIGHT at a time on BullMQ, scored by
+ *     worker processes; SQLite stays the record of truth (the row is the outbox), a scoring that
+ *     was in flight when the server stopped is waited for again on start, not started anew.
  *
  * Every transition is a conditional update on the submission's attempt (queries.ts): a cancel or
  * delete that lands while a result is on its way wins, and the result is discarded. No failure of
  * one submission, of the scoring thread or of the database ends the loop: the submission fails
  * with a clear error and the queue moves on.
  */
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { Logger } from 'pino';
 import { EVALUATOR_VERSION, MAX_MATCH_BYTES } from '../evaluator/index.ts';
 import { WorkerPool } from '../util/pool.ts';
 import { Catalogue } from './catalogue.ts';
 import type { Attempt, Queries, SubmissionRow } from './queries.ts';
-import type { ScoreJob, ScoreOutcome, ScoreProgress } from './scoring-worker.ts';
+import type { ScoreJob, ScoreOutcome, ScoreProgress } from './score-job.ts';
 import { uploadLimits } from './upload-check.ts';
+
+/** A scoring that failed for a reason its submitter may read (not an internal error). */
+export class ScoringError extends Error {}
+/** The reason scorings in flight are let go when the server stops (not a cancel: a queue job goes on). */
+export class ShutdownError extends Error {}
 
 export interface ProgressEvent { id: number; status: string; done: number; total: number }
 type Listener = (e: ProgressEvent) => void;
 
 const SERVER_FAULT = 'internal error while scoring; the administrators have the details';
 
+/** Where jobs are scored: a thread of this process, or workers behind a queue. */
+export interface ScoreExecutor {
+  /** Jobs in flight at once. */
+  readonly concurrency: number;
+  /** A job of an attempt that was in flight when the server stopped can be waited for again (queue.ts). */
+  readonly resumable: boolean;
+  run(job: ScoreJob, attempt: number, opts: { signal: AbortSignal; onProgress: (p: ScoreProgress) => void }): Promise<ScoreOutcome>;
+  close(): Promise<void>;
+}
+
+/** The embedded executor: one scoring thread; if it dies the pool replaces it and the job in hand fails. */
+export class ThreadExecutor implements ScoreExecutor {
+  readonly concurrency = 1;
+  readonly resumable = false;
+  private readonly pool = new WorkerPool<ScoreJob, ScoreOutcome, ScoreProgress>(new URL('./scoring-worker.ts', import.meta.url), 1, 'scoring');
+  run(job: ScoreJob, _attempt: number, opts: { signal: AbortSignal; onProgress: (p: ScoreProgress) => void }): Promise<ScoreOutcome> {
+    return this.pool.run(job, opts);
+  }
+  close(): Promise<void> { return this.pool.close(); }
+}
+
 export class Scorer {
-  private pool: WorkerPool<ScoreJob, ScoreOutcome, ScoreProgress> | null = null;
   private running = false;
   private wake: (() => void) | null = null;
-  private current: { id: number; abort: AbortController } | null = null;
+  private readonly inFlight = new Map<number, AbortController>();
   private readonly listeners = new Map<number, Set<Listener>>();
   private loop: Promise<void> | null = null;
 
   constructor(
     private readonly q: Queries,
     private readonly catalogue: Catalogue,
-    private readonly opts: { dataDir: string; workers: number; maxPixels: number; gtCacheMB: number; log: Logger },
+    private readonly opts: { dataDir: string; datasetRoot: string | null; workers: number; maxPixels: number; gtCacheMB: number; log: Logger },
+    private readonly executor: ScoreExecutor = new ThreadExecutor(),
   ) {}
 
   start(): void {
-    const n = this.q.requeueInterrupted();
-    if (n) this.opts.log.info({ requeued: n }, 'resuming interrupted scorings');
     this.running = true;
-    // one scoring thread; if it dies the pool replaces it and the job in hand fails (score())
-    this.pool = new WorkerPool(new URL('./scoring-worker.ts', import.meta.url), 1, 'scoring');
+    if (this.executor.resumable) {
+      // the queue may still hold (or have finished) the jobs of scorings in flight: wait for them again
+      const rows = this.q.scoringNow();
+      if (rows.length) this.opts.log.info({ resumed: rows.length }, 'waiting again for scorings in flight');
+      for (const row of rows) this.launch(row, { id: row.id, attempt: row.attempts });
+    } else {
+      const n = this.q.requeueInterrupted();
+      if (n) this.opts.log.info({ requeued: n }, 'resuming interrupted scorings');
+    }
     this.loop = this.run();
   }
 
@@ -74,23 +109,35 @@ export class Scorer {
     return true;
   }
 
-  /** The submission is gone (deleted) or cancelled: stop scoring it if it is the one in hand. */
+  /** The submission is gone (deleted) or cancelled: stop scoring it if it is in flight. */
   stopIfCurrent(id: number): void {
-    if (this.current?.id === id) this.current.abort.abort(new Error('cancelled'));
+    this.inFlight.get(id)?.abort(new Error('cancelled'));
   }
 
   async close(): Promise<void> {
     this.running = false;
     this.wake?.();
-    this.current?.abort.abort(new Error('stopping'));
-    await this.pool?.close();
+    for (const a of this.inFlight.values()) a.abort(new ShutdownError('stopping'));
+    await this.executor.close();
     await this.loop;
+  }
+
+  /** Scores a submission whose attempt has started, tracked in flight until it ends. */
+  private launch(s: SubmissionRow, attempt: Attempt): void {
+    const abort = new AbortController();
+    this.inFlight.set(s.id, abort);
+    this.score(s, attempt, abort)
+      .catch((e) => {
+        this.opts.log.error({ err: e, submission: s.id }, 'scoring failed');
+        this.guard('marking a failed scoring', () => this.q.fail(attempt, SERVER_FAULT, null, 'server'));
+      })
+      .finally(() => { this.inFlight.delete(s.id); this.wake?.(); });
   }
 
   private async run(): Promise<void> {
     while (this.running) {
       try {
-        const next = this.q.nextQueued();
+        const next = this.inFlight.size < this.executor.concurrency ? this.q.nextQueued() : undefined;
         if (!next) {
           await new Promise<void>((resolve) => {
             this.wake = resolve;
@@ -101,12 +148,7 @@ export class Scorer {
         }
         const attempt = this.q.startScoring(next.id);
         if (!attempt) continue; // cancelled meanwhile
-        try {
-          await this.score(next, attempt);
-        } catch (e) {
-          this.opts.log.error({ err: e, submission: next.id }, 'scoring failed');
-          this.guard('marking a failed scoring', () => this.q.fail(attempt, SERVER_FAULT, null, 'server'));
-        }
+        this.launch(next, attempt);
       } catch (e) {
         // the database itself failed (disk full, locked past its timeout): wait, then carry on
         this.opts.log.error({ err: e }, 'scoring loop error; retrying in a second');
@@ -115,13 +157,14 @@ export class Scorer {
     }
   }
 
-  private async score(s: SubmissionRow, attempt: Attempt): Promise<void> {
+  private async score(s: SubmissionRow, attempt: Attempt, abort: AbortController): Promise<void> {
     const log = this.opts.log.child({ submission: s.id, benchmark: s.benchmark, attempt: attempt.attempt });
     const b = this.catalogue.benchmarks.get(s.benchmark);
     if (!b) { this.q.fail(attempt, `benchmark ${s.benchmark} is no longer hosted`, null, 'server'); return; }
     const total = b.masks.length;
     const job: ScoreJob = {
-      id: s.id, zip: join(this.opts.dataDir, s.file), gtDir: b.gtDir, masks: b.masks, classes: b.classes,
+      id: s.id, zip: join(this.opts.dataDir, s.file), zipRel: s.file, gtDir: b.gtDir, gtRel: this.opts.datasetRoot ? relative(this.opts.datasetRoot, b.gtDir) : null,
+      masks: b.masks, classes: b.classes,
       match: Catalogue.needsMatch(b), maxPixels: this.opts.maxPixels, workers: this.opts.workers, privateGt: b.gtPrivate,
       limits: uploadLimits(b), maxMatchBytes: MAX_MATCH_BYTES,
       submittedMatch: s.match ? JSON.parse(s.match) as Record<string, number> : null,
@@ -131,11 +174,9 @@ export class Scorer {
     };
     const started = performance.now();
     this.emit({ id: s.id, status: 'scoring', done: 0, total });
-    const abort = new AbortController();
-    this.current = { id: s.id, abort };
     let outcome: ScoreOutcome;
     try {
-      outcome = await this.pool!.run(job, {
+      outcome = await this.executor.run(job, attempt.attempt, {
         signal: abort.signal,
         onProgress: (p) => {
           this.guard('progress write', () => this.q.setProgress(s.id, p.done));
@@ -150,10 +191,10 @@ export class Scorer {
         return;
       }
       log.error({ err: e }, 'scoring failed');
-      if (this.q.fail(attempt, SERVER_FAULT, null, 'server')) this.emit({ id: s.id, status: 'failed', done: 0, total });
+      // a job the executor could not run (a queue worker that cannot read the upload) says why
+      const message = e instanceof ScoringError ? e.message : SERVER_FAULT;
+      if (this.q.fail(attempt, message, null, 'server')) this.emit({ id: s.id, status: 'failed', done: 0, total });
       return;
-    } finally {
-      this.current = null;
     }
     let stored: boolean;
     if (outcome.type === 'result') {

@@ -11,7 +11,8 @@ import { Catalogue } from './catalogue.ts';
 import type { Config } from './config.ts';
 import { dbFile, openDb, type Db } from './db.ts';
 import { Queries } from './queries.ts';
-import { Scorer } from './scorer.ts';
+import { Scorer, ThreadExecutor } from './scorer.ts';
+import { QueueExecutor } from './queue.ts';
 
 export interface Running {
   url: string;
@@ -32,7 +33,9 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
   const q = new Queries(db);
   const catalogue = await Catalogue.load({ root: config.imagenetsRoot, toolbox: config.toolbox, dataDir: config.dataDir, onLog: (m, e) => log.info(e ?? {}, m) });
   await removeOrphans(config.dataDir, q);
-  const scorer = new Scorer(q, catalogue, { dataDir: config.dataDir, workers: config.scoringWorkers, maxPixels: config.maxPixels, gtCacheMB: config.gtCacheMB, log });
+  // scoring in this process (embedded default) or on queue workers (QUEUE)
+  const executor = config.queue ? new QueueExecutor(config.queue, config.queueInFlight, log) : new ThreadExecutor();
+  const scorer = new Scorer(q, catalogue, { dataDir: config.dataDir, datasetRoot: catalogue.root, workers: config.scoringWorkers, maxPixels: config.maxPixels, gtCacheMB: config.gtCacheMB, log }, executor);
   scorer.start();
   const app = createApp({ q, catalogue, dataDir: config.dataDir, quota: config.quota, maxPixels: config.maxPixels, scorer, log, maxUploadBytes: config.maxUploadBytes, authFailuresPerMinute: config.authFailuresPerMinute, uploads: config.uploads, testDetail: config.testDetail, secureCookies: config.secureCookies, openSignup: config.openSignup });
   const server = await new Promise<Server>((resolve) => { const s = app.listen(config.port, config.host, () => resolve(s)); });
@@ -41,7 +44,7 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   const open = [...catalogue.benchmarks.values()].filter((b) => !b.closed).length;
-  log.info({ url, dataDir: config.dataDir, splits: [...catalogue.splits.keys()], benchmarks: catalogue.benchmarks.size, open }, 'ImageNet-S Bench is serving');
+  log.info({ url, dataDir: config.dataDir, splits: [...catalogue.splits.keys()], benchmarks: catalogue.benchmarks.size, open, scoring: config.queue ? `queue ${new URL(config.queue).host} (${config.queueInFlight} in flight)` : 'in this process' }, 'ImageNet-S Bench is serving');
   return {
     url, server, db, q, catalogue, scorer, log,
     async close() {

@@ -1,0 +1,168 @@
+/**
+ * Scoring on workers behind BullMQ (server/queue.ts, server/worker-main.ts), with a real
+ * redis-server and real worker processes: the server scores nothing itself; a worker killed
+ * mid-job loses nothing; a Redis restart (every job lost) loses nothing; an upload a worker cannot
+ * read fails once with a clear message. Each submission's metrics are the evaluator's own.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { Queue } from 'bullmq';
+import { writeMiniSplit, type MiniSplitFiles } from '../datasets/imagenet-s/mini.ts';
+import { zipDirectory } from '../datasets/imagenet-s/zip-write.ts';
+import { evaluate } from '../evaluator/evaluate.ts';
+import { DirectorySource } from '../evaluator/sources.ts';
+import { testServer, waitFor, type TestServer } from './helpers/server.ts';
+import { freePort, Redis, redisSkip, WorkerProcess } from './helpers/queue.ts';
+import { connectionOf, QUEUE_NAME } from '../server/queue.ts';
+import type { ProgressEvent } from '../server/scorer.ts';
+
+const skip = redisSkip;
+const work = mkdtempSync(join(tmpdir(), 'isb-queue-'));
+const B = 'imagenetsmini.semi-supervised.validation';
+let mini: MiniSplitFiles, zip: string, expected: Record<string, unknown>;
+let redis: Redis, srv: TestServer, token: string;
+const workers: WorkerProcess[] = [];
+
+before(async () => {
+  if (skip) return;
+  // a hosted split big enough that a job takes a few seconds on one thread
+  mini = await writeMiniSplit(join(work, 'root'), { validation: 400, test: 2, withPredictions: true });
+  const v = mini.subsets.validation;
+  zip = join(work, 'preds.zip');
+  await zipDirectory(v.predictionsDir!, zip);
+  const r = await evaluate({ gtRoot: v.masksDir, pred: await DirectorySource.open(v.predictionsDir!), masks: v.masks, classes: mini.classes, workers: 2 });
+  const { IoUs, BIoUs, ...rest } = r.metrics;
+  expected = { ...rest, IoUs, BIoUs };
+  redis = new Redis(await freePort());
+  await redis.start();
+  srv = await testServer({ QUEUE: redis.url, QUEUE_IN_FLIGHT: '4', IMAGENETS_ROOT: join(work, 'root'), LOG_LEVEL: 'silent' });
+  token = srv.user('q');
+});
+after(async () => {
+  await Promise.all(workers.map((w) => w.kill()));
+  await srv?.cleanup();
+  await redis?.kill();
+  rmSync(work, { recursive: true, force: true });
+});
+
+const worker = async (env: Record<string, string> = {}): Promise<WorkerProcess> => {
+  const w = new WorkerProcess({ QUEUE: redis.url, ...env });
+  workers.push(w);
+  await w.ready();
+  return w;
+};
+const submit = async (): Promise<number> => (await request(srv.server).post('/api/submissions').set('Authorization', `Bearer ${token}`).field('benchmark', B).attach('file', zip).expect(202)).body.id;
+const view = async (id: number) => (await request(srv.server).get(`/api/submissions/${id}`).set('Authorization', `Bearer ${token}`).expect(200)).body;
+const ended = (id: number, ms = 120_000) => waitFor(async () => { const s = await view(id); return ['finished', 'failed', 'cancelled'].includes(s.status) ? s : undefined; }, ms, `submission ${id}`);
+const jobState = async (id: number): Promise<string | undefined> => {
+  const q = new Queue(QUEUE_NAME, { connection: connectionOf(redis.url) });
+  try {
+    const s = srv.q.submission(id)!;
+    const j = await q.getJob(`${id}-${s.attempts}`);
+    return j ? await j.getState() : undefined;
+  } finally { await q.close(); }
+};
+
+test('with QUEUE the server scores nothing itself: a worker process does, its progress reaches the server, the metrics are the evaluator\'s', { skip, timeout: 180_000 }, async () => {
+  const id = await submit();
+  await new Promise((r) => setTimeout(r, 3000));
+  assert.equal((await view(id)).status, 'scoring', 'dispatched, and nobody scores it without a worker');
+  assert.equal(await jobState(id), 'waiting');
+  const events: ProgressEvent[] = [];
+  const off = srv.scorer.subscribe(id, (e) => events.push(e));
+  const w = await worker();
+  const s = await ended(id);
+  off();
+  assert.equal(s.status, 'finished', JSON.stringify(s.error));
+  assert.deepEqual(s.metrics, expected);
+  assert.equal(w.scored, 1);
+  assert.ok(events.some((e) => e.status === 'scoring' && e.done === e.total && e.total === 400), `progress from the worker: ${JSON.stringify(events)}`);
+  assert.equal(srv.q.scoresOf(id).length, 1);
+  await w.kill('SIGTERM');
+});
+
+test('a worker SIGKILLed mid-job: another worker takes the job over (stalled-job recovery); one score, the same metrics', { skip, timeout: 180_000 }, async () => {
+  const a = await worker();
+  const id = await submit();
+  await waitFor(async () => (await jobState(id)) === 'active', 60_000, 'the job to be active');
+  await a.kill('SIGKILL');
+  assert.equal(a.scored, 0, 'killed before it finished');
+  const b = await worker();
+  const s = await ended(id);
+  assert.equal(s.status, 'finished', JSON.stringify(s.error));
+  assert.deepEqual(s.metrics, expected);
+  assert.equal(b.scored, 1);
+  assert.equal(srv.q.scoresOf(id).length, 1, 'stored once');
+  await b.kill('SIGTERM');
+});
+
+test('Redis killed and restarted empty while submissions are queued and running: nothing is lost, all finish', { skip, timeout: 240_000 }, async () => {
+  const w = await worker();
+  const ids = [await submit(), await submit(), await submit()];
+  await waitFor(async () => (await jobState(ids[0])) === 'active', 60_000, 'the first job to be active');
+  await redis.kill();
+  await new Promise((r) => setTimeout(r, 1500));
+  await redis.start();
+  for (const id of ids) {
+    const s = await ended(id, 180_000);
+    assert.equal(s.status, 'finished', `${id}: ${JSON.stringify(s.error)}`);
+    assert.deepEqual(s.metrics, expected);
+    assert.equal(srv.q.scoresOf(id).length, 1);
+  }
+  await w.kill('SIGTERM');
+});
+
+test('a worker that cannot read the upload fails the job once, saying why; no retry loop', { skip, timeout: 120_000 }, async () => {
+  // this worker looks for uploads in an empty directory (shared storage not mounted)
+  const w = await worker({ DATA_DIR: join(work, 'not-mounted') });
+  const id = await submit();
+  const s = await ended(id);
+  assert.equal(s.status, 'failed');
+  assert.match(s.error, /cannot read the upload submissions\/.*\.zip \(ENOENT\)/);
+  assert.equal(await jobState(id), 'failed');
+  const q = new Queue(QUEUE_NAME, { connection: connectionOf(redis.url) });
+  try {
+    assert.equal((await q.getJob(`${id}-1`))!.attemptsMade, 1, 'tried once');
+  } finally { await q.close(); }
+  await w.kill('SIGTERM');
+});
+
+test('the API server restarted while a worker scores: the new process waits for the same job (not a second scoring) and stores it once', { skip, timeout: 180_000 }, async () => {
+  const w = await worker();
+  const id = await submit();
+  await waitFor(async () => (await jobState(id)) === 'active', 60_000, 'the job to be active');
+  const dataDir = srv.dataDir;
+  await srv.close();
+  const { startServer } = await import('../server/server.ts');
+  const { loadConfig } = await import('../server/config.ts');
+  const pino = (await import('pino')).default;
+  const again = await startServer(loadConfig({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', QUEUE: redis.url, IMAGENETS_ROOT: join(work, 'root'), LOG_LEVEL: 'silent' }), pino({ level: 'silent' }));
+  srv = Object.assign(again, { dataDir, user: srv.user, cleanup: async () => { await again.close(); rmSync(dataDir, { recursive: true, force: true }); } });
+  const s = await ended(id);
+  assert.equal(s.status, 'finished', JSON.stringify(s.error));
+  assert.deepEqual(s.metrics, expected);
+  assert.equal(srv.q.submission(id)!.attempts, 1, 'the same attempt');
+  assert.equal(w.scored, 1, 'scored once');
+  assert.equal(srv.q.scoresOf(id).length, 1);
+  await w.kill('SIGTERM');
+});
+
+test('cancelling on the queue: a running job stops on its worker, a waiting one is removed; the worker goes on to the next', { skip, timeout: 180_000 }, async () => {
+  const w = await worker();
+  const running = await submit();
+  const waiting = await submit();
+  const next = await submit();
+  await waitFor(async () => (await jobState(running)) === 'active', 60_000, 'the first job to be active');
+  for (const id of [running, waiting]) await request(srv.server).delete(`/api/submissions/${id}`).set('Authorization', `Bearer ${token}`).expect(200);
+  await waitFor(async () => (await jobState(running)) === 'failed', 30_000, 'the running job to stop');
+  assert.equal(await jobState(waiting), undefined, 'the waiting job removed');
+  const s = await ended(next);
+  assert.equal(s.status, 'finished');
+  assert.deepEqual((await Promise.all([running, waiting].map(view))).map((x) => x.status), ['cancelled', 'cancelled']);
+  assert.equal(w.scored, 1, 'only the last one was scored');
+  await w.kill('SIGTERM');
+});
