@@ -19,6 +19,7 @@
  *      stall while it refuses hostile zips and aborted uploads;
  *   8. pages (scripts/bench-pages.ts): render time of a 919-class submission page and a 500-entry
  *      leaderboard, the leaderboard page's latency under 100 concurrent clients, JavaScript shipped;
+ *  11. deadline: embedded scorer against QUEUE + local workers on the real server, and the queueing simulation of a conference deadline.
  *  10. gtcache: scoring with the GT decoded once against the decode-both floor and uncached scoring, at 1,200 and 27,423 images, and the store's memory.
  *   9. bootstrap: the cost of 1,000 resamples (one thread, all threads) against the scoring time of the same set, at 1,200 and at the full 919-test size (27,423 images).
  * Generated sets are cached under .bench/ (delete it to regenerate).
@@ -49,6 +50,7 @@ import { drawGt, makeImage, rng } from '../datasets/imagenet-s/synth-image.ts';
 import { decodePng } from '../evaluator/png.ts';
 import { bootstrap, bootstrapParallel, bootstrapSeed, packContributions } from '../evaluator/bootstrap.ts';
 import { buildGtStore } from '../evaluator/gt-cache.ts';
+import { deadlineBench } from './bench-queue.ts';
 import sharp from 'sharp';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -56,7 +58,7 @@ const BENCH = join(ROOT, '.bench');
 const GOLDEN_TIMING = resolve(ROOT, '../shared/golden/timing-200');
 const TOOLBOX = resolve(ROOT, '../shared/imagenet-s-toolbox');
 
-const SECTIONS = ['throughput', 'boundary', 'matching', 'bootstrap', 'gtcache', 'scale', 'dataset', 'server', 'hostile', 'pages'];
+const SECTIONS = ['throughput', 'boundary', 'matching', 'bootstrap', 'gtcache', 'scale', 'dataset', 'server', 'hostile', 'deadline', 'pages'];
 const opts = new Command('bench')
   .option('--quick', 'skip the long sections (scale, dataset)')
   .option('--screenshots', 'pages section: also save screenshots of the large pages (needs chromium)')
@@ -65,7 +67,7 @@ const opts = new Command('bench')
   .option('--scale-images <n>', 'size of the scale run', (v) => parseInt(v, 10), 27423)
   .parse()
   .opts<{ quick?: boolean; screenshots?: boolean; sections: string[]; images: number; scaleImages: number }>();
-const LONG = ['scale', 'dataset', 'server', 'hostile'];
+const LONG = ['scale', 'dataset', 'server', 'hostile', 'deadline'];
 const run = (section: string): boolean => opts.sections.includes(section) && !(opts.quick && LONG.includes(section));
 
 const cores = availableParallelism();
@@ -348,6 +350,12 @@ if (run('gtcache')) {
       await pool.close();
     }
   }
+}
+
+if (run('deadline')) {
+  console.log('\n11. Deadline: the real server, embedded scorer against QUEUE with local worker processes (a burst each), then a queueing simulation from the measured throughput');
+  if (spawnSync('redis-server', ['--version']).status !== 0) console.log('  (redis-server not installed: skipped)');
+  else await deadlineBench(BENCH, cores);
 }
 
 if (run('bootstrap')) {
