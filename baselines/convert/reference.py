@@ -1,0 +1,54 @@
+"""The reference pipeline, as the official PASS inference.py runs it, with our model definitions.
+
+    /usr/bin/python3 baselines/convert/reference.py --arch pass-r18 --checkpoint ckpt --classes 50 \
+        --images <dir of wnid/name.JPEG> --out <dir of wnid/name.png> [--max-res 1000]
+
+PIL decode → RGB, Resize(256), ToTensor, Normalize, batch 1; logits resized bilinearly to (H, W)
+and arg-maxed; over max_res² pixels, resized to (max_res, int(max_res·W/H)) first, arg-maxed, then
+nearest up to (H, W); PNG with R = id % 256, G = id // 256. Also writes each image's logits
+(<name>.logits.f32) for the parity tests.
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+from torchvision import transforms
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from convert import load_pass  # noqa: E402
+
+ap = argparse.ArgumentParser()
+ap.add_argument('--arch', required=True)
+ap.add_argument('--checkpoint', required=True)
+ap.add_argument('--classes', type=int, required=True)
+ap.add_argument('--images', required=True)
+ap.add_argument('--out', required=True)
+ap.add_argument('--max-res', type=int, default=1000)
+a = ap.parse_args()
+model, _, _ = load_pass(a.checkpoint, a.arch, a.classes, False)
+model.eval()
+t = transforms.Compose([transforms.Resize(256), transforms.ToTensor(), transforms.Normalize(mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225])])
+for wnid in sorted(os.listdir(a.images)):
+    os.makedirs(os.path.join(a.out, wnid), exist_ok=True)
+    for f in sorted(os.listdir(os.path.join(a.images, wnid))):
+        img = Image.open(os.path.join(a.images, wnid, f)).convert('RGB')
+        W, H = img.size
+        with torch.no_grad():
+            output = model(t(img).unsqueeze(0))
+            output.numpy().astype(np.float32).tofile(os.path.join(a.out, wnid, os.path.splitext(f)[0] + '.logits.f32'))
+            if H * W > a.max_res * a.max_res and a.max_res > 0:
+                output = F.interpolate(output, (a.max_res, int(a.max_res * W / H)), mode='bilinear', align_corners=False)
+                output = torch.argmax(output, dim=1, keepdim=True)
+                prediction = F.interpolate(output.float(), (H, W), mode='nearest').long()
+            else:
+                output = F.interpolate(output, (H, W), mode='bilinear', align_corners=False)
+                prediction = torch.argmax(output, dim=1, keepdim=True)
+        p = prediction.squeeze().numpy()
+        res = np.zeros((p.shape[0], p.shape[1], 3), dtype=np.uint8)
+        res[:, :, 0] = p % 256
+        res[:, :, 1] = p // 256
+        Image.fromarray(res).save(os.path.join(a.out, wnid, os.path.splitext(f)[0] + '.png'))

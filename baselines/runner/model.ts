@@ -1,0 +1,105 @@
+/**
+ * A converted baseline (baselines/convert/convert.py): its manifest and an ONNX Runtime session,
+ * and one image from file to label map exactly as the reference `inference.py` of its family does.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { z } from 'zod';
+import { preprocess } from './preprocess.ts';
+
+export const Manifest = z.object({
+  arch: z.string(), family: z.enum(['pass', 'imagenetsegmodel']), classes: z.number().int(), width: z.number().int(),
+  protocol: z.string(), outputs: z.string(),
+  preprocessing: z.object({ resize_short_side: z.number().int(), mean: z.array(z.number()), std: z.array(z.number()) }),
+  max_res: z.object({ pixels: z.number().int(), rule: z.enum(['pass', 'orientation']), says: z.string() }),
+  checkpoint: z.object({ file: z.string(), sha256: z.string(), ignored_count: z.number().int() }).passthrough(),
+  onnx: z.object({ file: z.string(), sha256: z.string(), opset: z.number().int() }).passthrough(),
+  parity_inputs: z.array(z.object({ input: z.array(z.number()), logits: z.array(z.number()) })),
+  parity: z.object({ maxAbsLogit: z.number(), labelAgreement: z.number(), ort: z.string() }).optional(),
+}).passthrough();
+export type Manifest = z.infer<typeof Manifest>;
+
+export interface Baseline { dir: string; manifest: Manifest; session: ort.InferenceSession; provider: string }
+
+export async function loadBaseline(dir: string, providers: string[] = ['cpu']): Promise<Baseline> {
+  const manifest = Manifest.parse(JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')));
+  const session = await ort.InferenceSession.create(join(dir, manifest.onnx.file), { executionProviders: providers, graphOptimizationLevel: 'all' });
+  return { dir, manifest, session, provider: providers[0] };
+}
+
+/**
+ * The size the logits are resized to before the arg-max: the image's, or under the max_res rule a
+ * smaller one, then nearest-upsampled. PASS always takes (max_res, int(max_res·W/H)), landscape
+ * included (its quirk).
+ */
+export function labelSize(m: Manifest, W: number, H: number): [number, number] {
+  const r = m.max_res.pixels;
+  if (r <= 0 || W * H <= r * r) return [W, H];
+  if (m.max_res.rule === 'pass') return [Math.trunc((r * W) / H), r];
+  // not yet ported from ImageNetSegModel's inference.py: refuse rather than guess
+  throw new Error(`the max_res rule "${m.max_res.rule}" of ${m.arch} is not implemented yet`);
+}
+
+/** torch's `F.interpolate(mode='nearest')` source index on the CPU (float32 scale, as in PyTorch 1.13). */
+function nearestIndex(dst: number, inSize: number, outSize: number): number {
+  if (outSize === inSize) return dst;
+  if (outSize === 2 * inSize) return dst >> 1;
+  const scale = Math.fround(inSize / outSize);
+  return Math.min(Math.floor(Math.fround(Math.fround(dst) * scale)), inSize - 1);
+}
+
+export interface Prediction { ids: Uint16Array; width: number; height: number }
+
+/**
+ * One image (a path or its bytes) to its label map at the image's own size. `at` overrides the
+ * arg-max size of the family's rule (tests: the rule is what reproduces the reference).
+ */
+export async function predict(b: Baseline, image: string | Buffer, at?: [number, number]): Promise<Prediction> {
+  const x = await preprocess(image, b.manifest.preprocessing.resize_short_side);
+  const W = x.origWidth, H = x.origHeight;
+  const [lw, lh] = at ?? labelSize(b.manifest, W, H);
+  const out = await b.session.run({
+    image: new ort.Tensor('float32', x.tensor, [1, 3, x.height, x.width]),
+    target: new ort.Tensor('uint8', new Uint8Array(lw * lh), [1, 1, lh, lw]),
+  }, ['labels']);
+  const labels = out.labels.data as BigInt64Array;
+  const small = new Uint16Array(lw * lh);
+  for (let i = 0; i < small.length; i++) small[i] = Number(labels[i]);
+  if (lw === W && lh === H) return { ids: small, width: W, height: H };
+  const ids = new Uint16Array(W * H);
+  const col = Int32Array.from({ length: W }, (_, x0) => nearestIndex(x0, lw, W));
+  for (let y = 0; y < H; y++) {
+    const sy = nearestIndex(y, lh, H) * lw, row = y * W;
+    for (let x0 = 0; x0 < W; x0++) ids[row + x0] = small[sy + col[x0]];
+  }
+  return { ids, width: W, height: H };
+}
+
+/** A raw float32 file (numpy's tofile). */
+export async function f32File(path: string): Promise<Float32Array> {
+  const b = await readFile(path);
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+}
+
+/** ONNX Runtime's logits for the parity inputs the converter saved, against PyTorch's. */
+export async function measureParity(b: Baseline): Promise<NonNullable<Manifest['parity']>> {
+  let maxAbs = 0, same = 0, total = 0;
+  for (const [i, p] of b.manifest.parity_inputs.entries()) {
+    const input = await f32File(join(b.dir, 'parity', `${i}.input.f32`));
+    const ref = await f32File(join(b.dir, 'parity', `${i}.logits.f32`));
+    const [, , h, w] = p.input, [, C, fh, fw] = p.logits;
+    const out = await b.session.run({ image: new ort.Tensor('float32', input, [1, 3, h, w]), target: new ort.Tensor('uint8', new Uint8Array(fh * fw), [1, 1, fh, fw]) }, ['logits']);
+    const got = out.logits.data as Float32Array;
+    for (let k = 0; k < ref.length; k++) maxAbs = Math.max(maxAbs, Math.abs(got[k] - ref[k]));
+    // labels: the arg-max over classes at each position
+    const n = fh * fw;
+    for (let q = 0; q < n; q++) {
+      let a = 0, bb = 0;
+      for (let c = 1; c < C; c++) { if (ref[c * n + q] > ref[a * n + q]) a = c; if (got[c * n + q] > got[bb * n + q]) bb = c; }
+      total++;
+      if (a === bb) same++;
+    }
+  }
+  return { maxAbsLogit: maxAbs, labelAgreement: same / total, ort: `onnxruntime-node ${ort.env.versions?.common ?? ''}`.trim() };
+}

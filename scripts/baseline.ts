@@ -1,0 +1,73 @@
+/**
+ * npm run -s baseline -- convert --arch <arch> --checkpoint <file> --classes <50|300|919> --out <model dir> [--allow-pickle]
+ * npm run -s baseline -- run --model <model dir> --images <dir of wnid/name.JPEG> --names <names list> --out <dir> [--zip <file>] [--device auto|cpu]
+ * Reference models converted from host-supplied official checkpoints (baselines/convert, Debian's
+ * /usr/bin/python3 with python3-torch) and run through ONNX Runtime (baselines/runner).
+ * Exit status: 0 done; 2 invalid input (said on stderr); 1 internal failure.
+ */
+import './stdout.ts';
+import { Command } from 'commander';
+import { spawnSync } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { loadBaseline, measureParity, predict } from '../baselines/runner/model.ts';
+import { encodeMask } from '../datasets/imagenet-s/png-write.ts';
+import { parseNamesList } from '../evaluator/index.ts';
+import { zipDirectory } from '../datasets/imagenet-s/zip-write.ts';
+import { Progress } from './progress.ts';
+import { writeJsonAtomic } from '../util/files.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const PYTHON = process.env.BASELINE_PYTHON ?? '/usr/bin/python3';
+const program = new Command('baseline').description('Reference models from official checkpoints, run through ONNX Runtime.');
+
+program.command('convert')
+  .requiredOption('--arch <arch>', 'pass-r18 | pass-r50 (the other families are not converted yet)')
+  .requiredOption('--checkpoint <file>', 'the official .pth / .pth.tar')
+  .requiredOption('--classes <n>', '50, 300 or 919')
+  .requiredOption('--out <dir>', 'model directory to write (model.onnx, manifest.json)')
+  .option('--allow-pickle', 'load a checkpoint that is not weights-only (trusted files only)')
+  .action(async (o: { arch: string; checkpoint: string; classes: string; out: string; allowPickle?: boolean }) => {
+    const args = [join(ROOT, 'baselines/convert/convert.py'), '--arch', o.arch, '--checkpoint', o.checkpoint, '--classes', o.classes, '--out', o.out, ...(o.allowPickle ? ['--allow-pickle'] : [])];
+    const r = spawnSync(PYTHON, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+    if (r.error) { process.stderr.write(`error: cannot run ${PYTHON} (${r.error.message}); install Debian's python3-torch\n`); process.exitCode = 2; return; }
+    if (r.status !== 0) { process.stderr.write(r.stderr.split('\n').filter((l) => !/Warning|warn\(|_C\._jit/.test(l)).join('\n')); process.exitCode = r.status === 2 ? 2 : 1; return; }
+    // parity: ONNX Runtime here against PyTorch's logits there, into the manifest
+    const b = await loadBaseline(o.out);
+    const parity = await measureParity(b);
+    const manifestPath = join(o.out, 'manifest.json');
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8'));
+    await writeJsonAtomic(manifestPath, { ...manifest, parity });
+    process.stdout.write(`${o.arch} (${o.classes} classes) → ${o.out}: max |Δlogit| ${parity.maxAbsLogit.toExponential(2)}, label agreement ${(parity.labelAgreement * 100).toFixed(3)} % (PyTorch against ${parity.ort})\n`);
+  });
+
+program.command('run')
+  .requiredOption('--model <dir>', 'a converted model directory')
+  .requiredOption('--images <dir>', 'images as wnid/name.JPEG')
+  .requiredOption('--names <list>', 'the official names list (wnid/name.JPEG wnid/name.png per line)')
+  .requiredOption('--out <dir>', 'where to write wnid/name.png')
+  .option('--zip <file>', 'also zip the predictions for upload')
+  .option('--device <device>', 'auto | cpu (GPU providers are not wired yet)', 'auto')
+  .action(async (o: { model: string; images: string; names: string; out: string; zip?: string; device: string }) => {
+    if (!['auto', 'cpu'].includes(o.device)) { process.stderr.write(`error: --device ${o.device}: only cpu is available in this version (auto chooses it)\n`); process.exitCode = 2; return; }
+    const names = parseNamesList(await readFile(o.names, 'utf8'), o.names);
+    if (names.problems.length) { process.stderr.write(`error: the names list is malformed: ${names.problems[0].problem}\n`); process.exitCode = 2; return; }
+    const b = await loadBaseline(o.model, ['cpu']);
+    const lines = (await readFile(o.names, 'utf8')).split(/\r?\n/).filter((l) => l.trim());
+    const progress = process.stderr.isTTY ? new Progress(process.stderr) : null;
+    const started = performance.now();
+    for (const [i, mask] of names.masks.entries()) {
+      const image = lines[i].trim().split(/\s+/)[0];
+      const p = await predict(b, join(o.images, image));
+      const out = join(o.out, mask);
+      await mkdir(dirname(out), { recursive: true });
+      await writeFile(out, encodeMask(p.ids, p.width, p.height));
+      progress?.update(i + 1, names.masks.length);
+    }
+    progress?.done();
+    const seconds = (performance.now() - started) / 1000;
+    if (o.zip) await zipDirectory(o.out, o.zip);
+    process.stdout.write(`${names.masks.length} images in ${seconds.toFixed(1)} s (${(names.masks.length / seconds).toFixed(1)} img/s, ${b.provider}) → ${o.out}${o.zip ? ` and ${o.zip}` : ''}\n`);
+  });
+
+program.parseAsync().catch((e) => { process.stderr.write(`internal error: ${(e as Error).stack ?? e}\n`); process.exitCode = 1; });

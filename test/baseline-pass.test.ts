@@ -1,0 +1,133 @@
+/**
+ * PASS baselines end to end without official weights: a seeded random-initialised checkpoint in the
+ * official layout is converted by the real converter (Debian's PyTorch) and run by the real runner
+ * (ONNX Runtime in Node); the reference pipeline (PASS's inference.py semantics in PyTorch: PIL,
+ * torchvision, interpolate, arg-max, the max_res rule, PNG) runs on the same JPEGs; labels, logits
+ * and the PNGs must agree. The model keys are those of the official definition (a recorded list).
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import sharp from 'sharp';
+import * as ort from 'onnxruntime-node';
+import { decodePng } from '../evaluator/index.ts';
+import { f32File, loadBaseline, predict, type Baseline } from '../baselines/runner/model.ts';
+import { preprocess } from '../baselines/runner/preprocess.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const PY = '/usr/bin/python3';
+const probe = spawnSync(PY, ['-c', 'import torch, torchvision'], { encoding: 'utf8' });
+const skip = probe.status === 0 ? false : `${PY} with torch and torchvision not found (.ci/run installs python3-torch, python3-torchvision)`;
+const work = mkdtempSync(join(tmpdir(), 'isb-pass-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+const py = (script: string, args: string[]) => spawnSync(PY, [join(ROOT, 'baselines/convert', script), ...args], { encoding: 'utf8' });
+const cli = (args: string[]) => spawnSync('npm', ['run', '-s', 'baseline', '--', ...args], { cwd: ROOT, encoding: 'utf8' });
+// portrait, landscape, tiny, and over max_res (1000²) in both orientations: the PASS quirk
+const IMAGES: [string, number, number][] = [['land', 500, 375], ['port', 333, 500], ['tiny', 40, 30], ['big', 1280, 960], ['bigport', 900, 1300]];
+const ckpt = join(work, 'pass-r18.pth.tar'), model = join(work, 'model'), images = join(work, 'images'), ref = join(work, 'ref'), ours = join(work, 'ours');
+let b: Baseline;
+
+/**
+ * Logits close at rtol 1e-4 of the tensor's largest magnitude: random weights give logits in the
+ * thousands, and float32 error grows with the magnitudes inside the network, not with each output.
+ */
+function assertClose(got: Float32Array, want: Float32Array, what: string): void {
+  assert.equal(got.length, want.length, what);
+  let scale = 0, worst = 0;
+  for (let k = 0; k < want.length; k++) { scale = Math.max(scale, Math.abs(want[k])); worst = Math.max(worst, Math.abs(got[k] - want[k])); }
+  assert.ok(worst <= 1e-4 * scale, `${what}: max |Δ| ${worst} against max |logit| ${scale}`);
+}
+
+before(async () => {
+  if (skip) return;
+  const made = py('make_checkpoint.py', ['--arch', 'pass-r18', '--classes', '50', '--seed', '3', '--width', '16', '--out', ckpt]);
+  assert.equal(made.status, 0, made.stderr);
+  mkdirSync(join(images, 'n01000001'), { recursive: true });
+  for (const [name, w, h] of IMAGES) {
+    const px = Buffer.alloc(w * h * 3);
+    for (let i = 0; i < px.length; i++) px[i] = (((i / 3) % w) * 255) / w + ((i * 2654435761) >>> 27);
+    await sharp(px, { raw: { width: w, height: h, channels: 3 } }).blur(2).jpeg({ quality: 85 }).toFile(join(images, 'n01000001', `${name}.JPEG`));
+  }
+  writeFileSync(join(work, 'names.txt'), IMAGES.map(([n]) => `n01000001/${n}.JPEG n01000001/${n}.png`).join('\n'));
+});
+
+test('the model definitions have the official keys and shapes (PASS R18 / R50, recorded from the official code)', { skip }, () => {
+  const recorded = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/pass-state-dict-keys.json'), 'utf8')) as Record<string, Record<string, number[]>>;
+  const dump = `
+import json, sys
+sys.path.insert(0, ${JSON.stringify(join(ROOT, 'baselines/convert'))})
+from models import build
+out = {}
+for name, arch, classes in [('pass-r18-50', 'pass-r18', 50), ('pass-r50-300', 'pass-r50', 300), ('pass-r50-919', 'pass-r50', 919)]:
+    out[name] = {k: list(v.shape) for k, v in build(arch, classes).state_dict().items()}
+print(json.dumps(out))
+`;
+  const r = spawnSync(PY, ['-c', dump], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), recorded);
+});
+
+test('convert: a PASS checkpoint becomes ONNX + manifest; ONNX Runtime agrees with PyTorch on the parity inputs', { skip, timeout: 120_000 }, async () => {
+  const r = cli(['convert', '--arch', 'pass-r18', '--checkpoint', ckpt, '--classes', '50', '--out', model]);
+  assert.equal(r.status, 0, r.stderr);
+  const m = JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8'));
+  assert.equal(m.family, 'pass');
+  assert.equal(m.protocol, 'fully-unsupervised');
+  assert.equal(m.checkpoint.ignored_count, 1, 'the training head is ignored');
+  assert.match(m.onnx.sha256, /^[0-9a-f]{64}$/);
+  assert.equal(m.parity.labelAgreement, 1);
+  b = await loadBaseline(model);
+  // logits close
+  for (const [i, p] of m.parity_inputs.entries()) {
+    const input = await f32File(join(model, 'parity', `${i}.input.f32`)), want = await f32File(join(model, 'parity', `${i}.logits.f32`));
+    const [, , h, w] = p.input, [, , fh, fw] = p.logits;
+    const got = (await b.session.run({ image: new ort.Tensor('float32', input, [1, 3, h, w]), target: new ort.Tensor('uint8', new Uint8Array(fh * fw), [1, 1, fh, fw]) }, ['logits'])).logits.data as Float32Array;
+    assertClose(got, want, `parity input ${i}`);
+  }
+});
+
+test('convert refuses a wrong class count, a wrong architecture and a checkpoint of another kind, saying why', { skip, timeout: 120_000 }, () => {
+  const classes = cli(['convert', '--arch', 'pass-r18', '--checkpoint', ckpt, '--classes', '300', '--out', join(work, 'x')]);
+  assert.equal(classes.status, 2);
+  assert.match(classes.stderr, /predicts 51 channels \(50 classes \+ other\), not 301: is --classes 50 meant\?/);
+  const arch = cli(['convert', '--arch', 'pass-r50', '--checkpoint', ckpt, '--classes', '50', '--out', join(work, 'x')]);
+  assert.equal(arch.status, 2);
+  assert.match(arch.stderr, /is --arch right\?/);
+  const other = join(work, 'other.pth');
+  assert.equal(spawnSync(PY, ['-c', `import torch; torch.save({'model': {}}, ${JSON.stringify(other)})`]).status, 0);
+  const kind = cli(['convert', '--arch', 'pass-r18', '--checkpoint', other, '--classes', '50', '--out', join(work, 'x')]);
+  assert.equal(kind.status, 2);
+  assert.match(kind.stderr, /not a PASS checkpoint: no "state_dict"/);
+});
+
+test('run equals the reference pipeline: the same input tensor, close logits, ≥ 99.99 % equal labels, the PASS max_res quirk', { skip, timeout: 180_000 }, async () => {
+  const r = py('reference.py', ['--arch', 'pass-r18', '--checkpoint', ckpt, '--classes', '50', '--images', images, '--out', ref]);
+  assert.equal(r.status, 0, r.stderr);
+  const run = cli(['run', '--model', model, '--images', images, '--names', join(work, 'names.txt'), '--out', ours, '--zip', join(work, 'ours.zip')]);
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout, /5 images in .* img\/s, cpu/);
+  b ??= await loadBaseline(model);
+  for (const [name, w, h] of IMAGES) {
+    const a = decodePng(readFileSync(join(ref, 'n01000001', `${name}.png`))), o = decodePng(readFileSync(join(ours, 'n01000001', `${name}.png`)));
+    assert.deepEqual([o.width, o.height], [w, h]);
+    let same = 0;
+    for (let i = 0; i < a.ids.length; i++) if (a.ids[i] === o.ids[i]) same++;
+    assert.ok(same / a.ids.length >= 0.9999, `${name}: ${((100 * same) / a.ids.length).toFixed(4)} % equal`);
+    assert.ok(new Set(a.ids).size > 1, `${name}: more than one label (the test means something)`);
+    // logits of the whole pipeline (decode, resize, normalise, network) against the reference's
+    const x = await preprocess(join(images, 'n01000001', `${name}.JPEG`));
+    const got = (await b.session.run({ image: new ort.Tensor('float32', x.tensor, [1, 3, x.height, x.width]), target: new ort.Tensor('uint8', new Uint8Array(1), [1, 1, 1, 1]) }, ['logits'])).logits.data as Float32Array;
+    const want = await f32File(join(ref, 'n01000001', `${name}.logits.f32`));
+    assertClose(got, want, `${name} logits`);
+  }
+  // the quirk: PASS resizes a landscape image over max_res to (1000, int(1000·W/H)), not by orientation
+  const big = decodePng(readFileSync(join(ref, 'n01000001', 'big.png')));
+  const byOrientation = await predict(b, join(images, 'n01000001', 'big.JPEG'), [1000, 750]);
+  let same = 0;
+  for (let i = 0; i < big.ids.length; i++) if (big.ids[i] === byOrientation.ids[i]) same++;
+  assert.ok(same / big.ids.length < 0.9999, `the orientation rule would not reproduce the reference (${((100 * same) / big.ids.length).toFixed(4)} % equal)`);
+});
