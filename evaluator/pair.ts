@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { buildImageRecordFromRuns, RunRecordScratch, type ImageRecord } from './image-record.ts';
 import { checkMaskHeader } from './mask-header.ts';
 import { decodePngRuns, PngError } from './png.ts';
+import type { RunMap } from './runs.ts';
 import { problem, type Problem } from './rules.ts';
 import { gtRunsOf, type GtDecodeResult, type GtStore } from './gt-store.ts';
 
@@ -47,12 +48,8 @@ export function processPair(job: PairJob, scratch: RunRecordScratch = new RunRec
   } catch (e) {
     return { id: job.id, problems: [problem('gt-unreadable', gtFile, { reason: (e as NodeJS.ErrnoException).code ?? (e as Error).message })] };
   }
-  let predBuf: Uint8Array;
-  try {
-    predBuf = job.predBytes ?? readFileSync(job.predPath!);
-  } catch (e) {
-    return { id: job.id, problems: [problem('unreadable-prediction', job.rel, { reason: (e as NodeJS.ErrnoException).code ?? (e as Error).message })] };
-  }
+  const predBuf = readPrediction(job);
+  if ('problems' in predBuf) return predBuf;
 
   // Headers first: size and encoding problems are reported without decoding anything.
   const gt0 = checkMaskHeader(gtBuf, gtFile, null, job.maxPixels);
@@ -61,40 +58,46 @@ export function processPair(job: PairJob, scratch: RunRecordScratch = new RunRec
   problems.push(...checkMaskHeader(predBuf, job.rel, gh ? [gh.width, gh.height] : null, job.maxPixels).problems);
   if (problems.length) return { id: job.id, problems };
 
-  let gt, pred;
+  let gt;
   try {
     gt = decodePngRuns(gtBuf, { maxPixels: job.maxPixels, builder: scratch.gtRuns });
   } catch (e) {
     return { id: job.id, problems: [problem('gt-invalid', gtFile, { detail: (e as Error).message })] };
   }
-  try {
-    pred = decodePngRuns(predBuf, { maxPixels: job.maxPixels, builder: scratch.predRuns });
-  } catch (e) {
-    if (e instanceof PngError) return { id: job.id, problems: [e.at(job.rel)] };
-    throw e;
-  }
+  const pred = decodePrediction(job, predBuf, scratch);
+  if ('problems' in pred) return pred;
   if (job.decodeOnly) return { id: job.id };
   return { id: job.id, record: buildImageRecordFromRuns(gt, pred, job.classes, scratch), gtSha256: createHash('sha256').update(gtBuf).digest('hex') };
 }
 
-/** A pair whose GT is in a store: only the prediction is read and decoded. */
-function processPairOnStore(job: PairJob, store: GtStore, index: number, scratch: RunRecordScratch): PairResult {
-  let predBuf: Uint8Array;
+/** The prediction's bytes, or the pair's result when they cannot be read. */
+function readPrediction(job: PairJob): Uint8Array | PairResult & { problems: Problem[] } {
   try {
-    predBuf = job.predBytes ?? readFileSync(job.predPath!);
+    return job.predBytes ?? readFileSync(job.predPath!);
   } catch (e) {
     return { id: job.id, problems: [problem('unreadable-prediction', job.rel, { reason: (e as NodeJS.ErrnoException).code ?? (e as Error).message })] };
   }
-  const gt = gtRunsOf(store, index);
-  const problems = checkMaskHeader(predBuf, job.rel, [gt.width, gt.height], job.maxPixels).problems;
-  if (problems.length) return { id: job.id, problems };
-  let pred;
+}
+
+/** The prediction in runs, or the pair's result when its PNG is broken (a PngError names the rule). */
+function decodePrediction(job: PairJob, predBuf: Uint8Array, scratch: RunRecordScratch): RunMap | PairResult & { problems: Problem[] } {
   try {
-    pred = decodePngRuns(predBuf, { maxPixels: job.maxPixels, builder: scratch.predRuns });
+    return decodePngRuns(predBuf, { maxPixels: job.maxPixels, builder: scratch.predRuns });
   } catch (e) {
     if (e instanceof PngError) return { id: job.id, problems: [e.at(job.rel)] };
     throw e;
   }
+}
+
+/** A pair whose GT is in a store: only the prediction is read and decoded. */
+function processPairOnStore(job: PairJob, store: GtStore, index: number, scratch: RunRecordScratch): PairResult {
+  const predBuf = readPrediction(job);
+  if ('problems' in predBuf) return predBuf;
+  const gt = gtRunsOf(store, index);
+  const problems = checkMaskHeader(predBuf, job.rel, [gt.width, gt.height], job.maxPixels).problems;
+  if (problems.length) return { id: job.id, problems };
+  const pred = decodePrediction(job, predBuf, scratch);
+  if ('problems' in pred) return pred;
   if (job.decodeOnly) return { id: job.id };
   return { id: job.id, record: buildImageRecordFromRuns(gt, pred, job.classes, scratch) };
 }
