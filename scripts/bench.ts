@@ -19,6 +19,7 @@
  *      stall while it refuses hostile zips and aborted uploads;
  *   8. pages (scripts/bench-pages.ts): render time of a 919-class submission page and a 500-entry
  *      leaderboard, the leaderboard page's latency under 100 concurrent clients, JavaScript shipped;
+ *  12. baselines: the ONNX Runtime runner against PyTorch eager on the CPU (PASS ResNet-50, 919 classes, random weights).
  *  11. deadline: embedded scorer against QUEUE + local workers on the real server, and the queueing simulation of a conference deadline.
  *  10. gtcache: scoring with the GT decoded once against the decode-both floor and uncached scoring, at 1,200 and 27,423 images, and the store's memory.
  *   9. bootstrap: the cost of 1,000 resamples (one thread, all threads) against the scoring time of the same set, at 1,200 and at the full 919-test size (27,423 images).
@@ -51,6 +52,7 @@ import { decodePng } from '../evaluator/png.ts';
 import { bootstrap, bootstrapParallel, bootstrapSeed, packContributions } from '../evaluator/bootstrap.ts';
 import { buildGtStore } from '../evaluator/gt-cache.ts';
 import { deadlineBench } from './bench-queue.ts';
+import { baselinesBench } from './bench-baselines.ts';
 import sharp from 'sharp';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -58,7 +60,7 @@ const BENCH = join(ROOT, '.bench');
 const GOLDEN_TIMING = resolve(ROOT, '../shared/golden/timing-200');
 const TOOLBOX = resolve(ROOT, '../shared/imagenet-s-toolbox');
 
-const SECTIONS = ['throughput', 'boundary', 'matching', 'bootstrap', 'gtcache', 'scale', 'dataset', 'server', 'hostile', 'deadline', 'pages'];
+const SECTIONS = ['throughput', 'boundary', 'matching', 'bootstrap', 'gtcache', 'scale', 'dataset', 'server', 'hostile', 'deadline', 'baselines', 'pages'];
 const opts = new Command('bench')
   .option('--quick', 'skip the long sections (scale, dataset)')
   .option('--screenshots', 'pages section: also save screenshots of the large pages (needs chromium)')
@@ -350,6 +352,11 @@ if (run('gtcache')) {
       await pool.close();
     }
   }
+}
+
+if (run('baselines')) {
+  console.log('\n12. Baselines: the ONNX Runtime runner against PyTorch eager on the CPU, same model, same images, one run');
+  await baselinesBench(BENCH, opts.quick ? 8 : 24);
 }
 
 if (run('deadline')) {

@@ -28,9 +28,12 @@ ap.add_argument('--classes', type=int, required=True)
 ap.add_argument('--images', required=True)
 ap.add_argument('--out', required=True)
 ap.add_argument('--max-res', type=int, default=1000)
+ap.add_argument('--timing', action='store_true', help='print {"images", "seconds"} of the image loop on stderr (benchmarks)')
 a = ap.parse_args()
 model, _, _ = load_pass(a.checkpoint, a.arch, a.classes, False)
 model.eval()
+import time  # noqa: E402
+started, count = time.perf_counter(), 0
 t = transforms.Compose([transforms.Resize(256), transforms.ToTensor(), transforms.Normalize(mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225])])
 for wnid in sorted(os.listdir(a.images)):
     os.makedirs(os.path.join(a.out, wnid), exist_ok=True)
@@ -52,3 +55,7 @@ for wnid in sorted(os.listdir(a.images)):
         res[:, :, 0] = p % 256
         res[:, :, 1] = p // 256
         Image.fromarray(res).save(os.path.join(a.out, wnid, os.path.splitext(f)[0] + '.png'))
+        count += 1
+if a.timing:
+    import json  # noqa: E402
+    print(json.dumps({'images': count, 'seconds': time.perf_counter() - started}), file=sys.stderr)

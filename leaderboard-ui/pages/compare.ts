@@ -46,7 +46,7 @@ export function comparePage(c: PageContext, d: CompareData): Html {
 <h1>Compare ${d.entries.length} submissions</h1>
 <p class="lead">Differences are against the first entry, in points of %. This page's address is the comparison: share it.</p>
 ${verdicts.length ? html`<ul class="verdicts">${verdicts.map(verdict)}</ul>
-<p class="muted small">Paired bootstrap: both entries are re-scored on the same 1,000 resamples of the test images and the difference is taken resample by resample, so images that are hard for both cancel out. It covers test-set sampling only, not training randomness (seeds). Offline, <code>npm run -s compare -- a.json b.json</code> gives the same from two <code>evaluate --ci</code> outputs.</p>` : ''}
+<p class="muted small">Paired bootstrap: both entries are re-scored on the same 1,000 resamples of the images and the difference is taken resample by resample, so images that are hard for both cancel out. It covers test-set sampling only, not training randomness (seeds). Offline, <code>npm run -s compare -- a.json b.json</code> gives the same from two <code>evaluate --ci</code> outputs.</p>` : ''}
 <div class="table-wrap"><table>
 <caption>Every metric of each entry; in brackets the difference from ${name(first)}.</caption>
 <thead><tr><th scope="col">Metric</th>${d.entries.map((e) => html`<th scope="col" class="num"><a href="/submissions/${e.id}">${name(e)}</a><br><span class="muted">${e.user}</span></th>`)}</tr></thead>
