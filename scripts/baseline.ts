@@ -8,11 +8,13 @@
 import './stdout.ts';
 import { Command } from 'commander';
 import { spawnSync } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { loadBaseline, measureParity, predict } from '../baselines/runner/model.ts';
 import { encodeMask } from '../datasets/imagenet-s/png-write.ts';
-import { parseNamesList } from '../evaluator/index.ts';
+import { DirectorySource, evaluate, parseNamesList } from '../evaluator/index.ts';
+import { matchToJsonText } from '../evaluator/match.ts';
 import { zipDirectory } from '../datasets/imagenet-s/zip-write.ts';
 import { Progress } from './progress.ts';
 import { writeJsonAtomic } from '../util/files.ts';
@@ -47,8 +49,9 @@ program.command('run')
   .requiredOption('--names <list>', 'the official names list (wnid/name.JPEG wnid/name.png per line)')
   .requiredOption('--out <dir>', 'where to write wnid/name.png')
   .option('--zip <file>', 'also zip the predictions for upload')
+  .option('--match <match.json>', 'PASS on test: the match computed on validation, put beside the predictions (and in the zip)')
   .option('--device <device>', 'auto | cpu (GPU providers are not wired yet)', 'auto')
-  .action(async (o: { model: string; images: string; names: string; out: string; zip?: string; device: string }) => {
+  .action(async (o: { model: string; images: string; names: string; out: string; zip?: string; match?: string; device: string }) => {
     if (!['auto', 'cpu'].includes(o.device)) { process.stderr.write(`error: --device ${o.device}: only cpu is available in this version (auto chooses it)\n`); process.exitCode = 2; return; }
     const names = parseNamesList(await readFile(o.names, 'utf8'), o.names);
     if (names.problems.length) { process.stderr.write(`error: the names list is malformed: ${names.problems[0].problem}\n`); process.exitCode = 2; return; }
@@ -66,6 +69,17 @@ program.command('run')
     }
     progress?.done();
     const seconds = (performance.now() - started) / 1000;
+    // PASS predicts cluster ids: on validation (GT beside the images) the default match is computed
+    // and written beside them, as the reference does; on test the validation match is applied
+    if (b.manifest.family === 'pass') {
+      const gtDir = join(dirname(resolve(o.images)), `${basename(resolve(o.images))}-segmentation`);
+      if (o.match) await copyFile(o.match, join(o.out, 'match.json'));
+      else if (existsSync(gtDir)) {
+        const r = await evaluate({ gtRoot: gtDir, pred: await DirectorySource.open(o.out), masks: names.masks, classes: b.manifest.classes, match: 'auto' });
+        await writeFile(join(o.out, 'match.json'), matchToJsonText(r.match!));
+        process.stdout.write(`default match computed against ${gtDir} and written to ${join(o.out, 'match.json')}: mIoU ${r.metrics.mIoU.toFixed(2)}\n`);
+      } else process.stdout.write(`no ground truth beside the images (${gtDir}): no match written; on test, pass --match with the validation one\n`);
+    }
     if (o.zip) await zipDirectory(o.out, o.zip);
     process.stdout.write(`${names.masks.length} images in ${seconds.toFixed(1)} s (${(names.masks.length / seconds).toFixed(1)} img/s, ${b.provider}) → ${o.out}${o.zip ? ` and ${o.zip}` : ''}\n`);
   });

@@ -131,3 +131,26 @@ test('run equals the reference pipeline: the same input tensor, close logits, â‰
   for (let i = 0; i < big.ids.length; i++) if (big.ids[i] === byOrientation.ids[i]) same++;
   assert.ok(same / big.ids.length < 0.9999, `the orientation rule would not reproduce the reference (${((100 * same) / big.ids.length).toFixed(4)} % equal)`);
 });
+
+test('run on PASS validation writes the default match beside the predictions (the evaluator\'s own), and puts a given one in a test zip', { skip, timeout: 180_000 }, async () => {
+  const { writeMiniSplit } = await import('../datasets/imagenet-s/mini.ts');
+  const m = await writeMiniSplit(join(work, 'mini'), { validation: 12, test: 3 });
+  const val = join(work, 'mini-val');
+  const r = cli(['run', '--model', model, '--images', join(m.root, 'validation'), '--names', m.subsets.validation.namesFile, '--out', val]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /default match computed against .*validation-segmentation/);
+  const written = JSON.parse(readFileSync(join(val, 'match.json'), 'utf8'));
+  const auto = join(work, 'auto.json');
+  const e = spawnSync('npm', ['run', '-s', 'evaluate', '--', '--gt', m.subsets.validation.masksDir, '--pred', val, '--names', m.subsets.validation.namesFile, '--classes', '50', '--match', 'auto', '--json', auto, '--quiet'], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(e.status, 0, e.stderr);
+  assert.deepEqual(written, JSON.parse(readFileSync(auto, 'utf8')).match);
+  // test: no GT beside the images; the validation match goes into the zip
+  const testOut = join(work, 'mini-test'), zip = join(work, 'mini-test.zip');
+  const t = cli(['run', '--model', model, '--images', join(m.root, 'test'), '--names', m.subsets.test.namesFile, '--out', testOut, '--match', join(val, 'match.json'), '--zip', zip]);
+  assert.equal(t.status, 0, t.stderr);
+  const { ZipSource, DEFAULT_SOURCE_LIMITS } = await import('../evaluator/index.ts');
+  const z = await ZipSource.open(zip, m.subsets.test.masks, DEFAULT_SOURCE_LIMITS);
+  try {
+    assert.deepEqual(JSON.parse((await z.readExtra('match.json', 1 << 20))!.toString('utf8')), written);
+  } finally { await z.close(); }
+});
