@@ -6,6 +6,12 @@ import type Database from 'better-sqlite3';
 import type { Db } from './db.ts';
 import type { ScoreExtras, ScoreRecord } from './score-record.ts';
 
+export interface BaselineRow {
+  id: number; benchmark: string; arch: string; model_dir: string; manifest: string; status: 'running' | 'submitted' | 'failed';
+  error: string | null; submission_id: number | null; images: number | null; seconds: number | null; provider: string | null; runtime: string | null;
+  created_by: number; created_at: string; finished_at: string | null;
+}
+
 export interface UserRow { id: number; name: string; is_admin: number; created_at: string; password_hash: string | null }
 export interface TokenRow { id: number; user_id: number; hash: string; prefix: string; label: string | null; created_at: string; last_used_at: string | null; revoked_at: string | null }
 export type Status = 'queued' | 'scoring' | 'finished' | 'failed' | 'cancelled';
@@ -229,6 +235,29 @@ export class Queries {
   latestScore(submissionId: number): ScoreRow | undefined {
     return this.stmt('SELECT * FROM scores WHERE submission_id = ? ORDER BY id DESC LIMIT 1').get(submissionId) as ScoreRow | undefined;
   }
+  // baselines (server/baselines.ts)
+  insertBaseline(b: { benchmark: string; arch: string; model_dir: string; manifest: string; created_by: number }): BaselineRow {
+    return this.stmt(`INSERT INTO baselines (benchmark, arch, model_dir, manifest, status, created_by, created_at)
+      VALUES (@benchmark, @arch, @model_dir, @manifest, 'running', @created_by, @created_at) RETURNING *`).get({ ...b, created_at: now() }) as BaselineRow;
+  }
+  baseline(id: number): BaselineRow | undefined {
+    return this.stmt('SELECT * FROM baselines WHERE id = ?').get(id) as BaselineRow | undefined;
+  }
+  baselineSubmitted(id: number, r: { submission: number; images: number; seconds: number; provider: string; runtime: string }): void {
+    this.stmt(`UPDATE baselines SET status = 'submitted', submission_id = ?, images = ?, seconds = ?, provider = ?, runtime = ?, finished_at = ? WHERE id = ?`)
+      .run(r.submission, r.images, r.seconds, r.provider, r.runtime, now(), id);
+  }
+  baselineFailed(id: number, error: string): void {
+    this.stmt(`UPDATE baselines SET status = 'failed', error = ?, finished_at = ? WHERE id = ?`).run(error.slice(0, 2000), now(), id);
+  }
+  /** The computed match of the latest scored baseline run of a model (by ONNX sha256) on a benchmark. */
+  baselineMatch(benchmark: string, onnxSha256: string): string | undefined {
+    const r = this.stmt(`SELECT s.computed_match AS m FROM baselines x JOIN submissions s ON s.id = x.submission_id
+      WHERE x.benchmark = ? AND json_extract(x.manifest, '$.onnx.sha256') = ? AND s.status = 'finished' AND s.computed_match IS NOT NULL
+      ORDER BY x.id DESC LIMIT 1`).get(benchmark, onnxSha256) as { m: string } | undefined;
+    return r?.m;
+  }
+
   /** A score's bootstrap resamples (score_samples), or undefined for scores from before they were kept. */
   samplesOf(scoreId: number): ScoreExtras['samples'] | undefined {
     const r = this.stmt('SELECT seed, b, samples FROM score_samples WHERE score_id = ?').get(scoreId) as { seed: string; b: number; samples: Buffer } | undefined;

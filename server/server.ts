@@ -13,6 +13,7 @@ import { dbFile, openDb, type Db } from './db.ts';
 import { Queries } from './queries.ts';
 import { Scorer, ThreadExecutor } from './scorer.ts';
 import { QueueExecutor } from './queue.ts';
+import { Baselines } from './baselines.ts';
 
 export interface Running {
   url: string;
@@ -37,7 +38,8 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
   const executor = config.queue ? new QueueExecutor(config.queue, config.queueInFlight, log) : new ThreadExecutor();
   const scorer = new Scorer(q, catalogue, { dataDir: config.dataDir, datasetRoot: catalogue.root, workers: config.scoringWorkers, maxPixels: config.maxPixels, gtCacheMB: config.gtCacheMB, log }, executor);
   scorer.start();
-  const app = createApp({ q, catalogue, dataDir: config.dataDir, quota: config.quota, maxPixels: config.maxPixels, scorer, log, maxUploadBytes: config.maxUploadBytes, authFailuresPerMinute: config.authFailuresPerMinute, uploads: config.uploads, testDetail: config.testDetail, secureCookies: config.secureCookies, openSignup: config.openSignup });
+  const baselines = new Baselines({ q, catalogue, dataDir: config.dataDir, quota: config.quota, maxPixels: config.maxPixels, scorer }, log);
+  const app = createApp({ q, catalogue, dataDir: config.dataDir, quota: config.quota, maxPixels: config.maxPixels, scorer, baselines, log, maxUploadBytes: config.maxUploadBytes, authFailuresPerMinute: config.authFailuresPerMinute, uploads: config.uploads, testDetail: config.testDetail, secureCookies: config.secureCookies, openSignup: config.openSignup });
   const server = await new Promise<Server>((resolve) => { const s = app.listen(config.port, config.host, () => resolve(s)); });
   server.requestTimeout = config.requestTimeoutMs;
   const addr = server.address();
@@ -50,6 +52,7 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
     async close() {
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections?.();
+      await baselines.close();
       await scorer.close();
       db.close();
     },

@@ -7,7 +7,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -153,4 +153,55 @@ test('run on PASS validation writes the default match beside the predictions (th
   try {
     assert.deepEqual(JSON.parse((await z.readExtra('match.json', 1 << 20))!.toString('utf8')), written);
   } finally { await z.close(); }
+});
+
+test('convert, then register: the server runs the model on validation and test and shows baseline rows with provenance; scores equal the reference pipeline\'s', { skip, timeout: 300_000 }, async () => {
+  const { testServer } = await import('./helpers/server.ts');
+  const srv = await testServer({ QUOTA_TEST_PER_DAY: '0' });
+  try {
+    // a 6-class model for the 6-class demo split
+    const ck6 = join(work, 'pass-r18-6.pth.tar'), model6 = join(work, 'model6');
+    assert.equal(py('make_checkpoint.py', ['--arch', 'pass-r18', '--classes', '6', '--seed', '5', '--width', '16', '--out', ck6]).status, 0);
+    const conv = spawnSync('npm', ['run', '-s', 'baseline', '--', 'convert', '--arch', 'pass-r18', '--checkpoint', ck6, '--classes', '6', '--out', model6], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ISB_ANY_CLASSES: '1' } });
+    assert.equal(conv.status, 0, conv.stderr);
+    const admin = srv.user('root', true);
+    // asynchronously: the server answers from this process
+    const register = (benchmark: string) => new Promise<{ status: number | null; stdout: string; stderr: string }>((res) => {
+      const c = spawn('npm', ['run', '-s', 'baseline', '--', 'register', '--model', model6, '--benchmark', benchmark, '--server', srv.url, '--token', admin, '--wait'], { cwd: ROOT });
+      let stdout = '', stderr = '';
+      c.stdout.on('data', (d: Buffer) => { stdout += d; });
+      c.stderr.on('data', (d: Buffer) => { stderr += d; });
+      c.on('close', (status) => res({ status, stdout, stderr }));
+    });
+    const early = await register('imagenetsmini.fully-unsupervised.test');
+    assert.equal(early.status, 2);
+    assert.match(early.stderr, /register this model on imagenetsmini\.fully-unsupervised\.validation first/);
+    const val = await register('imagenetsmini.fully-unsupervised.validation');
+    assert.equal(val.status, 0, val.stderr);
+    assert.match(val.stdout, /scored: mIoU \d+\.\d\d/);
+    // the same checkpoint through the PyTorch reference pipeline, scored by the CLI with the default match
+    const split = join(srv.dataDir, 'demo-dataset', 'ImageNetSmini');
+    const refOut = join(work, 'ref6');
+    const ref6 = py('reference.py', ['--arch', 'pass-r18', '--checkpoint', ck6, '--classes', '6', '--images', join(split, 'validation'), '--out', refOut]);
+    assert.equal(ref6.status, 0, ref6.stderr);
+    const json = join(work, 'ref6.json');
+    const e = spawnSync('npm', ['run', '-s', 'evaluate', '--', '--gt', join(split, 'validation-segmentation'), '--pred', refOut, '--names', join(split, 'validation.txt'), '--classes', '6', '--match', 'auto', '--json', json, '--quiet'], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(e.status, 0, e.stderr);
+    const refMetrics = JSON.parse(readFileSync(json, 'utf8'));
+    const board = async (b: string) => (await (await fetch(`${srv.url}/api/leaderboards/${b}`)).json()) as { rows: { baseline: boolean; method: string; description: string; metrics: Record<string, number> }[] };
+    const row = (await board('imagenetsmini.fully-unsupervised.validation')).rows.find((x) => x.baseline)!;
+    assert.equal(row.method, 'PASS-R18 (baseline)');
+    for (const k of ['mIoU', 'mBIoU', 'Acc', 'FMeasure']) assert.ok(Math.abs(row.metrics[k] - refMetrics[k]) < 0.01, `${k}: server ${row.metrics[k]}, reference ${refMetrics[k]}`);
+    const prov = /Provenance: (\/baselines\/\d+\/manifest\.json)/.exec(row.description)![1];
+    const manifest = (await (await fetch(`${srv.url}${prov}`)).json()) as { onnx: { sha256: string }; run: { images: number; provider: string } };
+    assert.match(manifest.onnx.sha256, /^[0-9a-f]{64}$/);
+    assert.equal(manifest.run.images, 36);
+    assert.equal(manifest.run.provider, 'cpu');
+    // test: the validation match applied
+    const test = await register('imagenetsmini.fully-unsupervised.test');
+    assert.equal(test.status, 0, test.stderr);
+    assert.ok((await board('imagenetsmini.fully-unsupervised.test')).rows.some((x) => x.baseline && x.method === 'PASS-R18 (baseline)'));
+  } finally {
+    await srv.cleanup();
+  }
 });

@@ -39,7 +39,7 @@ test('fair queue: one user\'s twenty uploads do not block everyone', () => {
 test('migrations are numbered, applied once, and recorded', () => {
   const db = openDb(join(work, 'mig.sqlite'));
   const rows = db.prepare('SELECT version, name FROM schema_migrations').all() as { version: number; name: string }[];
-  assert.deepEqual(rows.map((r) => r.version), [1, 2, 3, 4, 5]);
+  assert.deepEqual(rows.map((r) => r.version), [1, 2, 3, 4, 5, 6]);
   assert.deepEqual(migrate(db), [], 'nothing applied twice');
   assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
 });

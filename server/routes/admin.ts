@@ -7,7 +7,17 @@ import { NotFound } from '../domain-errors.ts';
 import { UserName } from '../schemas.ts';
 import { deleteSubmission, rescoreSubmission, submissionView } from '../submissions.ts';
 import type { UploadSlots } from '../upload-receive.ts';
-import { submissionFor, type RouteContext } from './context.ts';
+import { Id, submissionFor, type RouteContext } from './context.ts';
+import type { BaselineRow } from '../queries.ts';
+
+/** A baseline run as the API shows it (its manifest parsed; where its model is kept stays on the server). */
+function baselineView(r: BaselineRow) {
+  return {
+    id: r.id, benchmark: r.benchmark, arch: r.arch, status: r.status, error: r.error, submission: r.submission_id,
+    images: r.images, seconds: r.seconds, provider: r.provider, runtime: r.runtime, created_at: r.created_at, finished_at: r.finished_at,
+    manifest: JSON.parse(r.manifest),
+  };
+}
 
 const Flag = z.object({ value: z.boolean().default(true) }).strict();
 
@@ -27,6 +37,17 @@ export function adminRoutes(c: RouteContext, slots: UploadSlots): Router {
       res.json(submissionView(ctx, ctx.q.submission(s.id)!));
     });
   }
+  // reference models run by the server: a converted model directory on this machine, for a benchmark
+  r.post('/admin/baselines', async (req, res) => {
+    const body = z.object({ model: z.string().min(1).max(4096), benchmark: z.string().min(1).max(100) }).strict().parse(req.body ?? {});
+    const row = await ctx.baselines.register(req.user!, body.model, body.benchmark);
+    res.status(202).location(`/api/admin/baselines/${row.id}`).json(baselineView(row));
+  });
+  r.get('/admin/baselines/:id', (req, res) => {
+    const row = ctx.baselines.get(Id.parse(req.params.id));
+    if (!row) throw new NotFound('no such baseline');
+    res.json(baselineView(row));
+  });
   r.post('/admin/submissions/:id/rescore', (req, res) => {
     const s = submissionFor(c, req, 'admin');
     rescoreSubmission(ctx, s);

@@ -7,9 +7,12 @@ import type { SubmissionRow } from '../queries.ts';
 import type { Scorer } from '../scorer.ts';
 import type { SubmitContext } from '../submissions.ts';
 import type { Leaderboards } from '../leaderboard.ts';
+import type { Baselines } from '../baselines.ts';
 
 export interface AppContext extends SubmitContext {
   scorer: Scorer;
+  /** Reference models the server runs (baselines.ts). */
+  baselines: Baselines;
   log: Logger;
   maxUploadBytes: number;
   authFailuresPerMinute: number;

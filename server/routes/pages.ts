@@ -177,6 +177,13 @@ export function pageRoutes(c: RouteContext, secureCookies: boolean, slots: Uploa
     send(res, submissionPage(pc(res), data));
   });
 
+  // a baseline row's provenance: the converter's manifest (checksums, parity, preprocessing)
+  r.get('/baselines/:id/manifest.json', (req, res) => {
+    const row = ctx.baselines.get(Id.parse(req.params.id));
+    if (!row || row.status !== 'submitted') throw new NotFound('no such baseline');
+    res.type('application/json').send(JSON.stringify({ ...JSON.parse(row.manifest), run: { benchmark: row.benchmark, submission: row.submission_id, images: row.images, seconds: row.seconds, provider: row.provider, runtime: row.runtime, finished_at: row.finished_at } }, null, 2));
+  });
+
   // error analysis and reproduction: public-GT phases only (resultJsonOf and the checks below)
   r.get('/submissions/:id/result.json', (req, res) => {
     const { s } = visible(req, Id.parse(req.params.id));

@@ -1,0 +1,113 @@
+/**
+ * Baselines the server runs itself: an admin registers a converted model (baselines/convert) for a
+ * benchmark; the model runs over the phase's hosted images in a thread of its own (baseline-worker.ts,
+ * beside scoring, never in its way), and its predictions are submitted like any upload (checked,
+ * queued, scored), flagged as a baseline, with their provenance. PASS predicts cluster ids: on
+ * validation the server computes the default match as for any submission; on test the match its
+ * validation run got is applied.
+ */
+import { cp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { WorkerPool } from '../util/pool.ts';
+import { Manifest } from '../baselines/runner/model.ts';
+import { reportedFor } from '../baselines/reported.ts';
+import { zipDirectory } from '../datasets/imagenet-s/zip-write.ts';
+import type { AuthUser } from './auth.ts';
+import { Conflict, InvalidInput, NotFound } from './domain-errors.ts';
+import type { Scorer } from './scorer.ts';
+import { submit, type SubmitContext } from './submissions.ts';
+import type { BaselineJob, BaselineRun } from './baseline-worker.ts';
+import type { BaselineRow } from './queries.ts';
+
+const sha256File = async (path: string): Promise<string> => {
+  const h = createHash('sha256');
+  for await (const c of createReadStream(path)) h.update(c as Buffer);
+  return h.digest('hex');
+};
+
+export class Baselines {
+  private pool: WorkerPool<BaselineJob, BaselineRun, { done: number; total: number }> | null = null;
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(private readonly ctx: SubmitContext & { scorer: Scorer }, private readonly log: Logger) {}
+
+  /** Registers `modelDir` (a converted model on this machine) for a benchmark and starts its run. */
+  async register(admin: AuthUser, modelDir: string, benchmark: string): Promise<BaselineRow> {
+    const b = this.ctx.catalogue.benchmarks.get(benchmark);
+    if (!b) throw new NotFound(`unknown benchmark ${JSON.stringify(benchmark)}`);
+    let manifest: Manifest;
+    try {
+      manifest = Manifest.parse(JSON.parse(await readFile(join(modelDir, 'manifest.json'), 'utf8')));
+    } catch (e) {
+      throw new InvalidInput(`${modelDir} is not a converted model (npm run baseline -- convert): ${(e as Error).message.split('\n')[0]}`);
+    }
+    if (manifest.classes !== b.classes) throw new InvalidInput(`the model predicts ${manifest.classes} classes; ${b.id} has ${b.classes}`);
+    if (manifest.protocol !== b.protocol) throw new InvalidInput(`${manifest.arch} is a ${manifest.protocol} model; ${b.id} is ${b.protocol}`);
+    let match: string | null = null;
+    if (manifest.family === 'pass' && b.gtPrivate) {
+      // PASS on test applies the match its validation run got
+      const val = `${b.split.id}.${b.protocol}.validation`;
+      match = this.ctx.q.baselineMatch(val, manifest.onnx.sha256) ?? null;
+      if (!match) throw new Conflict(`register this model on ${val} first: PASS applies the match of its validation run on test`);
+    }
+    // the server keeps its own copy: provenance must not depend on a directory someone may change
+    const onnx = join(modelDir, manifest.onnx.file);
+    if ((await sha256File(onnx)) !== manifest.onnx.sha256) throw new InvalidInput(`${onnx} does not match the sha256 in its manifest`);
+    const kept = join(this.ctx.dataDir, 'baselines', 'models', manifest.onnx.sha256.slice(0, 16));
+    await mkdir(kept, { recursive: true });
+    await cp(join(modelDir, 'manifest.json'), join(kept, 'manifest.json'));
+    await cp(onnx, join(kept, manifest.onnx.file));
+    const row = this.ctx.q.insertBaseline({ benchmark: b.id, arch: manifest.arch, model_dir: kept, manifest: JSON.stringify(manifest), created_by: admin.id });
+    const p = this.run(admin, row, manifest, match).finally(() => this.running.delete(p));
+    this.running.add(p);
+    return row;
+  }
+
+  get(id: number): BaselineRow | undefined {
+    return this.ctx.q.baseline(id);
+  }
+
+  private async run(admin: AuthUser, row: BaselineRow, manifest: Manifest, match: string | null): Promise<void> {
+    const b = this.ctx.catalogue.benchmarks.get(row.benchmark)!;
+    const work = join(this.ctx.dataDir, 'baselines', 'runs', String(row.id));
+    const log = this.log.child({ baseline: row.id, benchmark: b.id, arch: manifest.arch });
+    try {
+      this.pool ??= new WorkerPool(new URL('./baseline-worker.ts', import.meta.url), 1, 'baseline');
+      await rm(work, { recursive: true, force: true });
+      const images = b.masks.map((m) => ({ image: resolve(b.split.dir, b.phase, m.replace(/\.png$/, '.JPEG')), mask: m }));
+      log.info({ images: images.length }, 'running a baseline');
+      const r = await this.pool.run({ modelDir: row.model_dir, images, outDir: join(work, 'pred') });
+      if (match) await writeFile(join(work, 'pred', 'match.json'), match);
+      const zip = join(work, 'predictions.zip');
+      await zipDirectory(join(work, 'pred'), zip);
+      const reported = reportedFor(manifest.arch, manifest.classes);
+      const description = [
+        `Run by this server from a host-supplied checkpoint (sha256 ${manifest.checkpoint.sha256.slice(0, 16)}…), converted to ONNX (sha256 ${manifest.onnx.sha256.slice(0, 16)}…; parity max |Δlogit| ${manifest.parity?.maxAbsLogit.toExponential(1) ?? 'n/a'}).`,
+        `${r.runtime} on ${r.provider}, ${(r.images / r.seconds).toFixed(1)} images/s.`,
+        reported ? `Reported by the authors: ${b.gtPrivate ? reported.test : reported.validation} mIoU (${reported.source}); the scores here are the server's own.` : '',
+        `Provenance: /baselines/${row.id}/manifest.json`,
+      ].filter(Boolean).join(' ');
+      const size = (await stat(zip)).size;
+      const sub = await submit(this.ctx, admin, {
+        fields: { benchmark: b.id, method: `${manifest.arch.toUpperCase()} (baseline)`, description, baseline: 'true' },
+        file: { path: zip, bytes: size, sha256: await sha256File(zip) },
+      });
+      this.ctx.scorer.kick();
+      this.ctx.q.baselineSubmitted(row.id, { submission: sub.id, images: r.images, seconds: r.seconds, provider: r.provider, runtime: r.runtime });
+      log.info({ submission: sub.id, seconds: r.seconds }, 'baseline submitted');
+    } catch (e) {
+      log.error({ err: e }, 'baseline run failed');
+      this.ctx.q.baselineFailed(row.id, (e as Error).message);
+    } finally {
+      await rm(join(work, 'pred'), { recursive: true, force: true }).catch(() => {});
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.running]);
+    await this.pool?.close();
+  }
+}
