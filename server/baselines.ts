@@ -31,8 +31,13 @@ const sha256File = async (path: string): Promise<string> => {
 export class Baselines {
   private pool: WorkerPool<BaselineJob, BaselineRun, { done: number; total: number }> | null = null;
   private readonly running = new Set<Promise<void>>();
+  private closing = false;
 
-  constructor(private readonly ctx: SubmitContext & { scorer: Scorer }, private readonly log: Logger) {}
+  constructor(private readonly ctx: SubmitContext & { scorer: Scorer }, private readonly log: Logger) {
+    // runs a stopped process left behind: they did not finish, and say so
+    const n = ctx.q.failInterruptedBaselines();
+    if (n) log.warn({ baselines: n }, 'baseline runs interrupted by a restart marked failed');
+  }
 
   /** Registers `modelDir` (a converted model on this machine) for a benchmark and starts its run. */
   async register(admin: AuthUser, modelDir: string, benchmark: string): Promise<BaselineRow> {
@@ -99,15 +104,18 @@ export class Baselines {
       this.ctx.q.baselineSubmitted(row.id, { submission: sub.id, images: r.images, seconds: r.seconds, provider: r.provider, runtime: r.runtime });
       log.info({ submission: sub.id, seconds: r.seconds }, 'baseline submitted');
     } catch (e) {
+      const why = this.closing ? 'the server stopped during the run; register the model again' : (e as Error).message;
       log.error({ err: e }, 'baseline run failed');
-      this.ctx.q.baselineFailed(row.id, (e as Error).message);
+      this.ctx.q.baselineFailed(row.id, why);
     } finally {
       await rm(join(work, 'pred'), { recursive: true, force: true }).catch(() => {});
     }
   }
 
+  /** Stops a run in progress (its baseline is marked failed: register it again after the restart). */
   async close(): Promise<void> {
-    await Promise.allSettled([...this.running]);
+    this.closing = true;
     await this.pool?.close();
+    await Promise.allSettled([...this.running]);
   }
 }

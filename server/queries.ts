@@ -250,6 +250,9 @@ export class Queries {
   baselineFailed(id: number, error: string): void {
     this.stmt(`UPDATE baselines SET status = 'failed', error = ?, finished_at = ? WHERE id = ?`).run(error.slice(0, 2000), now(), id);
   }
+  failInterruptedBaselines(): number {
+    return this.stmt(`UPDATE baselines SET status = 'failed', error = 'the server stopped during the run; register the model again', finished_at = ? WHERE status = 'running'`).run(now()).changes;
+  }
   /** The computed match of the latest scored baseline run of a model (by ONNX sha256) on a benchmark. */
   baselineMatch(benchmark: string, onnxSha256: string): string | undefined {
     const r = this.stmt(`SELECT s.computed_match AS m FROM baselines x JOIN submissions s ON s.id = x.submission_id
