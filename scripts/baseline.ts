@@ -25,7 +25,7 @@ const PYTHON = process.env.BASELINE_PYTHON ?? '/usr/bin/python3';
 const program = new Command('baseline').description('Reference models from official checkpoints, run through ONNX Runtime.');
 
 program.command('convert')
-  .requiredOption('--arch <arch>', 'pass-r18 | pass-r50 (the other families are not converted yet)')
+  .requiredOption('--arch <arch>', 'pass-r18 | pass-r50 | r50-d32 | r50-d16 (ConvNeXt, RF-ConvNeXt and ViT are not converted yet)')
   .requiredOption('--checkpoint <file>', 'the official .pth / .pth.tar')
   .requiredOption('--classes <n>', '50, 300 or 919')
   .requiredOption('--out <dir>', 'model directory to write (model.onnx, manifest.json)')

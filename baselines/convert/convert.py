@@ -65,6 +65,40 @@ def load_pass(path, arch, classes, allow_pickle):
     return model, width, sorted(k for k in state if k not in want)
 
 
+def load_isegm(path, arch, classes, allow_pickle):
+    """ImageNetSegModel: `['model']`, loaded strictly."""
+    try:
+        ckpt = torch.load(path, map_location='cpu', weights_only=not allow_pickle)
+    except Exception as e:  # noqa: BLE001
+        fail(f'cannot load {path} as weights only ({e}); if you trust the file, pass --allow-pickle')
+    if not isinstance(ckpt, dict) or 'model' not in ckpt:
+        fail(f'{path} is not an ImageNetSegModel checkpoint: no "model" (keys: {list(ckpt)[:8] if isinstance(ckpt, dict) else type(ckpt).__name__})')
+    state = ckpt['model']
+    if 'conv1.weight' not in state:
+        fail(f'{path}: no conv1.weight; not a ResNet checkpoint: is --arch right?')
+    out = state.get('head.weight')
+    if out is not None and out.shape[0] != classes + 1:
+        fail(f'the checkpoint predicts {out.shape[0]} channels ({out.shape[0] - 1} classes + other), not {classes + 1}: is --classes {out.shape[0] - 1} meant?')
+    model = build(arch, classes, state['conv1.weight'].shape[0])
+    want = model.state_dict()
+    for k, v in want.items():
+        if k in state and state[k].shape != v.shape:
+            fail(f'{k}: the checkpoint has shape {tuple(state[k].shape)}, {arch} expects {tuple(v.shape)}: is --arch right?')
+    missing = [k for k in want if k not in state]
+    extra = [k for k in state if k not in want]
+    if missing or extra:
+        fail(f'{arch} does not load the checkpoint strictly: {len(missing)} missing (e.g. {", ".join(missing[:3])}), {len(extra)} unexpected (e.g. {", ".join(extra[:3])}): is --arch right?')
+    model.load_state_dict(state, strict=True)
+    return model, int(state['conv1.weight'].shape[0]), []
+
+
+def load_model(path, arch, classes, allow_pickle):
+    """The checkpoint as the reference code of its family loads it."""
+    if ARCHS[arch]['family'] == 'pass':
+        return load_pass(path, arch, classes, allow_pickle)
+    return load_isegm(path, arch, classes, allow_pickle)
+
+
 class Exported(torch.nn.Module):
     def __init__(self, model):
         super().__init__()
@@ -87,7 +121,7 @@ def main():
     if a.classes not in (50, 300, 919) and not os.environ.get('ISB_ANY_CLASSES'):
         fail(f'--classes must be 50, 300 or 919, not {a.classes}')
     info = ARCHS[a.arch]
-    model, width, ignored = load_pass(a.checkpoint, a.arch, a.classes, a.allow_pickle)
+    model, width, ignored = load_model(a.checkpoint, a.arch, a.classes, a.allow_pickle)
     model.eval()
     os.makedirs(os.path.join(a.out, 'parity'), exist_ok=True)
     onnx_path = os.path.join(a.out, 'model.onnx')

@@ -1,11 +1,13 @@
-"""The reference pipeline, as the official PASS inference.py runs it, with our model definitions.
+"""The reference pipeline, as the official inference.py of each family runs it, with our model definitions.
 
     /usr/bin/python3 baselines/convert/reference.py --arch pass-r18 --checkpoint ckpt --classes 50 \
         --images <dir of wnid/name.JPEG> --out <dir of wnid/name.png> [--max-res 1000]
 
 PIL decode → RGB, Resize(256), ToTensor, Normalize, batch 1; logits resized bilinearly to (H, W)
-and arg-maxed; over max_res² pixels, resized to (max_res, int(max_res·W/H)) first, arg-maxed, then
-nearest up to (H, W); PNG with R = id % 256, G = id // 256. Also writes each image's logits
+and arg-maxed; over max_res² pixels, resized smaller first, arg-maxed, then nearest up to (H, W):
+PASS to (max_res, int(max_res·W/H)) always; ImageNetSegModel to max_res on the long side
+((max_res, int(max_res·W/H)) when H > W, else (int(max_res·H/W), max_res)). PNG with R = id % 256,
+G = id // 256. Also writes each image's logits
 (<name>.logits.f32) for the parity tests.
 """
 import argparse
@@ -19,7 +21,8 @@ from PIL import Image
 from torchvision import transforms
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from convert import load_pass  # noqa: E402
+from convert import load_model  # noqa: E402
+from models import ARCHS  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument('--arch', required=True)
@@ -30,7 +33,8 @@ ap.add_argument('--out', required=True)
 ap.add_argument('--max-res', type=int, default=1000)
 ap.add_argument('--timing', action='store_true', help='print {"images", "seconds"} of the image loop on stderr (benchmarks)')
 a = ap.parse_args()
-model, _, _ = load_pass(a.checkpoint, a.arch, a.classes, False)
+model, _, _ = load_model(a.checkpoint, a.arch, a.classes, False)
+family = ARCHS[a.arch]['family']
 model.eval()
 import time  # noqa: E402
 started, count = time.perf_counter(), 0
@@ -44,7 +48,8 @@ for wnid in sorted(os.listdir(a.images)):
             output = model(t(img).unsqueeze(0))
             output.numpy().astype(np.float32).tofile(os.path.join(a.out, wnid, os.path.splitext(f)[0] + '.logits.f32'))
             if H * W > a.max_res * a.max_res and a.max_res > 0:
-                output = F.interpolate(output, (a.max_res, int(a.max_res * W / H)), mode='bilinear', align_corners=False)
+                size = (a.max_res, int(a.max_res * W / H)) if family == 'pass' or H > W else (int(a.max_res * H / W), a.max_res)
+                output = F.interpolate(output, size, mode='bilinear', align_corners=False)
                 output = torch.argmax(output, dim=1, keepdim=True)
                 prediction = F.interpolate(output.float(), (H, W), mode='nearest').long()
             else:

@@ -31,14 +31,14 @@ export async function loadBaseline(dir: string, providers: string[] = ['cpu']): 
 /**
  * The size the logits are resized to before the arg-max: the image's, or under the max_res rule a
  * smaller one, then nearest-upsampled. PASS always takes (max_res, int(max_res·W/H)), landscape
- * included (its quirk).
+ * included (its quirk); ImageNetSegModel puts max_res on the long side: (max_res, int(max_res·W/H))
+ * when H > W, else (int(max_res·H/W), max_res). Sizes here are [width, height].
  */
 export function labelSize(m: Manifest, W: number, H: number): [number, number] {
   const r = m.max_res.pixels;
   if (r <= 0 || W * H <= r * r) return [W, H];
-  if (m.max_res.rule === 'pass') return [Math.trunc((r * W) / H), r];
-  // not yet ported from ImageNetSegModel's inference.py: refuse rather than guess
-  throw new Error(`the max_res rule "${m.max_res.rule}" of ${m.arch} is not implemented yet`);
+  if (m.max_res.rule === 'pass' || H > W) return [Math.trunc((r * W) / H), r];
+  return [r, Math.trunc((r * H) / W)];
 }
 
 /** torch's `F.interpolate(mode='nearest')` source index on the CPU (float32 scale, as in PyTorch 1.13). */

@@ -1,5 +1,5 @@
 /**
- * PASS baselines end to end without official weights: a seeded random-initialised checkpoint in the
+ * Baselines end to end without official weights (PASS R18/R50; ImageNetSegModel ResNet-50 D32/D16): a seeded random-initialised checkpoint in the
  * official layout is converted by the real converter (Debian's PyTorch) and run by the real runner
  * (ONNX Runtime in Node); the reference pipeline (PASS's inference.py semantics in PyTorch: PIL,
  * torchvision, interpolate, arg-max, the max_res rule, PNG) runs on the same JPEGs; labels, logits
@@ -204,4 +204,46 @@ test('convert, then register: the server runs the model on validation and test a
   } finally {
     await srv.cleanup();
   }
+});
+
+test('ImageNetSegModel ResNet-50 D32 and D16: the official keys, strict loading, and run equal to the reference with its own max_res rule', { skip, timeout: 300_000 }, async () => {
+  const recorded = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/isegm-resnet-state-dict-keys.json'), 'utf8')) as Record<string, Record<string, number[]>>;
+  const dump = `
+import json, sys
+sys.path.insert(0, ${JSON.stringify(join(ROOT, 'baselines/convert'))})
+from models import build
+print(json.dumps({f'{a}-919': {k: list(v.shape) for k, v in build(a, 919).state_dict().items()} for a in ['r50-d32', 'r50-d16']}))
+`;
+  const keys = spawnSync(PY, ['-c', dump], { encoding: 'utf8' });
+  assert.equal(keys.status, 0, keys.stderr);
+  assert.deepEqual(JSON.parse(keys.stdout), recorded);
+  for (const arch of ['r50-d32', 'r50-d16']) {
+    const ck = join(work, `${arch}.pth`), dir = join(work, arch), refDir = join(work, `ref-${arch}`), outDir = join(work, `ours-${arch}`);
+    assert.equal(py('make_checkpoint.py', ['--arch', arch, '--classes', '50', '--seed', '4', '--width', '16', '--out', ck]).status, 0);
+    // a PASS checkpoint is not an ImageNetSegModel one, and says so
+    const wrong = cli(['convert', '--arch', arch, '--checkpoint', ckpt, '--classes', '50', '--out', join(work, 'x')]);
+    assert.equal(wrong.status, 2);
+    assert.match(wrong.stderr, /not an ImageNetSegModel checkpoint: no "model"/);
+    const conv = cli(['convert', '--arch', arch, '--checkpoint', ck, '--classes', '50', '--out', dir]);
+    assert.equal(conv.status, 0, conv.stderr);
+    const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    assert.deepEqual([m.family, m.protocol, m.max_res.rule, m.parity.labelAgreement], ['imagenetsegmodel', 'semi-supervised', 'orientation', 1]);
+    const r = py('reference.py', ['--arch', arch, '--checkpoint', ck, '--classes', '50', '--images', images, '--out', refDir]);
+    assert.equal(r.status, 0, r.stderr);
+    const run = cli(['run', '--model', dir, '--images', images, '--names', join(work, 'names.txt'), '--out', outDir]);
+    assert.equal(run.status, 0, run.stderr);
+    for (const [name] of IMAGES) {
+      const a = decodePng(readFileSync(join(refDir, 'n01000001', `${name}.png`))), o = decodePng(readFileSync(join(outDir, 'n01000001', `${name}.png`)));
+      let same = 0;
+      for (let i = 0; i < a.ids.length; i++) if (a.ids[i] === o.ids[i]) same++;
+      assert.ok(same / a.ids.length >= 0.9999, `${arch} ${name}: ${((100 * same) / a.ids.length).toFixed(4)} % equal`);
+    }
+  }
+  // the landscape image over max_res: ImageNetSegModel's rule is by orientation, PASS's rule would not reproduce it
+  const b16 = await loadBaseline(join(work, 'r50-d16'));
+  const big = decodePng(readFileSync(join(work, 'ref-r50-d16', 'n01000001', 'big.png')));
+  const passRule = await predict(b16, join(images, 'n01000001', 'big.JPEG'), [1333, 1000]);
+  let same = 0;
+  for (let i = 0; i < big.ids.length; i++) if (big.ids[i] === passRule.ids[i]) same++;
+  assert.ok(same / big.ids.length < 0.9999, `PASS's rule would not reproduce ImageNetSegModel's (${((100 * same) / big.ids.length).toFixed(4)} % equal)`);
 });
