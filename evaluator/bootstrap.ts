@@ -23,7 +23,7 @@
  * resample visits only the drawn images, and resamples split across the evaluation's worker threads
  * (`bootstrapParallel`); see `npm run bench -- bootstrap`.
  */
-import { createHash } from 'node:crypto';
+import { namesHash } from './names.ts';
 import type { ImageContribution } from './accumulator.ts';
 
 export const BOOTSTRAP_METRICS = ['mIoU', 'mBIoU', 'Acc', 'FMeasure', 'S', 'MS', 'ML', 'L', 'BS', 'BMS', 'BML', 'BL'] as const;
@@ -49,7 +49,7 @@ export interface BootstrapResult {
  * split and phase) draw the same resamples for the same list.
  */
 export function bootstrapSeed(masks: string[]): string {
-  return createHash('sha256').update(masks.join('\n')).digest('hex').slice(0, 16);
+  return namesHash(masks).slice(0, 16);
 }
 
 /** A small, fast, seedable generator (mulberry32) from a hex seed and a resample index. */

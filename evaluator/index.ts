@@ -20,7 +20,7 @@ export { InputError, type Warning, type WarningCode } from './problems.ts';
 export { openPredictionSource, DirectorySource, ZipSource, TooLargeError, DEFAULT_SOURCE_LIMITS, type PredictionSource, type SourceLimits } from './sources.ts';
 export { parseMatch, matchToObject, type Match } from './match.ts';
 export { parseNamesList, splitLines } from './names.ts';
-export { resultToJson, fullResultJson, firstDifference, formatSummary, formatProblems, fmt, type ResultJson, type Difference } from './report.ts';
+export { resultToJson, fullResultJson, bootstrapJson, firstDifference, formatSummary, formatProblems, fmt, type ResultJson, type Difference } from './report.ts';
 export { METRICS, type MetricInfo } from './metrics.ts';
 export { PairPool, defaultWorkers } from './pool.ts';
 export { buildGtStore, type BuildGtOptions } from './gt-cache.ts';

@@ -4,6 +4,7 @@
  * Where the official code crashes (blank or one-column lines) or would escape the mask roots
  * (absolute paths, `..`), we report a problem per line instead.
  */
+import { createHash } from 'node:crypto';
 import { problem, type Problem } from './rules.ts';
 
 // Python's str.splitlines() boundaries: \n \r \r\n \v \f \x1c \x1d \x1e \x85 \u2028 \u2029
@@ -52,4 +53,9 @@ export function checkRelativePath(rel: string): string | null {
   if (rel.split('/').some((s) => s === '..' || s === '.' || s === '')) return 'mask path must not contain empty, "." or ".." segments';
   if (rel.includes('\0')) return 'mask path contains a NUL byte';
   return null;
+}
+
+/** sha256 of a names list's mask paths, one per line, in order: what identifies the GT a result was scored against. */
+export function namesHash(masks: string[]): string {
+  return createHash('sha256').update(masks.join('\n')).digest('hex');
 }

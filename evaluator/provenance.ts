@@ -6,6 +6,9 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { EVALUATOR_VERSION } from './version.ts';
+import { namesHash } from './names.ts';
+
+export { namesHash };
 
 export interface Provenance {
   evaluatorVersion: string;
@@ -15,10 +18,6 @@ export interface Provenance {
   gtSha256: string;
   /** sha256 of the uploaded zip (null when the predictions were a directory). */
   predictionsSha256: string | null;
-}
-
-export function namesHash(masks: string[]): string {
-  return createHash('sha256').update(masks.join('\n')).digest('hex');
 }
 
 export function groundTruthHash(masks: string[], digests: string[]): string {

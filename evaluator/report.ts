@@ -29,14 +29,16 @@ export function fullResultJson(r: EvaluationResult, extra: { boot?: BootstrapRes
   const out = resultToJson(r);
   if (extra.boot) {
     out.ci = extra.boot.ci;
-    out.bootstrap = {
-      seed: extra.boot.seed, B: extra.boot.B,
-      samples: Object.fromEntries(BOOTSTRAP_METRICS.map((m) => [m, Array.from(extra.boot!.samples[m], (v) => (Number.isFinite(v) ? v : null))])) as Record<BootstrapMetric, (number | null)[]>,
-    };
+    out.bootstrap = bootstrapJson(extra.boot.seed, extra.boot.B, extra.boot.samples);
   }
   out.provenance = extra.provenance;
   if (extra.reproduce) out.reproduce = extra.reproduce;
   return out;
+}
+
+/** Resamples as the JSON result holds them: per metric, B values, NaN (an empty size group) as null. */
+export function bootstrapJson(seed: string, B: number, samples: Record<BootstrapMetric, ArrayLike<number>>): NonNullable<ResultJson['bootstrap']> {
+  return { seed, B, samples: Object.fromEntries(BOOTSTRAP_METRICS.map((m) => [m, Array.from(samples[m], (v) => (Number.isFinite(v) ? v : null))])) as Record<BootstrapMetric, (number | null)[]> };
 }
 
 /** Where a stored result and a fresh one first differ: every number exactly, every hash. */

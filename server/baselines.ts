@@ -7,11 +7,10 @@
  * validation run got is applied.
  */
 import { cp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { WorkerPool } from '../util/pool.ts';
+import { fileSha256 } from '../evaluator/index.ts';
 import { Manifest } from '../baselines/runner/model.ts';
 import { reportedFor } from '../baselines/reported.ts';
 import { zipDirectory } from '../datasets/imagenet-s/zip-write.ts';
@@ -21,12 +20,6 @@ import type { Scorer } from './scorer.ts';
 import { submit, type SubmitContext } from './submissions.ts';
 import type { BaselineJob, BaselineRun } from './baseline-worker.ts';
 import type { BaselineRow } from './queries.ts';
-
-const sha256File = async (path: string): Promise<string> => {
-  const h = createHash('sha256');
-  for await (const c of createReadStream(path)) h.update(c as Buffer);
-  return h.digest('hex');
-};
 
 export class Baselines {
   private pool: WorkerPool<BaselineJob, BaselineRun, { done: number; total: number }> | null = null;
@@ -60,7 +53,7 @@ export class Baselines {
     }
     // the server keeps its own copy: provenance must not depend on a directory someone may change
     const onnx = join(modelDir, manifest.onnx.file);
-    if ((await sha256File(onnx)) !== manifest.onnx.sha256) throw new InvalidInput(`${onnx} does not match the sha256 in its manifest`);
+    if ((await fileSha256(onnx)) !== manifest.onnx.sha256) throw new InvalidInput(`${onnx} does not match the sha256 in its manifest`);
     const kept = join(this.ctx.dataDir, 'baselines', 'models', manifest.onnx.sha256.slice(0, 16));
     await mkdir(kept, { recursive: true });
     await cp(join(modelDir, 'manifest.json'), join(kept, 'manifest.json'));
@@ -98,7 +91,7 @@ export class Baselines {
       const size = (await stat(zip)).size;
       const sub = await submit(this.ctx, admin, {
         fields: { benchmark: b.id, method: `${manifest.arch.toUpperCase()} (baseline)`, description, baseline: 'true' },
-        file: { path: zip, bytes: size, sha256: await sha256File(zip) },
+        file: { path: zip, bytes: size, sha256: await fileSha256(zip) },
       });
       this.ctx.scorer.kick();
       this.ctx.q.baselineSubmitted(row.id, { submission: sub.id, images: r.images, seconds: r.seconds, provider: r.provider, runtime: r.runtime });

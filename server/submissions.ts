@@ -6,7 +6,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { Description, HttpUrl, MethodName } from './schemas.ts';
-import { matchToObject, paired, problem, unpackSamples, type PairedResult, BOOTSTRAP_METRICS, type BootstrapMetric, type Problem, type ResultJson, type Warning } from '../evaluator/index.ts';
+import { bootstrapJson, matchToObject, paired, problem, unpackSamples, type PairedResult, BOOTSTRAP_METRICS, type BootstrapMetric, type Problem, type ResultJson, type Warning } from '../evaluator/index.ts';
 import { Catalogue, type Benchmark } from './catalogue.ts';
 import { readScoreRecord, type ScoreMetrics, type ScoreRecord } from './score-record.ts';
 import { Conflict, Forbidden, InvalidInput, QuotaExceeded, Unavailable, UploadRejected } from './domain-errors.ts';
@@ -211,10 +211,7 @@ export function resultJsonOf(ctx: SubmitContext, s: SubmissionRow): ResultJson |
   };
   if (s.computed_match) out.match = JSON.parse(s.computed_match);
   out.ci = record.ci;
-  out.bootstrap = {
-    seed: stored.seed, B: stored.B,
-    samples: Object.fromEntries(BOOTSTRAP_METRICS.map((k) => [k, Array.from(samples[k], (v) => (Number.isFinite(v) ? v : null))])) as Record<BootstrapMetric, (number | null)[]>,
-  };
+  out.bootstrap = bootstrapJson(stored.seed, stored.B, samples);
   out.provenance = record.provenance;
   out.reproduce = reproduceCommand(b, s);
   return out;
