@@ -15,13 +15,14 @@ import hashlib
 import json
 import os
 import sys
+import warnings
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from models import ARCHS, build  # noqa: E402
+from models import ARCHS, NAMES, SearchedDepthwise, build, rf_structure, rf_variant  # noqa: E402
 
 MAX_RES = 1000
 
@@ -39,57 +40,101 @@ def fail(msg):
     sys.exit(2)
 
 
-def load_pass(path, arch, classes, allow_pickle):
+def read_checkpoint(path, allow_pickle):
     try:
-        ckpt = torch.load(path, map_location='cpu', weights_only=not allow_pickle)
+        return torch.load(path, map_location='cpu', weights_only=not allow_pickle)
     except Exception as e:  # noqa: BLE001 - the message is the point
         fail(f'cannot load {path} as weights only ({e}); if you trust the file, pass --allow-pickle')
+
+
+def what_it_is(state):
+    """A guess at the architecture a state dict belongs to, for refusals."""
+    if any(k.endswith('.conv_dw.rates') for k in state):
+        return 'rf-convnext-t'
+    if 'stem.0.weight' in state:
+        return 'convnext-t'
+    if 'patch_embed.proj.weight' in state:
+        return 'vit-b16' if state['patch_embed.proj.weight'].shape[0] == 768 else 'vit-s16'
+    if 'conv1.weight' in state:
+        return 'a ResNet'
+    return None
+
+
+def check_size(arch, size):
+    """The official size of the architecture; ISB_ANY_SIZE (tests: reduced random models) relaxes
+    all but what tells one architecture from another (a ViT's width)."""
+    official = ARCHS[arch].get('official', {})
+    if os.environ.get('ISB_ANY_SIZE'):
+        official = {k: v for k, v in official.items() if k in ARCHS[arch].get('fixed', ())}
+    differs = {k: size[k] for k, v in official.items() if (tuple(size[k]) if isinstance(v, tuple) else size[k]) != v}
+    if differs:
+        got = ', '.join(f'{k} {list(v) if isinstance(v, tuple) else v}' for k, v in differs.items())
+        want = ', '.join(f'{k} {list(official[k]) if isinstance(official[k], tuple) else official[k]}' for k in differs)
+        fail(f'the checkpoint has {got}; {arch} has {want}: is --arch right?')
+
+
+def check_rf(model):
+    """RF-Next's searched rates: within the branches saved, each at least 1."""
+    for name, m in model.named_modules():
+        if isinstance(m, SearchedDepthwise):
+            n = int(m.num_rates[0])
+            if not 1 <= n <= m.rates.shape[0] or int(m.rates[:n].min()) < 1 or m.weight.shape[-1] % 2 == 0:
+                fail(f'{name}: searched rates {m.rates[:max(n, 1)].tolist()} (num_rates {n}, kernel {m.weight.shape[-1]}) are not a fixed RF-Next structure')
+
+
+def load_state(state, arch, classes, path):
+    """A state dict into our definition of `arch`, strictly; every refusal says what to change."""
+    info = ARCHS[arch]
+    guess = what_it_is(state)
+    if info['probe'] not in state:
+        fail(f'{path} is not a {arch} checkpoint' + (f' (it looks like {guess})' if guess else '') + ': is --arch right?')
+    head, per = info['head']
+    out = state.get(head)
+    if out is not None and (out.shape[0] % per or out.shape[0] // per != classes + 1):
+        n = out.shape[0] // per
+        fail(f'the checkpoint predicts {n} channels ({n - 1} classes + other), not {classes + 1}: is --classes {n - 1} meant?')
+    size = info['size'](state)
+    check_size(arch, size)
+    model = build(arch, classes, **size)
+    want = model.state_dict()
+    for k, v in want.items():
+        if k in state and state[k].shape != v.shape:
+            fail(f'{k}: the checkpoint has shape {tuple(state[k].shape)}, {arch} expects {tuple(v.shape)}: is --arch right?')
+    missing = [k for k in want if k not in state]
+    return model, size, missing
+
+
+def load_pass(path, arch, classes, allow_pickle):
+    """PASS: `['state_dict']`, `module.` stripped, training heads ignored, missing keys an error."""
+    ckpt = read_checkpoint(path, allow_pickle)
     if not isinstance(ckpt, dict) or 'state_dict' not in ckpt:
         fail(f'{path} is not a PASS checkpoint: no "state_dict" (keys: {list(ckpt)[:8] if isinstance(ckpt, dict) else type(ckpt).__name__})')
     state = {k[len('module.'):]: v for k, v in ckpt['state_dict'].items() if k.startswith('module.')}
     if 'conv1.weight' not in state:
         fail(f'{path}: no module.conv1.weight; not a PASS ResNet checkpoint')
-    width = state['conv1.weight'].shape[0]
-    model = build(arch, classes, width)
-    want = model.state_dict()
-    out = state.get('last_layer.weight')
-    if out is not None and out.shape[0] != classes + 1:
-        fail(f'the checkpoint predicts {out.shape[0]} channels ({out.shape[0] - 1} classes + other), not {classes + 1}: is --classes {out.shape[0] - 1} meant?')
-    for k, v in want.items():
-        if k in state and state[k].shape != v.shape:
-            fail(f'{k}: the checkpoint has shape {tuple(state[k].shape)}, {arch} expects {tuple(v.shape)}: is --arch right?')
-    missing = [k for k in want if k not in state]
+    model, size, missing = load_state(state, arch, classes, path)
     if missing:
         fail(f'{len(missing)} weights of {arch} are missing from the checkpoint (e.g. {", ".join(missing[:5])}): is --arch right?')
+    want = model.state_dict()
     model.load_state_dict({k: state[k] for k in want}, strict=True)
-    return model, width, sorted(k for k in state if k not in want)
+    return model, size, sorted(k for k in state if k not in want)
 
 
 def load_isegm(path, arch, classes, allow_pickle):
-    """ImageNetSegModel: `['model']`, loaded strictly."""
-    try:
-        ckpt = torch.load(path, map_location='cpu', weights_only=not allow_pickle)
-    except Exception as e:  # noqa: BLE001
-        fail(f'cannot load {path} as weights only ({e}); if you trust the file, pass --allow-pickle')
+    """ImageNetSegModel: `['model']`, loaded strictly (RF-ConvNeXt: the searched rates are buffers in it)."""
+    ckpt = read_checkpoint(path, allow_pickle)
     if not isinstance(ckpt, dict) or 'model' not in ckpt:
         fail(f'{path} is not an ImageNetSegModel checkpoint: no "model" (keys: {list(ckpt)[:8] if isinstance(ckpt, dict) else type(ckpt).__name__})')
     state = ckpt['model']
-    if 'conv1.weight' not in state:
-        fail(f'{path}: no conv1.weight; not a ResNet checkpoint: is --arch right?')
-    out = state.get('head.weight')
-    if out is not None and out.shape[0] != classes + 1:
-        fail(f'the checkpoint predicts {out.shape[0]} channels ({out.shape[0] - 1} classes + other), not {classes + 1}: is --classes {out.shape[0] - 1} meant?')
-    model = build(arch, classes, state['conv1.weight'].shape[0])
-    want = model.state_dict()
-    for k, v in want.items():
-        if k in state and state[k].shape != v.shape:
-            fail(f'{k}: the checkpoint has shape {tuple(state[k].shape)}, {arch} expects {tuple(v.shape)}: is --arch right?')
-    missing = [k for k in want if k not in state]
-    extra = [k for k in state if k not in want]
+    model, size, missing = load_state(state, arch, classes, path)
+    extra = [k for k in state if k not in model.state_dict()]
     if missing or extra:
-        fail(f'{arch} does not load the checkpoint strictly: {len(missing)} missing (e.g. {", ".join(missing[:3])}), {len(extra)} unexpected (e.g. {", ".join(extra[:3])}): is --arch right?')
+        guess = what_it_is(state)
+        parts = [f'{len(keys)} {what} (e.g. {", ".join(keys[:3])})' for keys, what in ((missing, 'missing'), (extra, 'unexpected')) if keys]
+        fail(f'{arch} does not load the checkpoint strictly: {", ".join(parts)}' + (f'; it looks like {guess}' if guess and guess != arch else '') + ': is --arch right?')
     model.load_state_dict(state, strict=True)
-    return model, int(state['conv1.weight'].shape[0]), []
+    check_rf(model)
+    return model, size, []
 
 
 def load_model(path, arch, classes, allow_pickle):
@@ -121,11 +166,18 @@ def main():
     if a.classes not in (50, 300, 919) and not os.environ.get('ISB_ANY_CLASSES'):
         fail(f'--classes must be 50, 300 or 919, not {a.classes}')
     info = ARCHS[a.arch]
-    model, width, ignored = load_model(a.checkpoint, a.arch, a.classes, a.allow_pickle)
+    model, size, ignored = load_model(a.checkpoint, a.arch, a.classes, a.allow_pickle)
     model.eval()
+    name = NAMES[a.arch]
+    rf = None
+    if a.arch == 'rf-convnext-t':
+        rf = {'variant': rf_variant(model), 'blocks': rf_structure(model)}
+        name = f'{name} {rf["variant"]}'
     os.makedirs(os.path.join(a.out, 'parity'), exist_ok=True)
     onnx_path = os.path.join(a.out, 'model.onnx')
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        # RF-Next's rates and the ViT grid's sizes are read as constants on purpose: they are structure
+        warnings.simplefilter('ignore', torch.jit.TracerWarning)
         # the wrapper in eval mode too: the exporter restores the wrapper's mode on everything inside
         torch.onnx.export(
             Exported(model).eval(), (torch.zeros(1, 3, 256, 320), torch.zeros(1, 1, 300, 400, dtype=torch.uint8)), onnx_path,
@@ -144,7 +196,9 @@ def main():
             logits.numpy().astype(np.float32).tofile(os.path.join(a.out, 'parity', f'{i}.logits.f32'))
             parity.append({'input': [1, 3, h, w], 'logits': list(logits.shape)})
     manifest = {
-        'arch': a.arch, 'family': info['family'], 'classes': a.classes, 'width': int(width),
+        'arch': a.arch, 'name': name, 'family': info['family'], 'classes': a.classes,
+        'size': {k: (v if not isinstance(v, tuple) else list(v)) for k, v in size.items() if k != 'kernels'},
+        **({'rf': rf} if rf else {}),
         'protocol': 'fully-unsupervised' if info['family'] == 'pass' else 'semi-supervised',
         'outputs': 'cluster ids (0 = other): a match is computed on validation and applied on test' if info['family'] == 'pass' else 'class ids (0 = other)',
         'preprocessing': {'resize_short_side': 256, 'resampler': 'PIL bilinear', 'mean': [0.485, 0.456, 0.406], 'std': [0.229, 0.224, 0.225]},

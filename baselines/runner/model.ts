@@ -9,7 +9,9 @@ import { z } from 'zod';
 import { preprocess } from './preprocess.ts';
 
 export const Manifest = z.object({
-  arch: z.string(), family: z.enum(['pass', 'imagenetsegmodel']), classes: z.number().int(), width: z.number().int(),
+  arch: z.string(), name: z.string().optional(), family: z.enum(['pass', 'imagenetsegmodel']), classes: z.number().int(),
+  size: z.record(z.string(), z.unknown()).optional(),
+  rf: z.object({ variant: z.enum(['rfsingle', 'rfmultiple', 'rfmerge']), blocks: z.record(z.string(), z.unknown()) }).optional(),
   protocol: z.string(), outputs: z.string(),
   preprocessing: z.object({ resize_short_side: z.number().int(), mean: z.array(z.number()), std: z.array(z.number()) }),
   max_res: z.object({ pixels: z.number().int(), rule: z.enum(['pass', 'orientation']), says: z.string() }),
