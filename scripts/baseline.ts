@@ -1,5 +1,5 @@
 /**
- * npm run -s baseline -- convert --arch <arch> --checkpoint <file> --classes <50|300|919> --out <model dir> [--allow-pickle]
+ * npm run -s baseline -- convert --arch <arch> --checkpoint <file> --classes <50|300|919> --out <model dir> [--recipe <name>] [--allow-pickle]
  * npm run -s baseline -- run --model <model dir> --images <dir of wnid/name.JPEG> --names <names list> --out <dir> [--zip <file>] [--device auto|cpu]
  * npm run -s baseline -- register --model <model dir> --benchmark <benchmark id> [--server URL] [--token T] [--wait]
  * Reference models converted from host-supplied official checkpoints (baselines/convert, Debian's
@@ -12,7 +12,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { loadBaseline, measureParity, predict } from '../baselines/runner/model.ts';
+import { loadBaseline, Manifest, measureParity, predict } from '../baselines/runner/model.ts';
+import { recipesOf } from '../baselines/reported.ts';
 import { encodeMask } from '../datasets/imagenet-s/png-write.ts';
 import { DirectorySource, evaluate, parseNamesList } from '../evaluator/index.ts';
 import { matchToJsonText } from '../evaluator/match.ts';
@@ -22,26 +23,36 @@ import { writeJsonAtomic } from '../util/files.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const PYTHON = process.env.BASELINE_PYTHON ?? '/usr/bin/python3';
+const ARCHS = ['pass-r18', 'pass-r50', 'r50-d32', 'r50-d16', 'convnext-t', 'rf-convnext-t', 'vit-s16', 'vit-b16'];
 const program = new Command('baseline').description('Reference models from official checkpoints, run through ONNX Runtime.');
 
 program.command('convert')
-  .requiredOption('--arch <arch>', 'pass-r18 | pass-r50 | r50-d32 | r50-d16 (ConvNeXt, RF-ConvNeXt and ViT are not converted yet)')
+  .requiredOption('--arch <arch>', `${ARCHS.join(' | ')}`)
   .requiredOption('--checkpoint <file>', 'the official .pth / .pth.tar')
   .requiredOption('--classes <n>', '50, 300 or 919')
   .requiredOption('--out <dir>', 'model directory to write (model.onnx, manifest.json)')
+  .option('--recipe <name>', 'the published recipe the checkpoint follows, where its architecture has several (ViT: mae-ssl, mae-ssl+sup, tec-mae-ssl, tec-mae-ssl+sup, sere-ssl, sere-ssl+sup): the authors\' number shown beside the row')
   .option('--allow-pickle', 'load a checkpoint that is not weights-only (trusted files only)')
-  .action(async (o: { arch: string; checkpoint: string; classes: string; out: string; allowPickle?: boolean }) => {
+  .action(async (o: { arch: string; checkpoint: string; classes: string; out: string; recipe?: string; allowPickle?: boolean }) => {
     const args = [join(ROOT, 'baselines/convert/convert.py'), '--arch', o.arch, '--checkpoint', o.checkpoint, '--classes', o.classes, '--out', o.out, ...(o.allowPickle ? ['--allow-pickle'] : [])];
     const r = spawnSync(PYTHON, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
     if (r.error) { process.stderr.write(`error: cannot run ${PYTHON} (${r.error.message}); install Debian's python3-torch\n`); process.exitCode = 2; return; }
     if (r.status !== 0) { process.stderr.write(r.stderr.split('\n').filter((l) => !/Warning|warn\(|_C\._jit/.test(l)).join('\n')); process.exitCode = r.status === 2 ? 2 : 1; return; }
-    // parity: ONNX Runtime here against PyTorch's logits there, into the manifest
-    const b = await loadBaseline(o.out);
-    const parity = await measureParity(b);
     const manifestPath = join(o.out, 'manifest.json');
-    const manifest = JSON.parse(await readFile(manifestPath, 'utf8'));
-    await writeJsonAtomic(manifestPath, { ...manifest, parity });
-    process.stdout.write(`${o.arch} (${o.classes} classes) → ${o.out}: max |Δlogit| ${parity.maxAbsLogit.toExponential(2)}, label agreement ${(parity.labelAgreement * 100).toFixed(3)} % (PyTorch against ${parity.ort})\n`);
+    const manifest = Manifest.parse(JSON.parse(await readFile(manifestPath, 'utf8')));
+    // the recipe: named and known, or the architecture's only one
+    const recipes = Object.keys(recipesOf(manifest));
+    if (o.recipe && !recipes.includes(o.recipe)) {
+      process.stderr.write(`error: --recipe ${o.recipe}: ${manifest.name ?? o.arch} with ${o.classes} classes has ${recipes.length ? `the recipes ${recipes.join(', ')}` : 'no published recipe'}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    const recipe = o.recipe ?? (recipes.length === 1 ? recipes[0] : undefined);
+    // parity: ONNX Runtime here against PyTorch's logits there, into the manifest
+    const parity = await measureParity(await loadBaseline(o.out));
+    await writeJsonAtomic(manifestPath, { ...manifest, ...(recipe ? { recipe } : {}), parity });
+    process.stdout.write(`${manifest.name ?? o.arch} (${o.classes} classes) → ${o.out}: max |Δlogit| ${parity.maxAbsLogit.toExponential(2)}, label agreement ${(parity.labelAgreement * 100).toFixed(3)} % (PyTorch against ${parity.ort})\n`);
+    if (!recipe && recipes.length > 1) process.stdout.write(`note: ${manifest.name} has several published recipes (${recipes.join(', ')}); convert again with --recipe to show the authors' number beside its row\n`);
   });
 
 program.command('run')

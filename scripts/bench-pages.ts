@@ -47,6 +47,7 @@ export function fakeBoard(n: number): BoardRow[] {
     baseline: i % 50 === 0, private: false, submitted_at: new Date(t0 + r() * 90 * 86_400_000).toISOString(),
     metrics: Object.fromEntries(METRICS.map((m) => [m.key, 20 + r() * 50])) as Record<string, number>,
     ci: null as BoardRow['ci'], rank_ci: null as BoardRow['rank_ci'], tied_with_leader: null as BoardRow['tied_with_leader'],
+    run: i % 50 === 0 ? { provenance: `/baselines/${i + 1}/manifest.json`, reported: { mIoU: 29.2, source: 'PASS README (LUSSeg/PASS), fully unsupervised', recipe: 'pass' } } : null,
   }));
   rows.sort((a, b) => b.metrics.mIoU - a.metrics.mIoU).forEach((row, i) => {
     row.rank = i + 1;

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { WorkerPool } from '../util/pool.ts';
 import { fileSha256 } from '../evaluator/index.ts';
 import { Manifest } from '../baselines/runner/model.ts';
-import { reportedFor } from '../baselines/reported.ts';
+import { recipeOf, reportedFor } from '../baselines/reported.ts';
 import { zipDirectory } from '../datasets/imagenet-s/zip-write.ts';
 import type { AuthUser } from './auth.ts';
 import { Conflict, InvalidInput, NotFound } from './domain-errors.ts';
@@ -20,6 +20,12 @@ import type { Scorer } from './scorer.ts';
 import { submit, type SubmitContext } from './submissions.ts';
 import type { BaselineJob, BaselineRun } from './baseline-worker.ts';
 import type { BaselineRow } from './queries.ts';
+
+/** 'ViT-B/16 (MAE SSL+Sup) (baseline)': the architecture, its recipe when it has several, the flag. */
+export function methodName(m: Manifest): string {
+  const label = recipeOf(m)?.label;
+  return `${m.name ?? m.arch.toUpperCase()}${label ? ` ${label}` : ''} (baseline)`;
+}
 
 export class Baselines {
   private pool: WorkerPool<BaselineJob, BaselineRun, { done: number; total: number }> | null = null;
@@ -81,16 +87,16 @@ export class Baselines {
       if (match) await writeFile(join(work, 'pred', 'match.json'), match);
       const zip = join(work, 'predictions.zip');
       await zipDirectory(join(work, 'pred'), zip);
-      const reported = reportedFor(manifest.arch, manifest.classes);
+      const reported = reportedFor(manifest, b.gtPrivate ? 'test' : 'validation');
       const description = [
         `Run by this server from a host-supplied checkpoint (sha256 ${manifest.checkpoint.sha256.slice(0, 16)}…), converted to ONNX (sha256 ${manifest.onnx.sha256.slice(0, 16)}…; parity max |Δlogit| ${manifest.parity?.maxAbsLogit.toExponential(1) ?? 'n/a'}).`,
         `${r.runtime} on ${r.provider}, ${(r.images / r.seconds).toFixed(1)} images/s.`,
-        reported ? `Reported by the authors: ${b.gtPrivate ? reported.test : reported.validation} mIoU (${reported.source}); the scores here are the server's own.` : '',
+        reported ? `Reported by the authors: ${reported.mIoU} mIoU (${reported.source}); the scores here are the server's own.` : '',
         `Provenance: /baselines/${row.id}/manifest.json`,
       ].filter(Boolean).join(' ');
       const size = (await stat(zip)).size;
       const sub = await submit(this.ctx, admin, {
-        fields: { benchmark: b.id, method: `${manifest.arch.toUpperCase()} (baseline)`, description, baseline: 'true' },
+        fields: { benchmark: b.id, method: methodName(manifest), description, baseline: 'true' },
         file: { path: zip, bytes: size, sha256: await fileSha256(zip) },
       });
       this.ctx.scorer.kick();

@@ -9,6 +9,7 @@ import type { Benchmark } from './catalogue.ts';
 import type { BoardSourceRow, Queries } from './queries.ts';
 import { ScoreCache, type ScoreRecord } from './score-record.ts';
 import { boardStats, type Resamples } from './board-stats.ts';
+import { reportedFor, type ModelKey } from '../baselines/reported.ts';
 
 export const SORT_KEYS = METRICS.map((m) => m.key);
 export type SortKey = (typeof SORT_KEYS)[number];
@@ -31,6 +32,14 @@ export interface BoardRow {
   rank_ci: [number, number] | null;
   /** The paired interval of (this row − the leader) includes 0; null for the leader and rows without resamples. */
   tied_with_leader: boolean | null;
+  /** A baseline the server ran: its provenance, and the authors' reported mIoU for this phase (never the server's). */
+  run: { provenance: string; reported: ReturnType<typeof reportedFor> } | null;
+}
+
+/** What a baseline row carries beyond its scores (rows of a run this server made). */
+export function baselineRun(r: Pick<BoardSourceRow, 'baseline' | 'baseline_run' | 'baseline_manifest'>, phase: 'validation' | 'test'): BoardRow['run'] {
+  if (r.baseline !== 1 || r.baseline_run === null || r.baseline_manifest === null) return null;
+  return { provenance: `/baselines/${r.baseline_run}/manifest.json`, reported: reportedFor(JSON.parse(r.baseline_manifest) as ModelKey, phase) };
 }
 
 /** What a board says about its intervals (API and pages). */
@@ -46,7 +55,7 @@ export const INTERVALS = {
  * `perClass`: include the per-class arrays (IoUs, BIoUs). Boards of a private-GT phase leave them
  * out unless the host opts in (TEST_DETAIL=public): per-class results there are their owner's.
  */
-export function rankRows(rows: BoardSourceRow[], scores: ScoreCache, sort: SortKey, order: 'asc' | 'desc', all: boolean, perClass = true, resamplesOf: (scoreId: number) => Resamples | undefined = () => undefined): BoardRow[] {
+export function rankRows(rows: BoardSourceRow[], scores: ScoreCache, sort: SortKey, order: 'asc' | 'desc', all: boolean, perClass = true, resamplesOf: (scoreId: number) => Resamples | undefined = () => undefined, phase: 'validation' | 'test' = 'validation'): BoardRow[] {
   const value = (r: { metrics: Record<string, unknown> }): number | null => {
     const v = r.metrics[sort];
     return typeof v === 'number' && Number.isFinite(v) ? v : null;
@@ -89,7 +98,7 @@ export function rankRows(rows: BoardSourceRow[], scores: ScoreCache, sort: SortK
     out.push({
       rank, submission: p.row.id, user: p.row.user_name, method: p.row.method, description: p.row.description, link: p.row.link,
       baseline: p.row.baseline === 1, private: p.row.private === 1, submitted_at: p.row.created_at, metrics: p.metrics,
-      ci: p.ci, ...stats[i],
+      ci: p.ci, ...stats[i], run: baselineRun(p.row, phase),
     });
   });
   return out;
@@ -109,13 +118,14 @@ export const csvCell = (v: unknown): string => {
 
 export function boardCsv(rows: BoardRow[]): string {
   const keys = SORT_KEYS as readonly string[];
-  const head = ['rank', 'rank_ci_lo', 'rank_ci_hi', 'tied_with_leader', 'submission', 'user', 'method', 'link', 'baseline', 'submitted_at', ...keys, ...keys.flatMap((k) => [`${k}_ci_lo`, `${k}_ci_hi`])];
+  const head = ['rank', 'rank_ci_lo', 'rank_ci_hi', 'tied_with_leader', 'submission', 'user', 'method', 'link', 'baseline', 'submitted_at', ...keys, ...keys.flatMap((k) => [`${k}_ci_lo`, `${k}_ci_hi`]), 'reported_mIoU', 'provenance'];
   const lines = [head.join(',')];
   for (const r of rows) {
     const ci = (k: string) => (r.ci as Record<string, [number, number] | null> | null)?.[k] ?? null;
     lines.push([
       r.rank, r.rank_ci?.[0] ?? null, r.rank_ci?.[1] ?? null, r.tied_with_leader, r.submission, r.user, r.method, r.link, r.baseline, r.submitted_at,
       ...keys.map((k) => r.metrics[k] as number | null), ...keys.flatMap((k) => [ci(k)?.[0] ?? null, ci(k)?.[1] ?? null]),
+      r.run?.reported?.mIoU ?? null, r.run?.provenance ?? null,
     ].map(csvCell).join(','));
   }
   return lines.join('\r\n') + '\r\n';
@@ -159,7 +169,7 @@ export class Leaderboards {
       if (hit && hit.version === version) return hit.rows;
     }
     const perClass = !b.gtPrivate || this.testDetail === 'public';
-    const rows = rankRows(this.q.boardRows(b.id, viewer, false), this.scores, query.sort, query.order, query.all, perClass, (id) => this.resamples(id));
+    const rows = rankRows(this.q.boardRows(b.id, viewer, false), this.scores, query.sort, query.order, query.all, perClass, (id) => this.resamples(id), b.gtPrivate ? 'test' : 'validation');
     if (viewer === null) this.anonymous.set(key, { version, rows });
     return rows;
   }

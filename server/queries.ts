@@ -34,7 +34,8 @@ export interface SubmissionRow {
 export interface ScoreRow { id: number; submission_id: number; evaluator_version: string; record: string; created_at: string }
 
 /** A board row's sources: the submission, its user's name and its latest score. */
-export type BoardSourceRow = SubmissionRow & { user_name: string; score_id: number; record: string };
+/** `baseline_run`, `baseline_manifest`: the server's own baseline run that produced the row, if any. */
+export type BoardSourceRow = SubmissionRow & { user_name: string; score_id: number; record: string; baseline_run: number | null; baseline_manifest: string | null };
 
 const now = (): string => new Date().toISOString();
 /** The fair queue: the user served longest ago (or never) first, oldest first within a user. */
@@ -280,8 +281,9 @@ export class Queries {
    * A submission queued again for re-scoring keeps its row (with its last score) meanwhile.
    */
   boardRows(benchmark: string, viewer: number | null, includeHidden: boolean): BoardSourceRow[] {
-    return this.stmt(`SELECT s.*, u.name AS user_name, sc.id AS score_id, sc.record AS record
+    return this.stmt(`SELECT s.*, u.name AS user_name, sc.id AS score_id, sc.record AS record, x.id AS baseline_run, x.manifest AS baseline_manifest
       FROM submissions s JOIN users u ON u.id = s.user_id
+      LEFT JOIN baselines x ON x.submission_id = s.id AND s.baseline = 1
       JOIN scores sc ON sc.id = (SELECT MAX(id) FROM scores WHERE submission_id = s.id)
       WHERE s.benchmark = ? AND s.status IN ('finished', 'queued', 'scoring') AND (? OR s.hidden = 0) AND (s.private = 0 OR s.user_id = ?)`)
       .all(benchmark, includeHidden ? 1 : 0, viewer ?? -1) as BoardSourceRow[];

@@ -188,11 +188,12 @@ test('convert, then register: the server runs the model on validation and test a
     const e = spawnSync('npm', ['run', '-s', 'evaluate', '--', '--gt', join(split, 'validation-segmentation'), '--pred', refOut, '--names', join(split, 'validation.txt'), '--classes', '6', '--match', 'auto', '--json', json, '--quiet'], { cwd: ROOT, encoding: 'utf8' });
     assert.equal(e.status, 0, e.stderr);
     const refMetrics = JSON.parse(readFileSync(json, 'utf8'));
-    const board = async (b: string) => (await (await fetch(`${srv.url}/api/leaderboards/${b}`)).json()) as { rows: { baseline: boolean; method: string; description: string; metrics: Record<string, number> }[] };
+    const board = async (b: string) => (await (await fetch(`${srv.url}/api/leaderboards/${b}`)).json()) as { rows: { baseline: boolean; method: string; description: string; metrics: Record<string, number>; run: { provenance: string; reported: unknown } | null }[] };
     const row = (await board('imagenetsmini.fully-unsupervised.validation')).rows.find((x) => x.baseline)!;
     assert.equal(row.method, 'PASS-R18 (baseline)');
     for (const k of ['mIoU', 'mBIoU', 'Acc', 'FMeasure']) assert.ok(Math.abs(row.metrics[k] - refMetrics[k]) < 0.01, `${k}: server ${row.metrics[k]}, reference ${refMetrics[k]}`);
     const prov = /Provenance: (\/baselines\/\d+\/manifest\.json)/.exec(row.description)![1];
+    assert.deepEqual(row.run, { provenance: prov, reported: null }, 'the row links its run; a 6-class model has no reported number');
     const manifest = (await (await fetch(`${srv.url}${prov}`)).json()) as { onnx: { sha256: string }; run: { images: number; provider: string } };
     assert.match(manifest.onnx.sha256, /^[0-9a-f]{64}$/);
     assert.equal(manifest.run.images, 36);
@@ -246,4 +247,124 @@ print(json.dumps({f'{a}-919': {k: list(v.shape) for k, v in build(a, 919).state_
   let same = 0;
   for (let i = 0; i < big.ids.length; i++) if (big.ids[i] === passRule.ids[i]) same++;
   assert.ok(same / big.ids.length < 0.9999, `PASS's rule would not reproduce ImageNetSegModel's (${((100 * same) / big.ids.length).toFixed(4)} % equal)`);
+});
+
+test('ConvNeXt-T, RF-ConvNeXt-T and ViT-S/16, ViT-B/16: the official keys and shapes at full size', { skip }, () => {
+  const recorded = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/isegm-convnext-vit-state-dict-keys.json'), 'utf8')) as Record<string, Record<string, number[]>>;
+  const dump = `
+import json, sys
+sys.path.insert(0, ${JSON.stringify(join(ROOT, 'baselines/convert'))})
+from models import build
+print(json.dumps({f'{a}-919': {k: list(v.shape) for k, v in build(a, 919).state_dict().items()} for a in ['convnext-t', 'rf-convnext-t', 'vit-s16', 'vit-b16']}))
+`;
+  const keys = spawnSync(PY, ['-c', dump], { encoding: 'utf8' });
+  assert.equal(keys.status, 0, keys.stderr);
+  assert.deepEqual(JSON.parse(keys.stdout), recorded);
+});
+
+// reduced sizes (random weights): the structure of each family, not its width, is under test
+const FAMILIES: { arch: string; variant?: string; name: string }[] = [
+  { arch: 'convnext-t', name: 'ConvNeXt-T' },
+  { arch: 'rf-convnext-t', variant: 'rfsingle', name: 'RF-ConvNeXt-T rfsingle' },
+  { arch: 'rf-convnext-t', variant: 'rfmultiple', name: 'RF-ConvNeXt-T rfmultiple' },
+  { arch: 'rf-convnext-t', variant: 'rfmerge', name: 'RF-ConvNeXt-T rfmerge' },
+  { arch: 'vit-s16', name: 'ViT-S/16' },
+  { arch: 'vit-b16', name: 'ViT-B/16' },
+];
+const anySize = { ...process.env, ISB_ANY_SIZE: '1' };
+
+for (const f of FAMILIES) {
+  const id = f.variant ? `${f.arch}-${f.variant}` : f.arch;
+  test(`${f.name}: convert (parity recorded), then run equals the reference pipeline: close logits, ≥ 99.99 % equal labels, PNG ids`, { skip, timeout: 240_000 }, async () => {
+    const ck = join(work, `${id}.pth`), dir = join(work, id), refDir = join(work, `ref-${id}`), outDir = join(work, `ours-${id}`);
+    const made = spawnSync(PY, [join(ROOT, 'baselines/convert/make_checkpoint.py'), '--arch', f.arch, '--classes', '50', '--seed', '6', '--reduced', ...(f.variant ? ['--variant', f.variant] : []), '--out', ck], { encoding: 'utf8' });
+    assert.equal(made.status, 0, made.stderr);
+    const conv = spawnSync('npm', ['run', '-s', 'baseline', '--', 'convert', '--arch', f.arch, '--checkpoint', ck, '--classes', '50', '--out', dir], { cwd: ROOT, encoding: 'utf8', env: anySize });
+    assert.equal(conv.status, 0, conv.stderr);
+    const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    assert.deepEqual([m.name, m.family, m.protocol, m.max_res.rule, m.parity.labelAgreement], [f.name, 'imagenetsegmodel', 'semi-supervised', 'orientation', 1]);
+    if (f.variant) assert.equal(m.rf.variant, f.variant);
+    const r = spawnSync(PY, [join(ROOT, 'baselines/convert/reference.py'), '--arch', f.arch, '--checkpoint', ck, '--classes', '50', '--images', images, '--out', refDir], { encoding: 'utf8', env: anySize });
+    assert.equal(r.status, 0, r.stderr);
+    const run = cli(['run', '--model', dir, '--images', images, '--names', join(work, 'names.txt'), '--out', outDir]);
+    assert.equal(run.status, 0, run.stderr);
+    const b = await loadBaseline(dir);
+    for (const [name, w, h] of IMAGES) {
+      const a = decodePng(readFileSync(join(refDir, 'n01000001', `${name}.png`))), o = decodePng(readFileSync(join(outDir, 'n01000001', `${name}.png`)));
+      assert.deepEqual([o.width, o.height], [w, h]);
+      let same = 0;
+      for (let i = 0; i < a.ids.length; i++) if (a.ids[i] === o.ids[i]) same++;
+      assert.ok(same / a.ids.length >= 0.9999, `${id} ${name}: ${((100 * same) / a.ids.length).toFixed(4)} % equal`);
+      assert.ok(new Set(a.ids).size > 1, `${id} ${name}: more than one label`);
+      const x = await preprocess(join(images, 'n01000001', `${name}.JPEG`));
+      const got = (await b.session.run({ image: new ort.Tensor('float32', x.tensor, [1, 3, x.height, x.width]), target: new ort.Tensor('uint8', new Uint8Array(1), [1, 1, 1, 1]) }, ['logits'])).logits;
+      const want = await f32File(join(refDir, 'n01000001', `${name}.logits.f32`));
+      // ConvNeXt: stride 32 with 4 x 4 sub-pixels per position (stride 8); ViT: stride 16 on the floored grid
+      const expected = f.arch.startsWith('vit') ? [Math.floor(x.height / 16), Math.floor(x.width / 16)] : [4 * Math.floor(x.height / 32), 4 * Math.floor(x.width / 32)];
+      assert.deepEqual(got.dims.slice(2), expected);
+      assertClose(got.data as Float32Array, want, `${id} ${name} logits`);
+    }
+    await b.session.release();
+  });
+}
+
+test('the rules the official code fixes, stated independently: RF-Next branches |w_i| / Σ|w| at padding rate·(k−1)/2, merged kernels at rate 1, the ConvNeXt head\'s sub-pixel order', { skip }, () => {
+  const check = `
+import sys, torch, torch.nn.functional as F
+sys.path.insert(0, ${JSON.stringify(join(ROOT, 'baselines/convert'))})
+from models import SearchedDepthwise, SegConvNeXt
+torch.manual_seed(0)
+x = torch.randn(1, 4, 20, 23)
+m = SearchedDepthwise(4, 7)
+with torch.no_grad():
+    m.weight.normal_(); m.bias.normal_(); m.sample_weights.copy_(torch.tensor([-1.0, 3.0, 9.0]))
+    m.rates[:2] = torch.tensor([[1, 1], [3, 3]], dtype=torch.int32); m.num_rates[0] = 2
+    conv = lambda d: F.conv2d(x, m.weight, m.bias, 1, 3 * d, d, 4)
+    assert torch.allclose(m(x), 0.25 * conv(1) + 0.75 * conv(3), atol=1e-5), 'rfmultiple'
+    m.num_rates[0] = 1; m.rates[0] = torch.tensor([2, 2], dtype=torch.int32)
+    assert torch.equal(m(x), conv(2)), 'rfsingle'
+    big = SearchedDepthwise(4, 13); big.weight.normal_()
+    assert torch.equal(big(x), F.conv2d(x, big.weight, big.bias, 1, 6, 1, 4)), 'rfmerge'
+    net = SegConvNeXt(2, dims=(8, 8, 8, 8), depths=(1, 1, 1, 1)).eval()
+    net.seg_head.fc.weight.zero_(); net.seg_head.fc.bias.copy_(torch.arange(48.0))
+    out = net(torch.randn(1, 3, 64, 96))
+    assert out.shape == (1, 3, 8, 12), out.shape
+    for c in range(3):
+        for i in range(4):
+            for j in range(4):
+                assert out[0, c, 4 + i, 8 + j] == (i * 4 + j) * 3 + c, (c, i, j)
+print('ok')
+`;
+  const r = spawnSync(PY, ['-c', check], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), 'ok');
+});
+
+test('reported numbers: by architecture, RF-Next variant, recipe and phase; shown beside the measured mIoU of a baseline row, with its provenance, never in its place', async () => {
+  const { reportedFor, recipeOf } = await import('../baselines/reported.ts');
+  const { baselineRun } = await import('../server/leaderboard.ts');
+  const { leaderboardPage } = await import('../leaderboard-ui/pages/leaderboard.ts');
+  const { fakeBoard } = await import('../scripts/bench-pages.ts');
+  assert.equal(reportedFor({ arch: 'pass-r18', classes: 50 }, 'test')?.mIoU, 29.3);
+  assert.equal(reportedFor({ arch: 'pass-r50', classes: 919 }, 'validation')?.mIoU, 11.5);
+  assert.equal(reportedFor({ arch: 'rf-convnext-t', classes: 919, rf: { variant: 'rfmerge' } }, 'validation')?.mIoU, 51.3);
+  assert.equal(reportedFor({ arch: 'rf-convnext-t', classes: 919, rf: { variant: 'rfsingle' } }, 'test')?.mIoU, 50.5);
+  assert.equal(reportedFor({ arch: 'convnext-t', classes: 919 }, 'test')?.mIoU, 48.8);
+  // several recipes: none without a name; TEC reports validation only
+  assert.equal(reportedFor({ arch: 'vit-b16', classes: 919 }, 'validation'), null);
+  assert.equal(reportedFor({ arch: 'vit-b16', classes: 919, recipe: 'mae-ssl+sup' }, 'test')?.mIoU, 60.2);
+  assert.equal(reportedFor({ arch: 'vit-b16', classes: 919, recipe: 'tec-mae-ssl+sup' }, 'validation')?.mIoU, 62.0);
+  assert.equal(reportedFor({ arch: 'vit-b16', classes: 919, recipe: 'tec-mae-ssl' }, 'test'), null);
+  assert.match(recipeOf({ arch: 'vit-b16', classes: 919, recipe: 'tec-mae-ssl' })!.source, /no TEC ImageNet-S checkpoint is published/);
+  assert.equal(reportedFor({ arch: 'pass-r18', classes: 6 }, 'validation'), null);
+  const run = baselineRun({ baseline: 1, baseline_run: 7, baseline_manifest: JSON.stringify({ arch: 'pass-r18', classes: 50 }) }, 'validation');
+  assert.deepEqual(run, { provenance: '/baselines/7/manifest.json', reported: { mIoU: 29.2, source: 'PASS README (LUSSeg/PASS), fully unsupervised', recipe: 'pass' } });
+  assert.equal(baselineRun({ baseline: 1, baseline_run: null, baseline_manifest: null }, 'validation'), null, 'a row flagged baseline by an admin has no run');
+  // the page: measured value first, the reported one under it, marked as the authors'
+  const rows = fakeBoard(3).map((r, i) => ({ ...r, baseline: i === 1, run: i === 1 ? run : null }));
+  const page = leaderboardPage({ viewer: null, csrf: 'x'.repeat(43), path: '/' }, { benchmark: { id: 'imagenets50.fully-unsupervised.validation', splitName: 'ImageNetS50', protocol: 'fully-unsupervised', phase: 'validation', classes: 50, images: 752, gtPrivate: false }, rows, history: rows, sort: 'mIoU', order: 'desc', all: false }).value;
+  const row = page.split('<tr').find((t) => t.includes(`/submissions/${rows[1].submission}"`))!;
+  assert.match(row, new RegExp(`>${rows[1].metrics.mIoU.toFixed(2)}<span class="sub">.*?<span class="sub reported" title="Reported by the authors \\(PASS README[^"]*\\); the value above is this server&#39;s own run">reported 29\\.2</span>`));
+  assert.match(row, /href="\/baselines\/7\/manifest\.json"[^>]*> provenance</);
+  assert.equal((page.match(/reported 29\.2/g) ?? []).length, 1);
 });

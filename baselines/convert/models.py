@@ -173,9 +173,9 @@ class ConvNeXtBlock(nn.Module):
 
 
 class ConvNeXtStage(nn.Module):
-    def __init__(self, cin, dim, depth, conv_dw):
+    def __init__(self, cin, dim, depth, conv_dw, downsample):
         super().__init__()
-        self.downsample = nn.Identity() if cin == dim else nn.Sequential(LayerNorm2d(cin, eps=1e-6), nn.Conv2d(cin, dim, 2, 2))
+        self.downsample = nn.Sequential(LayerNorm2d(cin, eps=1e-6), nn.Conv2d(cin, dim, 2, 2)) if downsample else nn.Identity()
         self.blocks = nn.Sequential(*[ConvNeXtBlock(dim, conv_dw(j)) for j in range(depth)])
 
     def forward(self, x):
@@ -198,7 +198,7 @@ class SegConvNeXt(nn.Module):
                 conv_dw = lambda j, dim=dim: nn.Conv2d(dim, dim, 7, 1, 3, groups=dim)  # noqa: E731
             else:
                 conv_dw = lambda j, dim=dim, i=i: SearchedDepthwise(dim, kernels.get(f'stages.{i}.blocks.{j}', 7))  # noqa: E731
-            stages.append(ConvNeXtStage(cin, dim, depth, conv_dw))
+            stages.append(ConvNeXtStage(cin, dim, depth, conv_dw, downsample=i > 0))
             cin = dim
         self.stages = nn.Sequential(*stages)
         self.seg_norm = nn.LayerNorm(cin, eps=1e-6)

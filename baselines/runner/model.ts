@@ -11,6 +11,8 @@ import { preprocess } from './preprocess.ts';
 export const Manifest = z.object({
   arch: z.string(), name: z.string().optional(), family: z.enum(['pass', 'imagenetsegmodel']), classes: z.number().int(),
   size: z.record(z.string(), z.unknown()).optional(),
+  /** The published recipe the checkpoint follows (baselines/reported.ts), when its architecture has several. */
+  recipe: z.string().optional(),
   rf: z.object({ variant: z.enum(['rfsingle', 'rfmultiple', 'rfmerge']), blocks: z.record(z.string(), z.unknown()) }).optional(),
   protocol: z.string(), outputs: z.string(),
   preprocessing: z.object({ resize_short_side: z.number().int(), mean: z.array(z.number()), std: z.array(z.number()) }),
