@@ -1,6 +1,6 @@
 /**
  * npm run -s baseline -- convert --arch <arch> --checkpoint <file> --classes <50|300|919> --out <model dir> [--recipe <name>] [--allow-pickle]
- * npm run -s baseline -- run --model <model dir> --images <dir of wnid/name.JPEG> --names <names list> --out <dir> [--zip <file>] [--device auto|cpu]
+ * npm run -s baseline -- run --model <model dir> --images <dir of wnid/name.JPEG> --names <names list> --out <dir> [--zip <file>] [--device auto|cpu|cuda|webgpu]
  * npm run -s baseline -- register --model <model dir> --benchmark <benchmark id> [--server URL] [--token T] [--wait]
  * Reference models converted from host-supplied official checkpoints (baselines/convert, Debian's
  * /usr/bin/python3 with python3-torch) and run through ONNX Runtime (baselines/runner).
@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { loadBaseline, Manifest, measureParity, predict } from '../baselines/runner/model.ts';
+import { DEVICES, loadBaseline, Manifest, measureParity, predict, type Device } from '../baselines/runner/model.ts';
 import { recipesOf } from '../baselines/reported.ts';
 import { encodeMask } from '../datasets/imagenet-s/png-write.ts';
 import { DirectorySource, evaluate, parseNamesList } from '../evaluator/index.ts';
@@ -62,12 +62,13 @@ program.command('run')
   .requiredOption('--out <dir>', 'where to write wnid/name.png')
   .option('--zip <file>', 'also zip the predictions for upload')
   .option('--match <match.json>', 'PASS on test: the match computed on validation, put beside the predictions (and in the zip)')
-  .option('--device <device>', 'auto | cpu (GPU providers are not wired yet)', 'auto')
+  .option('--device <device>', 'auto (CUDA, else WebGPU, else CPU) | cpu | cuda | webgpu; a GPU that fails to load falls back, saying why', 'auto')
   .action(async (o: { model: string; images: string; names: string; out: string; zip?: string; match?: string; device: string }) => {
-    if (!['auto', 'cpu'].includes(o.device)) { process.stderr.write(`error: --device ${o.device}: only cpu is available in this version (auto chooses it)\n`); process.exitCode = 2; return; }
+    if (!(DEVICES as readonly string[]).includes(o.device)) { process.stderr.write(`error: --device ${o.device}: one of ${DEVICES.join(', ')}\n`); process.exitCode = 2; return; }
     const names = parseNamesList(await readFile(o.names, 'utf8'), o.names);
     if (names.problems.length) { process.stderr.write(`error: the names list is malformed: ${names.problems[0].problem}\n`); process.exitCode = 2; return; }
-    const b = await loadBaseline(o.model, ['cpu']);
+    const b = await loadBaseline(o.model, o.device as Device);
+    for (const f of b.fallbacks) process.stderr.write(`note: ${f.provider} passed over: ${f.reason}\n`);
     const lines = (await readFile(o.names, 'utf8')).split(/\r?\n/).filter((l) => l.trim());
     const progress = process.stderr.isTTY ? new Progress(process.stderr) : null;
     const started = performance.now();

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { WorkerPool } from '../util/pool.ts';
 import { fileSha256 } from '../evaluator/index.ts';
-import { Manifest } from '../baselines/runner/model.ts';
+import { Manifest, type Device } from '../baselines/runner/model.ts';
 import { recipeOf, reportedFor } from '../baselines/reported.ts';
 import { zipDirectory } from '../datasets/imagenet-s/zip-write.ts';
 import type { AuthUser } from './auth.ts';
@@ -32,7 +32,7 @@ export class Baselines {
   private readonly running = new Set<Promise<void>>();
   private closing = false;
 
-  constructor(private readonly ctx: SubmitContext & { scorer: Scorer }, private readonly log: Logger) {
+  constructor(private readonly ctx: SubmitContext & { scorer: Scorer; baselineDevice: Device }, private readonly log: Logger) {
     // runs a stopped process left behind: they did not finish, and say so
     const n = ctx.q.failInterruptedBaselines();
     if (n) log.warn({ baselines: n }, 'baseline runs interrupted by a restart marked failed');
@@ -83,7 +83,8 @@ export class Baselines {
       await rm(work, { recursive: true, force: true });
       const images = b.masks.map((m) => ({ image: resolve(b.split.dir, b.phase, m.replace(/\.png$/, '.JPEG')), mask: m }));
       log.info({ images: images.length }, 'running a baseline');
-      const r = await this.pool.run({ modelDir: row.model_dir, images, outDir: join(work, 'pred') });
+      const r = await this.pool.run({ modelDir: row.model_dir, images, outDir: join(work, 'pred'), device: this.ctx.baselineDevice });
+      for (const f of r.fallbacks) log.warn({ provider: f.provider, reason: f.reason }, 'execution provider passed over');
       if (match) await writeFile(join(work, 'pred', 'match.json'), match);
       const zip = join(work, 'predictions.zip');
       await zipDirectory(join(work, 'pred'), zip);
@@ -100,7 +101,7 @@ export class Baselines {
         file: { path: zip, bytes: size, sha256: await fileSha256(zip) },
       });
       this.ctx.scorer.kick();
-      this.ctx.q.baselineSubmitted(row.id, { submission: sub.id, images: r.images, seconds: r.seconds, provider: r.provider, runtime: r.runtime });
+      this.ctx.q.baselineSubmitted(row.id, { submission: sub.id, images: r.images, seconds: r.seconds, provider: r.provider, runtime: r.runtime, fallbacks: r.fallbacks });
       log.info({ submission: sub.id, seconds: r.seconds }, 'baseline submitted');
     } catch (e) {
       const why = this.closing ? 'the server stopped during the run; register the model again' : (e as Error).message;

@@ -40,6 +40,8 @@ const Env = z.object({
   QUEUE: z.string().url().optional(),
   /** With QUEUE: submissions handed to the queue at once (picked fairly; the rest wait in SQLite). */
   QUEUE_IN_FLIGHT: int(4),
+  /** Where the server runs baselines: auto (CUDA, else WebGPU, else CPU; each passed over is logged) or one of them. */
+  BASELINE_DEVICE: z.enum(['auto', 'cpu', 'cuda', 'webgpu']).default('auto'),
   /** Let visitors make their own accounts at /signup (otherwise admins make them). */
   OPEN_SIGNUP: z.enum(['true', 'false', '1', '0']).default('false'),
   /** Mark session cookies Secure (set it when the server is behind a TLS proxy). */
@@ -70,5 +72,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     gtCacheMB: e.GT_CACHE_MB,
     queue: e.QUEUE,
     queueInFlight: Math.max(1, e.QUEUE_IN_FLIGHT),
+    baselineDevice: e.BASELINE_DEVICE,
   };
 }

@@ -9,7 +9,7 @@ import type { ScoreExtras, ScoreRecord } from './score-record.ts';
 export interface BaselineRow {
   id: number; benchmark: string; arch: string; model_dir: string; manifest: string; status: 'running' | 'submitted' | 'failed';
   error: string | null; submission_id: number | null; images: number | null; seconds: number | null; provider: string | null; runtime: string | null;
-  created_by: number; created_at: string; finished_at: string | null;
+  fallbacks: string | null; created_by: number; created_at: string; finished_at: string | null;
 }
 
 export interface UserRow { id: number; name: string; is_admin: number; created_at: string; password_hash: string | null }
@@ -117,7 +117,8 @@ export class Queries {
    * scoring or finished, and with `ownFailures` also those that failed by their own fault.
    */
   countForQuota(userId: number, benchmarks: string[], since: string, ownFailures: boolean): number {
-    return (this.stmt(`SELECT COUNT(*) AS n FROM submissions WHERE user_id = ? AND benchmark IN (SELECT value FROM json_each(?)) AND created_at >= ?
+    // baselines are the server's own rows (an admin's registration), not the admin's answers about the GT
+    return (this.stmt(`SELECT COUNT(*) AS n FROM submissions WHERE user_id = ? AND benchmark IN (SELECT value FROM json_each(?)) AND created_at >= ? AND baseline = 0
       AND (status IN ('queued', 'scoring', 'finished') OR (? AND status = 'failed' AND fault = 'submission'))`)
       .get(userId, JSON.stringify(benchmarks), since, ownFailures ? 1 : 0) as { n: number }).n;
   }
@@ -244,9 +245,9 @@ export class Queries {
   baseline(id: number): BaselineRow | undefined {
     return this.stmt('SELECT * FROM baselines WHERE id = ?').get(id) as BaselineRow | undefined;
   }
-  baselineSubmitted(id: number, r: { submission: number; images: number; seconds: number; provider: string; runtime: string }): void {
-    this.stmt(`UPDATE baselines SET status = 'submitted', submission_id = ?, images = ?, seconds = ?, provider = ?, runtime = ?, finished_at = ? WHERE id = ?`)
-      .run(r.submission, r.images, r.seconds, r.provider, r.runtime, now(), id);
+  baselineSubmitted(id: number, r: { submission: number; images: number; seconds: number; provider: string; runtime: string; fallbacks: { provider: string; reason: string }[] }): void {
+    this.stmt(`UPDATE baselines SET status = 'submitted', submission_id = ?, images = ?, seconds = ?, provider = ?, runtime = ?, fallbacks = ?, finished_at = ? WHERE id = ?`)
+      .run(r.submission, r.images, r.seconds, r.provider, r.runtime, JSON.stringify(r.fallbacks), now(), id);
   }
   baselineFailed(id: number, error: string): void {
     this.stmt(`UPDATE baselines SET status = 'failed', error = ?, finished_at = ? WHERE id = ?`).run(error.slice(0, 2000), now(), id);

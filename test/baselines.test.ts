@@ -132,6 +132,23 @@ test('run equals the reference pipeline: the same input tensor, close logits, â‰
   assert.ok(same / big.ids.length < 0.9999, `the orientation rule would not reproduce the reference (${((100 * same) / big.ids.length).toFixed(4)} % equal)`);
 });
 
+test('--device: auto tries CUDA, then WebGPU, then CPU, and says why each was passed over; a named GPU falls back the same way; an unknown one is refused', { skip, timeout: 120_000 }, () => {
+  const names = join(work, 'names.txt');
+  const auto = cli(['run', '--model', model, '--images', images, '--names', names, '--out', join(work, 'dev-auto'), '--device', 'auto']);
+  assert.equal(auto.status, 0, auto.stderr);
+  assert.match(auto.stderr, /note: cuda passed over: libonnxruntime_providers_shared\.so and libonnxruntime_providers_cuda\.so not installed in .*onnxruntime-node\/bin\/napi-v6\/linux\/x64/);
+  assert.match(auto.stderr, /note: webgpu passed over: .*adapter/i);
+  assert.match(auto.stdout, /5 images in .* img\/s, cpu\)/);
+  const cuda = cli(['run', '--model', model, '--images', images, '--names', names, '--out', join(work, 'dev-cuda'), '--device', 'cuda']);
+  assert.equal(cuda.status, 0, cuda.stderr);
+  assert.match(cuda.stderr, /note: cuda passed over/);
+  assert.doesNotMatch(cuda.stderr, /webgpu passed over/);
+  assert.match(cuda.stdout, /, cpu\)/);
+  const bad = cli(['run', '--model', model, '--images', images, '--names', names, '--out', join(work, 'dev-x'), '--device', 'tpu']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--device tpu: one of auto, cpu, cuda, webgpu/);
+});
+
 test('run on PASS validation writes the default match beside the predictions (the evaluator\'s own), and puts a given one in a test zip', { skip, timeout: 180_000 }, async () => {
   const { writeMiniSplit } = await import('../datasets/imagenet-s/mini.ts');
   const m = await writeMiniSplit(join(work, 'mini'), { validation: 12, test: 3 });
@@ -157,7 +174,7 @@ test('run on PASS validation writes the default match beside the predictions (th
 
 test('convert, then register: the server runs the model on validation and test and shows baseline rows with provenance; scores equal the reference pipeline\'s', { skip, timeout: 300_000 }, async () => {
   const { testServer } = await import('./helpers/server.ts');
-  const srv = await testServer({ QUOTA_TEST_PER_DAY: '0' });
+  const srv = await testServer({ QUOTA_TEST_PER_DAY: '1' });
   try {
     // a 6-class model for the 6-class demo split
     const ck6 = join(work, 'pass-r18-6.pth.tar'), model6 = join(work, 'model6');
@@ -194,14 +211,21 @@ test('convert, then register: the server runs the model on validation and test a
     for (const k of ['mIoU', 'mBIoU', 'Acc', 'FMeasure']) assert.ok(Math.abs(row.metrics[k] - refMetrics[k]) < 0.01, `${k}: server ${row.metrics[k]}, reference ${refMetrics[k]}`);
     const prov = /Provenance: (\/baselines\/\d+\/manifest\.json)/.exec(row.description)![1];
     assert.deepEqual(row.run, { provenance: prov, reported: null }, 'the row links its run; a 6-class model has no reported number');
-    const manifest = (await (await fetch(`${srv.url}${prov}`)).json()) as { onnx: { sha256: string }; run: { images: number; provider: string } };
+    const manifest = (await (await fetch(`${srv.url}${prov}`)).json()) as { onnx: { sha256: string }; run: { images: number; provider: string; passed_over: { provider: string; reason: string }[] } };
     assert.match(manifest.onnx.sha256, /^[0-9a-f]{64}$/);
     assert.equal(manifest.run.images, 36);
+    // no GPU here: CUDA's provider libraries are not installed (npm does not fetch them) and WebGPU finds no adapter
     assert.equal(manifest.run.provider, 'cpu');
+    assert.deepEqual(manifest.run.passed_over.map((f) => f.provider), ['cuda', 'webgpu']);
+    assert.match(manifest.run.passed_over[0].reason, /libonnxruntime_providers_cuda\.so not installed/);
     // test: the validation match applied
     const test = await register('imagenetsmini.fully-unsupervised.test');
     assert.equal(test.status, 0, test.stderr);
     assert.ok((await board('imagenetsmini.fully-unsupervised.test')).rows.some((x) => x.baseline && x.method === 'PASS-R18 (baseline)'));
+    // baselines are exempt from the daily test quota (1 here): a second run is accepted
+    const again = await register('imagenetsmini.fully-unsupervised.test');
+    assert.equal(again.status, 0, again.stderr);
+    assert.equal((await board('imagenetsmini.fully-unsupervised.test')).rows.filter((x) => x.baseline).length, 2);
   } finally {
     await srv.cleanup();
   }
@@ -364,7 +388,7 @@ test('reported numbers: by architecture, RF-Next variant, recipe and phase; show
   const rows = fakeBoard(3).map((r, i) => ({ ...r, baseline: i === 1, run: i === 1 ? run : null }));
   const page = leaderboardPage({ viewer: null, csrf: 'x'.repeat(43), path: '/' }, { benchmark: { id: 'imagenets50.fully-unsupervised.validation', splitName: 'ImageNetS50', protocol: 'fully-unsupervised', phase: 'validation', classes: 50, images: 752, gtPrivate: false }, rows, history: rows, sort: 'mIoU', order: 'desc', all: false }).value;
   const row = page.split('<tr').find((t) => t.includes(`/submissions/${rows[1].submission}"`))!;
-  assert.match(row, new RegExp(`>${rows[1].metrics.mIoU.toFixed(2)}<span class="sub">.*?<span class="sub reported" title="Reported by the authors \\(PASS README[^"]*\\); the value above is this server&#39;s own run">reported 29\\.2</span>`));
+  assert.match(row, new RegExp(`>${(rows[1].metrics.mIoU as number).toFixed(2)}<span class="sub">.*?<span class="sub reported" title="Reported by the authors \\(PASS README[^"]*\\); the value above is this server&#39;s own run">reported 29\\.2</span>`));
   assert.match(row, /href="\/baselines\/7\/manifest\.json"[^>]*> provenance</);
   assert.equal((page.match(/reported 29\.2/g) ?? []).length, 1);
 });

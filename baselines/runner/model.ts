@@ -2,8 +2,10 @@
  * A converted baseline (baselines/convert/convert.py): its manifest and an ONNX Runtime session,
  * and one image from file to label map exactly as the reference `inference.py` of its family does.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { z } from 'zod';
 import { preprocess } from './preprocess.ts';
@@ -24,12 +26,49 @@ export const Manifest = z.object({
 }).passthrough();
 export type Manifest = z.infer<typeof Manifest>;
 
-export interface Baseline { dir: string; manifest: Manifest; session: ort.InferenceSession; provider: string }
+export interface Baseline { dir: string; manifest: Manifest; session: ort.InferenceSession; provider: string; fallbacks: Fallback[] }
 
-export async function loadBaseline(dir: string, providers: string[] = ['cpu']): Promise<Baseline> {
+export const DEVICES = ['auto', 'cpu', 'cuda', 'webgpu'] as const;
+export type Device = (typeof DEVICES)[number];
+export interface Fallback { provider: string; reason: string }
+
+/**
+ * The CUDA provider is not in the npm package: the host copies libonnxruntime_providers_cuda.so and
+ * libonnxruntime_providers_shared.so from NuGet's Microsoft.ML.OnnxRuntime.Gpu.Linux (the version
+ * of onnxruntime-node) beside the binding, with CUDA 12 and cuDNN 9 on the library path (README).
+ */
+const ORT_BIN = join(dirname(createRequire(import.meta.url).resolve('onnxruntime-node')), '..', 'bin', 'napi-v6', `${process.platform}`, process.arch);
+const CUDA_FILES = ['libonnxruntime_providers_shared.so', 'libonnxruntime_providers_cuda.so'];
+
+/**
+ * `auto`: CUDA when its provider libraries are present, else WebGPU if it initialises, else CPU;
+ * a named GPU device falls back to CPU. ONNX Runtime throws rather than falling back, so each
+ * provider is tried in turn and every one passed over is reported with its reason.
+ */
+export async function openSession(path: string, device: Device): Promise<{ session: ort.InferenceSession; provider: string; fallbacks: Fallback[] }> {
+  const order = device === 'auto' ? ['cuda', 'webgpu', 'cpu'] : device === 'cpu' ? ['cpu'] : [device, 'cpu'];
+  const fallbacks: Fallback[] = [];
+  for (const provider of order) {
+    if (provider === 'cuda') {
+      const missing = CUDA_FILES.filter((f) => !existsSync(join(ORT_BIN, f)));
+      if (missing.length) { fallbacks.push({ provider, reason: `${missing.join(' and ')} not installed in ${ORT_BIN}` }); continue; }
+    }
+    try {
+      // logSeverityLevel 4: a provider that fails is reported here once, not also by ONNX Runtime's own logger
+      const session = await ort.InferenceSession.create(path, { executionProviders: [provider], graphOptimizationLevel: 'all', logSeverityLevel: 4 });
+      return { session, provider, fallbacks };
+    } catch (e) {
+      if (provider === 'cpu') throw e;
+      fallbacks.push({ provider, reason: (e as Error).message.split('\n')[0].replace(/^.*?(Failed|failed)/, '$1').slice(0, 300) });
+    }
+  }
+  throw new Error('unreachable: cpu is always last');
+}
+
+export async function loadBaseline(dir: string, device: Device = 'cpu'): Promise<Baseline> {
   const manifest = Manifest.parse(JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')));
-  const session = await ort.InferenceSession.create(join(dir, manifest.onnx.file), { executionProviders: providers, graphOptimizationLevel: 'all' });
-  return { dir, manifest, session, provider: providers[0] };
+  const s = await openSession(join(dir, manifest.onnx.file), device);
+  return { dir, manifest, ...s };
 }
 
 /**

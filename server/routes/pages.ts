@@ -181,7 +181,7 @@ export function pageRoutes(c: RouteContext, secureCookies: boolean, slots: Uploa
   r.get('/baselines/:id/manifest.json', (req, res) => {
     const row = ctx.baselines.get(Id.parse(req.params.id));
     if (!row || row.status !== 'submitted') throw new NotFound('no such baseline');
-    res.type('application/json').send(JSON.stringify({ ...JSON.parse(row.manifest), run: { benchmark: row.benchmark, submission: row.submission_id, images: row.images, seconds: row.seconds, provider: row.provider, runtime: row.runtime, finished_at: row.finished_at } }, null, 2));
+    res.type('application/json').send(JSON.stringify({ ...JSON.parse(row.manifest), run: { benchmark: row.benchmark, submission: row.submission_id, images: row.images, seconds: row.seconds, provider: row.provider, passed_over: row.fallbacks ? JSON.parse(row.fallbacks) : [], runtime: row.runtime, finished_at: row.finished_at } }, null, 2));
   });
 
   // error analysis and reproduction: public-GT phases only (resultJsonOf and the checks below)
