@@ -99,28 +99,31 @@ program.command('run')
 
 program.command('register')
   .requiredOption('--model <dir>', 'a converted model directory (on the server\'s machine or shared storage)')
-  .requiredOption('--benchmark <id>', 'e.g. imagenets50.fully-unsupervised.validation (PASS: validation first, then test)')
+  .requiredOption('--benchmark <id>', 'e.g. imagenets50.fully-unsupervised.validation: the test phase of the split and protocol follows (PASS: with the validation match)')
   .option('--server <url>', 'the server (default $ISB_SERVER or http://127.0.0.1:8080)')
   .option('--token <token>', 'an admin token (default $ISB_TOKEN)')
-  .option('--wait', 'wait until the baseline row is scored and print its metrics')
+  .option('--wait', 'wait until every baseline row is scored and print its metrics')
   .action(async (o: { model: string; benchmark: string; server?: string; token?: string; wait?: boolean }) => {
     const server = (o.server ?? process.env.ISB_SERVER ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
     const token = o.token ?? process.env.ISB_TOKEN;
     if (!token) { process.stderr.write('error: an admin token is needed (--token or ISB_TOKEN)\n'); process.exitCode = 2; return; }
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const r = await fetch(`${server}/api/admin/baselines`, { method: 'POST', headers, body: JSON.stringify({ model: resolve(o.model), benchmark: o.benchmark }) });
-    const body = (await r.json()) as { id?: number; error?: string; status?: string };
+    const body = (await r.json()) as { id?: number; benchmark?: string; then?: { id: number; benchmark: string }[]; error?: string };
     if (!r.ok) { process.stderr.write(`error: ${body.error ?? r.statusText} (${r.status})\n`); process.exitCode = r.status >= 500 ? 1 : 2; return; }
-    process.stdout.write(`baseline ${body.id} registered on ${o.benchmark}: running on the server (${server}/api/admin/baselines/${body.id})\n`);
+    const runs = [{ id: body.id!, benchmark: body.benchmark! }, ...(body.then ?? [])];
+    for (const x of runs) process.stdout.write(`baseline ${x.id} registered on ${x.benchmark}: ${x === runs[0] ? 'running' : 'runs after it'} on the server (${server}/api/admin/baselines/${x.id})\n`);
     if (!o.wait) return;
-    for (;;) {
-      await new Promise((res) => setTimeout(res, 1000));
-      const b = (await (await fetch(`${server}/api/admin/baselines/${body.id}`, { headers })).json()) as { status: string; error: string | null; submission: number | null };
-      if (b.status === 'failed') { process.stderr.write(`error: the baseline run failed: ${b.error}\n`); process.exitCode = 1; return; }
-      if (b.status !== 'submitted') continue;
-      const s = (await (await fetch(`${server}/api/submissions/${b.submission}`, { headers })).json()) as { status: string; error?: string; metrics?: { mIoU: number } };
-      if (s.status === 'finished') { process.stdout.write(`submission ${b.submission} scored: mIoU ${s.metrics!.mIoU.toFixed(2)} (${server}/submissions/${b.submission})\n`); return; }
-      if (s.status === 'failed' || s.status === 'cancelled') { process.stderr.write(`error: submission ${b.submission} ${s.status}: ${s.error ?? ''}\n`); process.exitCode = 1; return; }
+    for (const x of runs) {
+      for (;;) {
+        await new Promise((res) => setTimeout(res, 1000));
+        const b = (await (await fetch(`${server}/api/admin/baselines/${x.id}`, { headers })).json()) as { status: string; error: string | null; submission: number | null };
+        if (b.status === 'failed') { process.stderr.write(`error: the baseline run on ${x.benchmark} failed: ${b.error}\n`); process.exitCode = 1; return; }
+        if (b.status !== 'submitted') continue;
+        const s = (await (await fetch(`${server}/api/submissions/${b.submission}`, { headers })).json()) as { status: string; error?: string; metrics?: { mIoU: number } };
+        if (s.status === 'finished') { process.stdout.write(`${x.benchmark}: submission ${b.submission} scored: mIoU ${s.metrics!.mIoU.toFixed(2)} (${server}/submissions/${b.submission})\n`); break; }
+        if (s.status === 'failed' || s.status === 'cancelled') { process.stderr.write(`error: submission ${b.submission} ${s.status}: ${s.error ?? ''}\n`); process.exitCode = 1; return; }
+      }
     }
   });
 

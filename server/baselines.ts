@@ -20,6 +20,7 @@ import type { Scorer } from './scorer.ts';
 import { submit, type SubmitContext } from './submissions.ts';
 import type { BaselineJob, BaselineRun } from './baseline-worker.ts';
 import type { BaselineRow } from './queries.ts';
+import type { Benchmark } from './catalogue.ts';
 
 /** 'ViT-B/16 (MAE SSL+Sup) (baseline)': the architecture, its recipe when it has several, the flag. */
 export function methodName(m: Manifest): string {
@@ -38,8 +39,12 @@ export class Baselines {
     if (n) log.warn({ baselines: n }, 'baseline runs interrupted by a restart marked failed');
   }
 
-  /** Registers `modelDir` (a converted model on this machine) for a benchmark and starts its run. */
-  async register(admin: AuthUser, modelDir: string, benchmark: string): Promise<BaselineRow> {
+  /**
+   * Registers `modelDir` (a converted model on this machine) for a benchmark and starts its run. On
+   * a validation benchmark the test phase of the same split and protocol follows when this host has
+   * it (PASS: once the validation run is scored, with the match it got). The rows, in run order.
+   */
+  async register(admin: AuthUser, modelDir: string, benchmark: string): Promise<BaselineRow[]> {
     const b = this.ctx.catalogue.benchmarks.get(benchmark);
     if (!b) throw new NotFound(`unknown benchmark ${JSON.stringify(benchmark)}`);
     let manifest: Manifest;
@@ -64,17 +69,41 @@ export class Baselines {
     await mkdir(kept, { recursive: true });
     await cp(join(modelDir, 'manifest.json'), join(kept, 'manifest.json'));
     await cp(onnx, join(kept, manifest.onnx.file));
-    const row = this.ctx.q.insertBaseline({ benchmark: b.id, arch: manifest.arch, model_dir: kept, manifest: JSON.stringify(manifest), created_by: admin.id });
-    const p = this.run(admin, row, manifest, match).finally(() => this.running.delete(p));
+    const insert = (x: Benchmark) => this.ctx.q.insertBaseline({ benchmark: x.id, arch: manifest.arch, model_dir: kept, manifest: JSON.stringify(manifest), created_by: admin.id });
+    const row = insert(b);
+    const test = b.gtPrivate ? undefined : this.ctx.catalogue.benchmarks.get(`${b.split.id}.${b.protocol}.test`);
+    const next = test && insert(test);
+    const p = (async () => {
+      const sub = await this.run(admin, row, manifest, match);
+      if (!next) return;
+      if (sub === null) { this.ctx.q.baselineFailed(next.id, `the ${b.id} run it follows failed`); return; }
+      let testMatch: string | null = null;
+      if (manifest.family === 'pass') {
+        testMatch = await this.matchOf(sub, b, manifest);
+        if (!testMatch) { this.ctx.q.baselineFailed(next.id, `the ${b.id} run was not scored, so there is no match to apply on test`); return; }
+      }
+      await this.run(admin, next, manifest, testMatch);
+    })().finally(() => this.running.delete(p));
     this.running.add(p);
-    return row;
+    return next ? [row, next] : [row];
+  }
+
+  /** The match a PASS validation submission was given, once it is scored (null if it never is). */
+  private async matchOf(submission: number, b: Benchmark, manifest: Manifest): Promise<string | null> {
+    for (;;) {
+      const s = this.ctx.q.submission(submission);
+      if (!s || this.closing || s.status === 'failed' || s.status === 'cancelled') return null;
+      if (s.status === 'finished') return this.ctx.q.baselineMatch(b.id, manifest.onnx.sha256) ?? null;
+      await new Promise((res) => setTimeout(res, 250));
+    }
   }
 
   get(id: number): BaselineRow | undefined {
     return this.ctx.q.baseline(id);
   }
 
-  private async run(admin: AuthUser, row: BaselineRow, manifest: Manifest, match: string | null): Promise<void> {
+  /** Runs the model over the benchmark's images and submits the predictions: the submission's id, or null when it failed. */
+  private async run(admin: AuthUser, row: BaselineRow, manifest: Manifest, match: string | null): Promise<number | null> {
     const b = this.ctx.catalogue.benchmarks.get(row.benchmark)!;
     const work = join(this.ctx.dataDir, 'baselines', 'runs', String(row.id));
     const log = this.log.child({ baseline: row.id, benchmark: b.id, arch: manifest.arch });
@@ -103,10 +132,12 @@ export class Baselines {
       this.ctx.scorer.kick();
       this.ctx.q.baselineSubmitted(row.id, { submission: sub.id, images: r.images, seconds: r.seconds, provider: r.provider, runtime: r.runtime, fallbacks: r.fallbacks });
       log.info({ submission: sub.id, seconds: r.seconds }, 'baseline submitted');
+      return sub.id;
     } catch (e) {
       const why = this.closing ? 'the server stopped during the run; register the model again' : (e as Error).message;
       log.error({ err: e }, 'baseline run failed');
       this.ctx.q.baselineFailed(row.id, why);
+      return null;
     } finally {
       await rm(join(work, 'pred'), { recursive: true, force: true }).catch(() => {});
     }

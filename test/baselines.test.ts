@@ -193,9 +193,11 @@ test('convert, then register: the server runs the model on validation and test a
     const early = await register('imagenetsmini.fully-unsupervised.test');
     assert.equal(early.status, 2);
     assert.match(early.stderr, /register this model on imagenetsmini\.fully-unsupervised\.validation first/);
+    // one command: validation, then test with the validation match
     const val = await register('imagenetsmini.fully-unsupervised.validation');
     assert.equal(val.status, 0, val.stderr);
-    assert.match(val.stdout, /scored: mIoU \d+\.\d\d/);
+    assert.match(val.stdout, /registered on imagenetsmini\.fully-unsupervised\.test: runs after it/);
+    assert.match(val.stdout, /imagenetsmini\.fully-unsupervised\.validation: submission \d+ scored: mIoU \d+\.\d\d[^]*imagenetsmini\.fully-unsupervised\.test: submission \d+ scored: mIoU \d+\.\d\d/);
     // the same checkpoint through the PyTorch reference pipeline, scored by the CLI with the default match
     const split = join(srv.dataDir, 'demo-dataset', 'ImageNetSmini');
     const refOut = join(work, 'ref6');
@@ -218,11 +220,19 @@ test('convert, then register: the server runs the model on validation and test a
     assert.equal(manifest.run.provider, 'cpu');
     assert.deepEqual(manifest.run.passed_over.map((f) => f.provider), ['cuda', 'webgpu']);
     assert.match(manifest.run.passed_over[0].reason, /libonnxruntime_providers_cuda\.so not installed/);
-    // test: the validation match applied
-    const test = await register('imagenetsmini.fully-unsupervised.test');
-    assert.equal(test.status, 0, test.stderr);
-    assert.ok((await board('imagenetsmini.fully-unsupervised.test')).rows.some((x) => x.baseline && x.method === 'PASS-R18 (baseline)'));
-    // baselines are exempt from the daily test quota (1 here): a second run is accepted
+    // test: the validation match applied (the same as the validation submission's)
+    const testRows = (await board('imagenetsmini.fully-unsupervised.test')).rows.filter((x) => x.baseline);
+    assert.deepEqual(testRows.map((x) => x.method), ['PASS-R18 (baseline)']);
+    const subOf = async (b: string) => (await (await fetch(`${srv.url}/api/leaderboards/${b}`)).json()) as { rows: { submission: number; baseline: boolean }[] };
+    const view = async (id: number) => (await (await fetch(`${srv.url}/api/submissions/${id}`, { headers: { authorization: `Bearer ${admin}` } })).json()) as { match?: string; match_url?: string };
+    const valSub = (await subOf('imagenetsmini.fully-unsupervised.validation')).rows.find((x) => x.baseline)!.submission;
+    const testSub = (await subOf('imagenetsmini.fully-unsupervised.test')).rows.find((x) => x.baseline)!.submission;
+    const vv = await view(valSub);
+    assert.equal(vv.match, 'default matching (computed)');
+    assert.ok(vv.match_url, 'the validation run got a computed match');
+    // a fully-unsupervised test phase refuses a zip without match.json: the scored test row carried the validation one
+    assert.equal(((await view(testSub)) as { status?: string }).status, 'finished');
+    // baselines are exempt from the daily test quota (1 here): a second test run is accepted
     const again = await register('imagenetsmini.fully-unsupervised.test');
     assert.equal(again.status, 0, again.stderr);
     assert.equal((await board('imagenetsmini.fully-unsupervised.test')).rows.filter((x) => x.baseline).length, 2);

@@ -14,7 +14,7 @@ import type { BaselineRow } from '../queries.ts';
 function baselineView(r: BaselineRow) {
   return {
     id: r.id, benchmark: r.benchmark, arch: r.arch, status: r.status, error: r.error, submission: r.submission_id,
-    images: r.images, seconds: r.seconds, provider: r.provider, runtime: r.runtime, created_at: r.created_at, finished_at: r.finished_at,
+    images: r.images, seconds: r.seconds, provider: r.provider, passed_over: r.fallbacks ? JSON.parse(r.fallbacks) : [], runtime: r.runtime, created_at: r.created_at, finished_at: r.finished_at,
     manifest: JSON.parse(r.manifest),
   };
 }
@@ -40,8 +40,9 @@ export function adminRoutes(c: RouteContext, slots: UploadSlots): Router {
   // reference models run by the server: a converted model directory on this machine, for a benchmark
   r.post('/admin/baselines', async (req, res) => {
     const body = z.object({ model: z.string().min(1).max(4096), benchmark: z.string().min(1).max(100) }).strict().parse(req.body ?? {});
-    const row = await ctx.baselines.register(req.user!, body.model, body.benchmark);
-    res.status(202).location(`/api/admin/baselines/${row.id}`).json(baselineView(row));
+    // the first run's view; `then`: the runs that follow it (validation → test)
+    const [row, ...then] = await ctx.baselines.register(req.user!, body.model, body.benchmark);
+    res.status(202).location(`/api/admin/baselines/${row.id}`).json({ ...baselineView(row), then: then.map((t) => ({ id: t.id, benchmark: t.benchmark })) });
   });
   r.get('/admin/baselines/:id', (req, res) => {
     const row = ctx.baselines.get(Id.parse(req.params.id));
