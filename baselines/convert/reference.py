@@ -34,6 +34,9 @@ ap.add_argument('--max-res', type=int, default=1000)
 ap.add_argument('--timing', action='store_true', help='print {"images", "seconds"} of the image loop on stderr (benchmarks)')
 a = ap.parse_args()
 model, _, _ = load_model(a.checkpoint, a.arch, a.classes, False)
+if a.timing:
+    # benchmarks: all cores (Debian's torch starts with one intra-op thread)
+    torch.set_num_threads(os.cpu_count() or 1)
 family = ARCHS[a.arch]['family']
 model.eval()
 import time  # noqa: E402
@@ -63,4 +66,6 @@ for wnid in sorted(os.listdir(a.images)):
         count += 1
 if a.timing:
     import json  # noqa: E402
-    print(json.dumps({'images': count, 'seconds': time.perf_counter() - started}), file=sys.stderr)
+    with open('/proc/self/maps') as maps:  # which BLAS the dynamic linker gave torch (Debian: an alternative)
+        blas = sorted({line.split()[-1] for line in maps if 'libblas' in line or 'openblas' in line})
+    print(json.dumps({'images': count, 'seconds': time.perf_counter() - started, 'threads': torch.get_num_threads(), 'blas': blas}), file=sys.stderr)
