@@ -22,10 +22,10 @@ import type { BaselineJob, BaselineRun } from './baseline-worker.ts';
 import type { BaselineRow } from './queries.ts';
 import type { Benchmark } from './catalogue.ts';
 
-/** 'ViT-B/16 (MAE SSL+Sup) (baseline)': the architecture, its recipe when it has several, the flag. */
+/** 'ViT-B/16 (MAE SSL+Sup)': the architecture and its recipe when it has several (rows are flagged as baselines besides). */
 export function methodName(m: Manifest): string {
   const label = recipeOf(m)?.label;
-  return `${m.name ?? m.arch.toUpperCase()}${label ? ` ${label}` : ''} (baseline)`;
+  return `${m.name ?? m.arch.toUpperCase()}${label ? ` ${label}` : ''}`;
 }
 
 export class Baselines {

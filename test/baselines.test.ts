@@ -209,7 +209,7 @@ test('convert, then register: the server runs the model on validation and test a
     const refMetrics = JSON.parse(readFileSync(json, 'utf8'));
     const board = async (b: string) => (await (await fetch(`${srv.url}/api/leaderboards/${b}`)).json()) as { rows: { baseline: boolean; method: string; description: string; metrics: Record<string, number>; run: { provenance: string; reported: unknown } | null }[] };
     const row = (await board('imagenetsmini.fully-unsupervised.validation')).rows.find((x) => x.baseline)!;
-    assert.equal(row.method, 'PASS-R18 (baseline)');
+    assert.equal(row.method, 'PASS-R18');
     for (const k of ['mIoU', 'mBIoU', 'Acc', 'FMeasure']) assert.ok(Math.abs(row.metrics[k] - refMetrics[k]) < 0.01, `${k}: server ${row.metrics[k]}, reference ${refMetrics[k]}`);
     const prov = /Provenance: (\/baselines\/\d+\/manifest\.json)/.exec(row.description)![1];
     assert.deepEqual(row.run, { provenance: prov, reported: null }, 'the row links its run; a 6-class model has no reported number');
@@ -222,7 +222,7 @@ test('convert, then register: the server runs the model on validation and test a
     assert.match(manifest.run.passed_over[0].reason, /libonnxruntime_providers_cuda\.so not installed/);
     // test: the validation match applied (the same as the validation submission's)
     const testRows = (await board('imagenetsmini.fully-unsupervised.test')).rows.filter((x) => x.baseline);
-    assert.deepEqual(testRows.map((x) => x.method), ['PASS-R18 (baseline)']);
+    assert.deepEqual(testRows.map((x) => x.method), ['PASS-R18']);
     const subOf = async (b: string) => (await (await fetch(`${srv.url}/api/leaderboards/${b}`)).json()) as { rows: { submission: number; baseline: boolean }[] };
     const view = async (id: number) => (await (await fetch(`${srv.url}/api/submissions/${id}`, { headers: { authorization: `Bearer ${admin}` } })).json()) as { match?: string; match_url?: string };
     const valSub = (await subOf('imagenetsmini.fully-unsupervised.validation')).rows.find((x) => x.baseline)!.submission;
@@ -399,6 +399,6 @@ test('reported numbers: by architecture, RF-Next variant, recipe and phase; show
   const page = leaderboardPage({ viewer: null, csrf: 'x'.repeat(43), path: '/' }, { benchmark: { id: 'imagenets50.fully-unsupervised.validation', splitName: 'ImageNetS50', protocol: 'fully-unsupervised', phase: 'validation', classes: 50, images: 752, gtPrivate: false }, rows, history: rows, sort: 'mIoU', order: 'desc', all: false }).value;
   const row = page.split('<tr').find((t) => t.includes(`/submissions/${rows[1].submission}"`))!;
   assert.match(row, new RegExp(`>${(rows[1].metrics.mIoU as number).toFixed(2)}<span class="sub">.*?<span class="sub reported" title="Reported by the authors \\(PASS README[^"]*\\); the value above is this server&#39;s own run">reported 29\\.2</span>`));
-  assert.match(row, /href="\/baselines\/7\/manifest\.json"[^>]*> provenance</);
+  assert.match(row, /Run by this server from the authors&#39; checkpoint · <a href="\/baselines\/7\/manifest\.json"[^>]*>provenance<\/a>/);
   assert.equal((page.match(/reported 29\.2/g) ?? []).length, 1);
 });

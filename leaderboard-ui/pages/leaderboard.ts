@@ -82,8 +82,10 @@ ${d.rows.map((r) => {
 <td class="rank num">${r.rank}${r.rank_ci ? html`<span class="sub" title="${`95 % interval of this entry's rank by ${sortInfo.label} over 1,000 bootstrap resamples of the test images`}">${rankRange(r.rank_ci)}</span>` : ''}</td>
 <td class="hide-narrow"><input type="checkbox" name="id" value="${r.submission}" form="compare" aria-label="${`compare ${r.method ?? `#${r.submission}`}`}"></td>
 <td class="method"><a class="entry" href="/submissions/${r.submission}">${r.method ?? html`<span class="muted">unnamed #${r.submission}</span>`}</a>${r.baseline ? html`<span class="badge baseline">baseline</span>` : ''}${r.tied_with_leader ? html`<span class="badge tied" title="${`Statistically tied with the leader on ${sortInfo.label}: the 95 % paired bootstrap interval of the difference includes 0`}">≈ #1</span>` : ''}${r.private ? html`<span class="badge private">private</span>` : ''}${mine ? html`<span class="badge yours">yours</span>` : ''}
-${link ? html`<a href="${link}" rel="nofollow noopener" class="muted"> ↗ paper/code</a>` : ''}${r.run ? html`<a href="${r.run.provenance}" class="muted" title="Run by this server: checksums, parity with PyTorch, ONNX Runtime version, execution provider"> provenance</a>` : ''}
-${r.description ? html`<span class="desc">${r.description.length > 160 ? `${r.description.slice(0, 157)}…` : r.description}</span>` : ''}</td>
+${link ? html`<a href="${link}" rel="nofollow noopener" class="muted"> ↗ paper/code</a>` : ''}
+${r.run
+    ? html`<span class="desc">Run by this server from the authors' checkpoint · <a href="${r.run.provenance}" title="Checksums, parity with PyTorch, ONNX Runtime version, execution provider">provenance</a></span>`
+    : r.description ? html`<span class="desc">${r.description.length > 160 ? `${r.description.slice(0, 157)}…` : r.description}</span>` : ''}</td>
 <td>${r.user}</td>
 <td class="hide-narrow muted nowrap" title="${when(r.submitted_at)}">${r.submitted_at.slice(0, 10)}</td>
 ${GROUPS.map((g, gi) => g.keys.map((k, i) => {
