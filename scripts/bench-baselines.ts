@@ -59,7 +59,7 @@ export async function baselinesBench(benchDir: string, count: number): Promise<v
     const torch = JSON.parse(ref.stderr.trim().split('\n').pop()!) as { images: number; seconds: number; threads: number; blas: string[] };
     // ONNX Runtime (intra-op threads: its default, all cores)
     const b = await loadBaseline(model, 'cpu');
-    await predict(b, join(images, `${names[0]}.JPEG`)); // warm-up, as PyTorch's first call is in its loop too
+    await predict(b, join(images, `${names[0]}.JPEG`)); // warm-up, as reference.py --timing does
     const t = performance.now();
     for (const n of names) {
       const p = await predict(b, join(images, `${n}.JPEG`));

@@ -12,6 +12,7 @@ Runtime against, adding its figures to the manifest).
 """
 import argparse
 import hashlib
+import inspect
 import json
 import os
 import sys
@@ -179,10 +180,12 @@ def main():
         # RF-Next's rates and the ViT grid's sizes are read as constants on purpose: they are structure
         warnings.simplefilter('ignore', torch.jit.TracerWarning)
         # the wrapper in eval mode too: the exporter restores the wrapper's mode on everything inside
+        # torch 2.x: the TorchScript exporter, whose symbolic functions (the ViT grid's Resize) this relies on
+        legacy = {'dynamo': False} if 'dynamo' in inspect.signature(torch.onnx.export).parameters else {}
         torch.onnx.export(
             Exported(model).eval(), (torch.zeros(1, 3, 256, 320), torch.zeros(1, 1, 300, 400, dtype=torch.uint8)), onnx_path,
             input_names=['image', 'target'], output_names=['logits', 'labels'], opset_version=17,
-            dynamic_axes={'image': {2: 'h', 3: 'w'}, 'target': {2: 'H', 3: 'W'}, 'logits': {2: 'fh', 3: 'fw'}, 'labels': {1: 'H', 2: 'W'}},
+            dynamic_axes={'image': {2: 'h', 3: 'w'}, 'target': {2: 'H', 3: 'W'}, 'logits': {2: 'fh', 3: 'fw'}, 'labels': {1: 'H', 2: 'W'}}, **legacy,
         )
     # parity inputs: normalised-range noise at a few sizes; PyTorch's logits beside them
     model.eval()
