@@ -9,7 +9,10 @@ N=${1:-24}; W=${2:-/tmp/isb-gpu}; PY=${PYTHON:-python3}; TORCH_DEVICE=${TORCH_DE
 MODELS=${MODELS:-pass-r50 rf-convnext-t-rfmultiple vit-b16}
 rm -rf "$W" && mkdir -p "$W/bin" "$W/images/n01000001"
 for f in .gl/*.deb; do dpkg -x "$f" /; done; ldconfig
+# WebGPU runs on Vulkan: the loader travels in .gl/, the NVIDIA driver brings its ICD
+for d in /usr/local/nvidia/share /usr/share /etc; do ls $d/vulkan/icd.d/ $d/glvnd/egl_vendor.d/ 2>/dev/null; done
 [ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ] && export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+[ -f /usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json ] && export __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
 xz -dc .devpack/node.xz > "$W/bin/node" && chmod +x "$W/bin/node"
 mkdir -p .devpack/node_modules && tar -C .devpack/node_modules -xJf .devpack/node_modules.tar.xz
 NODE="$W/bin/node"
@@ -37,9 +40,11 @@ for spec in "pass-r50 pass-r50" "rf-convnext-t-rfmultiple rf-convnext-t --varian
   $PY baselines/convert/convert.py --arch "$arch" --checkpoint "$W/$id.pth" --classes 919 --out "$W/model-$id" 2>"$W/$id.convert.log" | tail -1 || { tail -5 "$W/$id.convert.log"; continue; }
   [ -f "$W/model-$id/model.onnx" ] || { tail -5 "$W/$id.convert.log"; continue; }
   $PY baselines/convert/reference.py --arch "$arch" --checkpoint "$W/$id.pth" --classes 919 --images "$W/images" --out "$W/ref-$id" --timing --device "$TORCH_DEVICE" 2>&1 | tail -1 | sed "s/^/pytorch-$TORCH_DEVICE $id /"
+  # and without TF32 (cuDNN's default allows it in convolutions): the fp32 reference the runner is held to
+  $PY baselines/convert/reference.py --arch "$arch" --checkpoint "$W/$id.pth" --classes 919 --images "$W/images" --out "$W/ref32-$id" --timing --device "$TORCH_DEVICE" --fp32 2>&1 | tail -1 | sed "s/^/pytorch-$TORCH_DEVICE-fp32 $id /"
   for dev in webgpu cpu; do
     "$NODE" .devpack/baseline.mjs run --model "$W/model-$id" --images "$W/images" --names "$W/names.txt" --out "$W/ours-$id-$dev" --device "$dev" 2>&1 | grep -v "^$" | grep -iv "warning\|xdg_runtime" | tail -3 | sed "s/^/runner-$dev $id /"
-    $PY - "$W/ref-$id" "$W/ours-$id-$dev" <<'PYEOF'
+    for r in ref ref32; do $PY - "$W/$r-$id" "$W/ours-$id-$dev" <<'PYEOF'
 import sys, os, numpy as np
 from PIL import Image
 a, b = sys.argv[1], sys.argv[2]
@@ -48,7 +53,8 @@ for f in sorted(os.listdir(f'{a}/n01000001')):
     if not f.endswith('.png') or not os.path.exists(f'{b}/n01000001/{f}'): continue
     x, y = np.asarray(Image.open(f'{a}/n01000001/{f}')), np.asarray(Image.open(f'{b}/n01000001/{f}'))
     same += int((x == y).all(-1).sum()); total += x.shape[0] * x.shape[1]
-print(f'agreement {same / max(total, 1):.7f} of {total} pixels')
+print(f'agreement with {os.path.basename(a)}: {same / max(total, 1):.7f} of {total} pixels')
 PYEOF
+    done
   done
 done

@@ -1,7 +1,7 @@
 /** Server rules checked directly: fair scheduling, auth-failure limits, admin delete, migrations. */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -39,7 +39,11 @@ test('fair queue: one user\'s twenty uploads do not block everyone', () => {
 test('migrations are numbered, applied once, and recorded', () => {
   const db = openDb(join(work, 'mig.sqlite'));
   const rows = db.prepare('SELECT version, name FROM schema_migrations').all() as { version: number; name: string }[];
-  assert.deepEqual(rows.map((r) => r.version), [1, 2, 3, 4, 5, 6]);
+  // every file of server/migrations, numbered 1..N without a gap, applied in order
+  const files = readdirSync(join(import.meta.dirname, '..', 'server', 'migrations')).filter((f) => f.endsWith('.sql')).sort();
+  assert.deepEqual(files.map((f) => Number(f.slice(0, 3))), files.map((_, i) => i + 1));
+  assert.deepEqual(rows.map((r) => r.version), files.map((_, i) => i + 1));
+  assert.ok(files.length >= 7);
   assert.deepEqual(migrate(db), [], 'nothing applied twice');
   assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
 });

@@ -33,6 +33,7 @@ ap.add_argument('--out', required=True)
 ap.add_argument('--max-res', type=int, default=1000)
 ap.add_argument('--timing', action='store_true', help='print {"images", "seconds"} of the image loop on stderr, and write no logits (benchmarks)')
 ap.add_argument('--device', default='cpu', help='cpu or cuda (the official inference.py runs on cuda)')
+ap.add_argument('--fp32', action='store_true', help='cuda: no TF32 in convolutions and matrix products (PyTorch allows it in cuDNN convolutions by default)')
 a = ap.parse_args()
 model, _, _ = load_model(a.checkpoint, a.arch, a.classes, False)
 if a.timing:
@@ -40,6 +41,9 @@ if a.timing:
     torch.set_num_threads(os.cpu_count() or 1)
 family = ARCHS[a.arch]['family']
 model.eval().to(a.device)
+if a.fp32:
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cuda.matmul.allow_tf32 = False
 import time  # noqa: E402
 t = transforms.Compose([transforms.Resize(256), transforms.ToTensor(), transforms.Normalize(mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225])])
 if a.timing:
