@@ -57,4 +57,6 @@ print(f'agreement with {os.path.basename(a)}: {same / max(total, 1):.7f} of {tot
 PYEOF
     done
   done
+  # where the runner's time goes (scripts/profile-runner.ts)
+  for dev in webgpu cpu; do "$NODE" .devpack/profile-runner.mjs "$W/model-$id" "$W/images/n01000001" "$dev" 2>&1 | grep '^{' | sed "s/^/profile-$dev $id /"; done
 done

@@ -6,9 +6,9 @@
 # (both ignored; about 45 MB compressed). Run from the repository root.
 set -euo pipefail
 rm -rf .devpack && mkdir -p .devpack .gl
-npx esbuild scripts/baseline.ts --bundle --platform=node --format=esm --target=node20 --log-level=error \
-  --outfile=.devpack/baseline.mjs --external:onnxruntime-node --external:sharp --external:better-sqlite3 \
-  "--banner:js=import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);"
+for e in baseline profile-runner; do npx esbuild scripts/$e.ts --bundle --platform=node --format=esm --target=node20 --log-level=error \
+  --outfile=.devpack/$e.mjs --external:onnxruntime-node --external:sharp --external:better-sqlite3 \
+  "--banner:js=import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);"; done
 xz -T0 -6 -c "$(command -v node)" > .devpack/node.xz
 tar -C node_modules -cJf .devpack/node_modules.tar.xz \
   onnxruntime-node/package.json onnxruntime-node/dist onnxruntime-node/bin/napi-v6/linux/x64 onnxruntime-common \
