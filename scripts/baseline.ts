@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { DEVICES, loadBaseline, Manifest, measureParity, predictAll, type Device } from '../baselines/runner/model.ts';
+import { DEVICES, loadBaseline, Manifest, measureParity, predict, type Device } from '../baselines/runner/model.ts';
 import { recipesOf } from '../baselines/reported.ts';
 import { encodeMask } from '../datasets/imagenet-s/png-write.ts';
 import { DirectorySource, evaluate, parseNamesList } from '../evaluator/index.ts';
@@ -72,13 +72,13 @@ program.command('run')
     const lines = (await readFile(o.names, 'utf8')).split(/\r?\n/).filter((l) => l.trim());
     const progress = process.stderr.isTTY ? new Progress(process.stderr) : null;
     const started = performance.now();
-    const inputs = names.masks.map((_, i) => join(o.images, lines[i].trim().split(/\s+/)[0]));
-    let i = 0;
-    for await (const p of predictAll(b, inputs)) {
-      const out = join(o.out, names.masks[i++]);
+    for (const [i, mask] of names.masks.entries()) {
+      const image = lines[i].trim().split(/\s+/)[0];
+      const p = await predict(b, join(o.images, image));
+      const out = join(o.out, mask);
       await mkdir(dirname(out), { recursive: true });
       await writeFile(out, encodeMask(p.ids, p.width, p.height));
-      progress?.update(i, names.masks.length);
+      progress?.update(i + 1, names.masks.length);
     }
     progress?.done();
     const seconds = (performance.now() - started) / 1000;

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import sharp from 'sharp';
-import { loadBaseline, predict, predictAll } from '../baselines/runner/model.ts';
+import { loadBaseline, predict } from '../baselines/runner/model.ts';
 import { encodeMask } from '../datasets/imagenet-s/png-write.ts';
 import { pickSize, rng } from '../datasets/imagenet-s/synth-image.ts';
 import { decodePng } from '../evaluator/index.ts';
@@ -61,9 +61,9 @@ export async function baselinesBench(benchDir: string, count: number): Promise<v
     const b = await loadBaseline(model, 'cpu');
     await predict(b, join(images, `${names[0]}.JPEG`)); // warm-up, as reference.py --timing does
     const t = performance.now();
-    let k = 0;
-    for await (const p of predictAll(b, names.map((n) => join(images, `${n}.JPEG`)))) {
-      const out = join(oursDir, 'n01000001', `${names[k++]}.png`);
+    for (const n of names) {
+      const p = await predict(b, join(images, `${n}.JPEG`));
+      const out = join(oursDir, 'n01000001', `${n}.png`);
       await mkdir(dirname(out), { recursive: true });
       await writeFile(out, encodeMask(p.ids, p.width, p.height));
     }

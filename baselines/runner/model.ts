@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { z } from 'zod';
-import { preprocess, type Input } from './preprocess.ts';
+import { preprocess } from './preprocess.ts';
 
 export const Manifest = z.object({
   arch: z.string(), name: z.string().optional(), family: z.enum(['pass', 'imagenetsegmodel']), classes: z.number().int(),
@@ -99,30 +99,7 @@ export interface Prediction { ids: Uint16Array; width: number; height: number }
  * arg-max size of the family's rule (tests: the rule is what reproduces the reference).
  */
 export async function predict(b: Baseline, image: string | Buffer, at?: [number, number]): Promise<Prediction> {
-  return infer(b, await preprocess(image, b.manifest.preprocessing.resize_short_side), at);
-}
-
-/**
- * Predictions for images in order, one at a time: the next image is decoded and resized while the
- * current one is in the network (ONNX Runtime runs off the main thread; on a GPU provider the CPU is
- * otherwise idle then). At most two inputs are held.
- */
-export async function* predictAll(b: Baseline, images: readonly string[]): AsyncGenerator<Prediction> {
-  const size = b.manifest.preprocessing.resize_short_side;
-  const load = (i: number) => {
-    const p = preprocess(images[i], size);
-    p.catch(() => {}); // awaited below; this keeps a failure from counting as unhandled meanwhile
-    return p;
-  };
-  let next = images.length ? load(0) : null;
-  for (let i = 0; i < images.length; i++) {
-    const x = await next!;
-    next = i + 1 < images.length ? load(i + 1) : null;
-    yield await infer(b, x);
-  }
-}
-
-async function infer(b: Baseline, x: Input, at?: [number, number]): Promise<Prediction> {
+  const x = await preprocess(image, b.manifest.preprocessing.resize_short_side);
   const W = x.origWidth, H = x.origHeight;
   const [lw, lh] = at ?? labelSize(b.manifest, W, H);
   const out = await b.session.run({
