@@ -35,5 +35,5 @@ for (const file of files) {
 const [, again] = await time(async () => { for (const f of files) await predict(b, f); });
 console.log(JSON.stringify({
   provider: b.provider, images: files.length, sizes: seen.size,
-  ms: { preprocess: median(pre), network_logits_only: median(net), network_upsample_argmax_first_of_size: median(first), network_upsample_argmax_size_seen: full.length ? median(full) : null, png: median(png), whole_predict_warm: again / files.length },
+  ms: { preprocess: median(pre), network_logits_only: median(net), network_upsample_argmax_first_of_size: median(first), network_upsample_argmax_size_seen: full.length ? median(full) : null, png: median(png), whole_predict_warm_mean: again / files.length },
 }));
