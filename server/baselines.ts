@@ -76,11 +76,14 @@ export class Baselines {
     const p = (async () => {
       const sub = await this.run(admin, row, manifest, match);
       if (!next) return;
-      if (sub === null) { this.ctx.q.baselineFailed(next.id, `the ${b.id} run it follows failed`); return; }
+      if (sub === null) { this.ctx.q.baselineFailed(next.id, this.closing ? 'the server stopped before this run started; register the model again' : `the ${b.id} run it follows failed`); return; }
       let testMatch: string | null = null;
       if (manifest.family === 'pass') {
         testMatch = await this.matchOf(sub, b, manifest);
-        if (!testMatch) { this.ctx.q.baselineFailed(next.id, `the ${b.id} run was not scored, so there is no match to apply on test`); return; }
+        if (!testMatch) {
+          this.ctx.q.baselineFailed(next.id, this.closing ? 'the server stopped before this run started; register the model again' : `the ${b.id} run was not scored, so there is no match to apply on test`);
+          return;
+        }
       }
       await this.run(admin, next, manifest, testMatch);
     })().finally(() => this.running.delete(p));

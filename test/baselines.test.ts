@@ -402,3 +402,34 @@ test('reported numbers: by architecture, RF-Next variant, recipe and phase; show
   assert.match(row, /Run by this server from the authors' checkpoint · <a href="\/baselines\/7\/manifest\.json"[^>]*>provenance<\/a>/);
   assert.equal((page.match(/reported 29\.2/g) ?? []).length, 1);
 });
+
+test('a server stopped during a baseline run leaves no run "running": the run and the test run chained to it are failed, saying to register again', { skip, timeout: 120_000 }, async () => {
+  const { testServer } = await import('./helpers/server.ts');
+  const { loadConfig } = await import('../server/config.ts');
+  const { startServer } = await import('../server/server.ts');
+  const pino = (await import('pino')).default;
+  const srv = await testServer();
+  const ck = join(work, 'pass-r18-6-stop.pth.tar'), dir = join(work, 'model6-stop');
+  assert.equal(py('make_checkpoint.py', ['--arch', 'pass-r18', '--classes', '6', '--seed', '8', '--width', '16', '--out', ck]).status, 0);
+  const conv = spawnSync('npm', ['run', '-s', 'baseline', '--', 'convert', '--arch', 'pass-r18', '--checkpoint', ck, '--classes', '6', '--out', dir], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ISB_ANY_CLASSES: '1' } });
+  assert.equal(conv.status, 0, conv.stderr);
+  const admin = srv.user('root', true);
+  const headers = { authorization: `Bearer ${admin}`, 'content-type': 'application/json' };
+  const r = await fetch(`${srv.url}/api/admin/baselines`, { method: 'POST', headers, body: JSON.stringify({ model: dir, benchmark: 'imagenetsmini.fully-unsupervised.validation' }) });
+  assert.equal(r.status, 202);
+  const body = (await r.json()) as { id: number; then: { id: number; benchmark: string }[] };
+  assert.deepEqual(body.then.map((t) => t.benchmark), ['imagenetsmini.fully-unsupervised.test']);
+  await srv.close();
+  // the same data directory, started again
+  const again = await startServer(loadConfig({ DATA_DIR: srv.dataDir, PORT: '0', HOST: '127.0.0.1', SCORING_WORKERS: '1', LOG_LEVEL: 'silent' }), pino({ level: 'silent' }));
+  try {
+    const get = async (id: number) => (await (await fetch(`${again.url}/api/admin/baselines/${id}`, { headers })).json()) as { status: string; error: string | null };
+    const val = await get(body.id), test = await get(body.then[0].id);
+    assert.ok(val.status === 'submitted' || (val.status === 'failed' && /server stopped during the run; register the model again/.test(val.error!)), JSON.stringify(val));
+    assert.equal(test.status, 'failed');
+    assert.match(test.error!, /the server stopped before this run started; register the model again/);
+  } finally {
+    await again.close();
+    rmSync(srv.dataDir, { recursive: true, force: true });
+  }
+});
