@@ -42,12 +42,8 @@ export function processPair(job: PairJob, scratch: RunRecordScratch = new RunRec
   if (job.gt) return processPairOnStore(job, job.gt.store, job.gt.index, scratch);
   const problems: Problem[] = [];
   const gtFile = `GT ${job.rel}`;
-  let gtBuf: Buffer;
-  try {
-    gtBuf = readFileSync(job.gtPath);
-  } catch (e) {
-    return { id: job.id, problems: [problem('gt-unreadable', gtFile, { reason: (e as NodeJS.ErrnoException).code ?? (e as Error).message })] };
-  }
+  const gtBuf = readGt(job);
+  if ('problems' in gtBuf) return gtBuf;
   const predBuf = readPrediction(job);
   if ('problems' in predBuf) return predBuf;
 
@@ -71,6 +67,15 @@ export function processPair(job: PairJob, scratch: RunRecordScratch = new RunRec
 }
 
 /** The prediction's bytes, or the pair's result when they cannot be read. */
+/** The GT mask's bytes, or the result naming it unreadable. */
+function readGt(job: { id: number; rel: string; gtPath: string }): Buffer | { id: number; problems: Problem[] } {
+  try {
+    return readFileSync(job.gtPath);
+  } catch (e) {
+    return { id: job.id, problems: [problem('gt-unreadable', `GT ${job.rel}`, { reason: (e as NodeJS.ErrnoException).code ?? (e as Error).message })] };
+  }
+}
+
 function readPrediction(job: PairJob): Uint8Array | PairResult & { problems: Problem[] } {
   try {
     return job.predBytes ?? readFileSync(job.predPath!);
@@ -105,12 +110,8 @@ function processPairOnStore(job: PairJob, store: GtStore, index: number, scratch
 /** One GT mask read, checked and decoded into trimmed runs for a store, with its bytes' sha256. */
 export function decodeGt(job: GtDecodeJob): GtDecodeResult {
   const gtFile = `GT ${job.rel}`;
-  let buf: Buffer;
-  try {
-    buf = readFileSync(job.gtPath);
-  } catch (e) {
-    return { id: job.id, problems: [problem('gt-unreadable', gtFile, { reason: (e as NodeJS.ErrnoException).code ?? (e as Error).message })] };
-  }
+  const buf = readGt(job);
+  if ('problems' in buf) return buf;
   const head = checkMaskHeader(buf, gtFile, null, job.maxPixels);
   if (head.problems.length) return { id: job.id, problems: head.problems.map((p) => problem('gt-invalid', gtFile, { detail: p.problem })) };
   let m;

@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { DEVICES, loadBaseline, Manifest, measureParity, predict, type Device } from '../baselines/runner/model.ts';
-import { recipesOf } from '../baselines/reported.ts';
+import { RECIPES, recipesOf } from '../baselines/reported.ts';
 import { encodeMask } from '../datasets/imagenet-s/png-write.ts';
 import { DirectorySource, evaluate, parseNamesList } from '../evaluator/index.ts';
 import { matchToJsonText } from '../evaluator/match.ts';
@@ -31,7 +31,7 @@ program.command('convert')
   .requiredOption('--checkpoint <file>', 'the official .pth / .pth.tar')
   .requiredOption('--classes <n>', '50, 300 or 919')
   .requiredOption('--out <dir>', 'model directory to write (model.onnx, manifest.json)')
-  .option('--recipe <name>', 'the published recipe the checkpoint follows, where its architecture has several (ViT: mae-ssl, mae-ssl+sup, tec-mae-ssl, tec-mae-ssl+sup, sere-ssl, sere-ssl+sup): the authors\' number shown beside the row')
+  .option('--recipe <name>', `the published recipe the checkpoint follows, where its architecture has several (${Object.entries(RECIPES).filter(([, r]) => Object.keys(r).length > 1).map(([k, r]) => `${k}: ${Object.keys(r).join(', ')}`).join('; ')}): the authors' number shown beside the row`)
   .option('--allow-pickle', 'load a checkpoint that is not weights-only (trusted files only)')
   .action(async (o: { arch: string; checkpoint: string; classes: string; out: string; recipe?: string; allowPickle?: boolean }) => {
     const args = [join(ROOT, 'baselines/convert/convert.py'), '--arch', o.arch, '--checkpoint', o.checkpoint, '--classes', o.classes, '--out', o.out, ...(o.allowPickle ? ['--allow-pickle'] : [])];

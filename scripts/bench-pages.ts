@@ -8,13 +8,12 @@ import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { BOOTSTRAP_METRICS, METRICS } from '../evaluator/index.ts';
-import { writeMiniSplit } from '../datasets/imagenet-s/mini.ts';
-import { zipDirectory } from '../datasets/imagenet-s/zip-write.ts';
 import { leaderboardPage } from '../leaderboard-ui/pages/leaderboard.ts';
 import { submissionPage, type SubmissionPageData } from '../leaderboard-ui/pages/submission.ts';
 import type { BoardRow } from '../server/leaderboard.ts';
 import { rng } from '../datasets/imagenet-s/synth-image.ts';
 import { freePort, startServerProcess } from './server-process.ts';
+import { miniSplitWithZip } from './bench-fixtures.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const ctx = { viewer: { name: 'user7', admin: false }, csrf: 'x'.repeat(43), path: '/' };
@@ -72,12 +71,7 @@ export async function pagesBench(benchDir: string, screenshots: boolean): Promis
   if (existsSync(js)) console.log(`  JavaScript shipped: ${readdirSync(js).map((f) => `${f} ${(statSync(join(js, f)).size / 1024).toFixed(1)} KB`).join(', ')} (live.js on a queued or scoring submission's page, upload.js on the upload page; goal < 30 KB a page)`);
 
   // the leaderboard page over HTTP, 100 concurrent clients
-  const root = join(benchDir, 'pages-root');
-  const zip = join(benchDir, 'pages-validation.zip');
-  if (!existsSync(zip)) {
-    const m = await writeMiniSplit(root, { validation: 400, test: 2, withPredictions: true });
-    await zipDirectory(m.subsets.validation.predictionsDir!, zip);
-  }
+  const { root, zip } = await miniSplitWithZip(benchDir, 'pages', 400);
   const dataDir = join(benchDir, 'pages-data');
   spawnSync('rm', ['-rf', dataDir]);
   const env = { DATA_DIR: dataDir, IMAGENETS_ROOT: root, LOG_LEVEL: 'warn', QUOTA_VALIDATION_PER_DAY: '0' };

@@ -7,14 +7,13 @@
  * 5 minutes.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeMiniSplit } from '../datasets/imagenet-s/mini.ts';
-import { zipDirectory } from '../datasets/imagenet-s/zip-write.ts';
 import { freePort, startServerProcess } from './server-process.ts';
 import { Redis, WorkerProcess } from '../test/helpers/queue.ts';
 import { rng } from '../datasets/imagenet-s/synth-image.ts';
 import { dbFile, openDb } from '../server/db.ts';
+import { miniSplitWithZip } from './bench-fixtures.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const f = (x: number, d = 0) => x.toFixed(d);
@@ -87,13 +86,7 @@ function arrivals(r: () => number, n: number, window: number): number[] {
 }
 
 export async function deadlineBench(benchDir: string, cores: number): Promise<void> {
-  const root = join(benchDir, 'deadline-root');
-  const zip = join(benchDir, 'deadline-validation.zip');
-  if (!existsSync(zip)) {
-    rmSync(root, { recursive: true, force: true });
-    const m = await writeMiniSplit(root, { validation: 800, test: 2, withPredictions: true });
-    await zipDirectory(m.subsets.validation.predictionsDir!, zip);
-  }
+  const { root, zip } = await miniSplitWithZip(benchDir, 'deadline', 800);
   const COUNT = 8;
   const embedded = await burst(benchDir, 'embedded', { SCORING_WORKERS: String(cores) }, zip, COUNT, root, 1, async () => async () => {});
   const redis = new Redis(await freePort());

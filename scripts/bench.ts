@@ -42,7 +42,6 @@ import { munkres } from '../evaluator/munkres.ts';
 import { writeSynthSet, type SynthItem } from '../datasets/imagenet-s/synth-set.ts';
 import { indexRoot } from '../datasets/imagenet-s/dataset-index.ts';
 import { readToolboxSplit } from '../datasets/imagenet-s/splits.ts';
-import { writeMiniSplit } from '../datasets/imagenet-s/mini.ts';
 import { zipDirectory } from '../datasets/imagenet-s/zip-write.ts';
 import { freePort, startServerProcess } from './server-process.ts';
 import { hostileUploads } from './bench-hostile.ts';
@@ -54,6 +53,7 @@ import { buildGtStore } from '../evaluator/gt-cache.ts';
 import { deadlineBench } from './bench-queue.ts';
 import { baselinesBench } from './bench-baselines.ts';
 import sharp from 'sharp';
+import { miniSplitWithZip } from './bench-fixtures.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const BENCH = join(ROOT, '.bench');
@@ -402,13 +402,7 @@ if (run('hostile')) {
 }
 
 async function serverLoad(): Promise<void> {
-  const root = join(BENCH, 'server-root');
-  const zip = join(BENCH, 'server-root-validation.zip');
-  if (!existsSync(zip)) {
-    rmSync(root, { recursive: true, force: true });
-    const m = await writeMiniSplit(root, { validation: 800, test: 2, withPredictions: true });
-    await zipDirectory(m.subsets.validation.predictionsDir!, zip);
-  }
+  const { root, zip } = await miniSplitWithZip(BENCH, 'server', 800);
   const dataDir = join(BENCH, 'server-data');
   rmSync(dataDir, { recursive: true, force: true });
   const env = { DATA_DIR: dataDir, IMAGENETS_ROOT: root, LOG_LEVEL: 'warn' };

@@ -9,7 +9,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { loadBaseline, predict, type Device } from '../baselines/runner/model.ts';
+import { loadBaseline, predict, runLogits, type Device } from '../baselines/runner/model.ts';
 import { preprocess } from '../baselines/runner/preprocess.ts';
 import { encodeMask } from '../datasets/imagenet-s/png-write.ts';
 
@@ -24,7 +24,7 @@ for (const file of files) {
   const [x, tp] = await time(() => preprocess(file));
   const image = new ort.Tensor('float32', x.tensor, [1, 3, x.height, x.width]);
   const key = `${x.width}x${x.height}`;
-  const [, tn] = await time(() => b.session.run({ image, target: new ort.Tensor('uint8', new Uint8Array(1), [1, 1, 1, 1]) }, ['logits']));
+  const [, tn] = await time(() => runLogits(b, x.tensor, x.height, x.width));
   const [, tf] = await time(() => b.session.run({ image, target: new ort.Tensor('uint8', new Uint8Array(x.origWidth * x.origHeight), [1, 1, x.origHeight, x.origWidth]) }, ['labels']));
   const [p] = await time(() => predict(b, file));
   const [, te] = await time(async () => encodeMask(p.ids, p.width, p.height));

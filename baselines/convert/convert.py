@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from models import ARCHS, NAMES, SearchedDepthwise, build, rf_structure, rf_variant  # noqa: E402
+from models import ARCHS, SearchedDepthwise, build, rf_structure, rf_variant  # noqa: E402
 
 MAX_RES = 1000
 
@@ -67,11 +67,10 @@ def check_size(arch, size):
     official = ARCHS[arch].get('official', {})
     if os.environ.get('ISB_ANY_SIZE'):
         official = {k: v for k, v in official.items() if k in ARCHS[arch].get('fixed', ())}
-    differs = {k: size[k] for k, v in official.items() if (tuple(size[k]) if isinstance(v, tuple) else size[k]) != v}
+    differs = [k for k, v in official.items() if size[k] != v]  # the size functions give tuples, as `official` has
     if differs:
-        got = ', '.join(f'{k} {list(v) if isinstance(v, tuple) else v}' for k, v in differs.items())
-        want = ', '.join(f'{k} {list(official[k]) if isinstance(official[k], tuple) else official[k]}' for k in differs)
-        fail(f'the checkpoint has {got}; {arch} has {want}: is --arch right?')
+        show = lambda d: ', '.join(f'{k} {list(d[k]) if isinstance(d[k], tuple) else d[k]}' for k in differs)  # noqa: E731
+        fail(f'the checkpoint has {show(size)}; {arch} has {show(official)}: is --arch right?')
 
 
 def check_rf(model):
@@ -86,8 +85,8 @@ def check_rf(model):
 def load_state(state, arch, classes, path):
     """A state dict into our definition of `arch`, strictly; every refusal says what to change."""
     info = ARCHS[arch]
-    guess = what_it_is(state)
     if info['probe'] not in state:
+        guess = what_it_is(state)
         fail(f'{path} is not a {arch} checkpoint' + (f' (it looks like {guess})' if guess else '') + ': is --arch right?')
     head, per = info['head']
     out = state.get(head)
@@ -128,7 +127,8 @@ def load_isegm(path, arch, classes, allow_pickle):
         fail(f'{path} is not an ImageNetSegModel checkpoint: no "model" (keys: {list(ckpt)[:8] if isinstance(ckpt, dict) else type(ckpt).__name__})')
     state = ckpt['model']
     model, size, missing = load_state(state, arch, classes, path)
-    extra = [k for k in state if k not in model.state_dict()]
+    want = model.state_dict()
+    extra = [k for k in state if k not in want]
     if missing or extra:
         guess = what_it_is(state)
         parts = [f'{len(keys)} {what} (e.g. {", ".join(keys[:3])})' for keys, what in ((missing, 'missing'), (extra, 'unexpected')) if keys]
@@ -169,7 +169,7 @@ def main():
     info = ARCHS[a.arch]
     model, size, ignored = load_model(a.checkpoint, a.arch, a.classes, a.allow_pickle)
     model.eval()
-    name = NAMES[a.arch]
+    name = info['name']
     rf = None
     if a.arch == 'rf-convnext-t':
         rf = {'variant': rf_variant(model), 'blocks': rf_structure(model)}

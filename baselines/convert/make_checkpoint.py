@@ -16,18 +16,18 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from models import ARCHS, REDUCED, SearchedDepthwise, build, random_init  # noqa: E402
+from models import ARCHS, SearchedDepthwise, build, random_init  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument('--arch', required=True, choices=sorted(ARCHS))
 ap.add_argument('--classes', type=int, required=True)
 ap.add_argument('--seed', type=int, default=0)
 ap.add_argument('--width', type=int, default=64, help='ResNets: the stem width')
-ap.add_argument('--reduced', action='store_true', help='ConvNeXt / ViT: a small size (REDUCED in models.py)')
+ap.add_argument('--reduced', action='store_true', help='ConvNeXt / ViT: a small size (`reduced` in models.ARCHS)')
 ap.add_argument('--variant', choices=['rfsingle', 'rfmultiple', 'rfmerge'], default='rfsingle')
 ap.add_argument('--out', required=True)
 a = ap.parse_args()
-size = {'width': a.width} if 'official' not in ARCHS[a.arch] else dict(REDUCED[a.arch]) if a.reduced else {}
+size = {'width': a.width} if 'official' not in ARCHS[a.arch] else dict(ARCHS[a.arch]['reduced']) if a.reduced else {}
 expanded = {1: [1, 2], 2: [1, 2, 3], 3: [2, 3, 4]}
 if a.arch == 'rf-convnext-t':
     depths = size.get('depths', (3, 3, 9, 3))

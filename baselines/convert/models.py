@@ -337,34 +337,26 @@ def _vit_size(state):
     return {'dim': int(state['patch_embed.proj.weight'].shape[0]), 'depth': _count(state, 'blocks.')}
 
 
-RESNET = dict(probe='conv1.weight', size=_resnet_size)
-# arch: family, builder, the key that tells the layout, the size read from a checkpoint, the
-# official size (a checkpoint of another is refused; ISB_ANY_SIZE, for tests, relaxes all but the
-# `fixed` part), the head (key, channels per class)
+# arch: display name, family, builder, the key that tells the layout, the size read from a
+# checkpoint, the official size (a checkpoint of another is refused; ISB_ANY_SIZE, for tests, relaxes
+# all but the `fixed` part), a reduced size for tests (random weights; the official sizes are checked
+# by key lists), the head (key, channels per class)
+PASS = dict(family='pass', probe='conv1.weight', size=_resnet_size, head=('last_layer.weight', 1))
+SEG_RESNET = dict(family='imagenetsegmodel', probe='conv1.weight', size=_resnet_size, head=('head.weight', 1))
+CONVNEXT_T = dict(family='imagenetsegmodel', probe='stem.0.weight', head=('seg_head.fc.weight', 16),
+                  official={'dims': (96, 192, 384, 768), 'depths': (3, 3, 9, 3)}, reduced={'dims': (16, 32, 64, 128), 'depths': (1, 1, 2, 1)})
+VIT = dict(family='imagenetsegmodel', probe='patch_embed.proj.weight', size=_vit_size, head=('head.weight', 1), fixed=('dim',))
 ARCHS = {
-    'pass-r18': dict(family='pass', build=lambda classes, width=64: PassResNet(Basic, [2, 2, 2, 2], classes, width), head=('last_layer.weight', 1), **RESNET),
-    'pass-r50': dict(family='pass', build=lambda classes, width=64: PassResNet(Bottle, [3, 4, 6, 3], classes, width), head=('last_layer.weight', 1), **RESNET),
-    'r50-d32': dict(family='imagenetsegmodel', build=lambda classes, width=64: SegResNet(Bottle, [3, 4, 6, 3], classes, width), head=('head.weight', 1), **RESNET),
-    'r50-d16': dict(family='imagenetsegmodel', build=lambda classes, width=64: SegResNet(Bottle, [3, 4, 6, 3], classes, width, dilate_last=True), head=('head.weight', 1), **RESNET),
-    'convnext-t': dict(family='imagenetsegmodel', build=lambda classes, **s: SegConvNeXt(classes, **s), head=('seg_head.fc.weight', 16),
-                       probe='stem.0.weight', size=_convnext_size, official={'dims': (96, 192, 384, 768), 'depths': (3, 3, 9, 3)}),
-    'rf-convnext-t': dict(family='imagenetsegmodel', build=lambda classes, kernels=None, **s: SegConvNeXt(classes, kernels=kernels or {}, **s), head=('seg_head.fc.weight', 16),
-                          probe='stem.0.weight', size=_rf_size, official={'dims': (96, 192, 384, 768), 'depths': (3, 3, 9, 3)}),
-    'vit-s16': dict(family='imagenetsegmodel', build=lambda classes, dim=384, depth=12: SegViT(classes, dim, depth), head=('head.weight', 1),
-                    probe='patch_embed.proj.weight', size=_vit_size, official={'dim': 384, 'depth': 12}, fixed=('dim',)),
-    'vit-b16': dict(family='imagenetsegmodel', build=lambda classes, dim=768, depth=12: SegViT(classes, dim, depth), head=('head.weight', 1),
-                    probe='patch_embed.proj.weight', size=_vit_size, official={'dim': 768, 'depth': 12}, fixed=('dim',)),
-}
-
-NAMES = {'pass-r18': 'PASS-R18', 'pass-r50': 'PASS-R50', 'r50-d32': 'ResNet-50 D32', 'r50-d16': 'ResNet-50 D16',
-         'convnext-t': 'ConvNeXt-T', 'rf-convnext-t': 'RF-ConvNeXt-T', 'vit-s16': 'ViT-S/16', 'vit-b16': 'ViT-B/16'}
-
-# small sizes for tests (random weights; the official sizes are checked by key lists)
-REDUCED = {
-    'convnext-t': {'dims': (16, 32, 64, 128), 'depths': (1, 1, 2, 1)},
-    'rf-convnext-t': {'dims': (16, 32, 64, 128), 'depths': (1, 1, 2, 1)},
-    'vit-s16': {'dim': 384, 'depth': 2},
-    'vit-b16': {'dim': 768, 'depth': 1},
+    'pass-r18': dict(PASS, name='PASS-R18', build=lambda classes, width=64: PassResNet(Basic, [2, 2, 2, 2], classes, width)),
+    'pass-r50': dict(PASS, name='PASS-R50', build=lambda classes, width=64: PassResNet(Bottle, [3, 4, 6, 3], classes, width)),
+    'r50-d32': dict(SEG_RESNET, name='ResNet-50 D32', build=lambda classes, width=64: SegResNet(Bottle, [3, 4, 6, 3], classes, width)),
+    'r50-d16': dict(SEG_RESNET, name='ResNet-50 D16', build=lambda classes, width=64: SegResNet(Bottle, [3, 4, 6, 3], classes, width, dilate_last=True)),
+    'convnext-t': dict(CONVNEXT_T, name='ConvNeXt-T', size=_convnext_size, build=lambda classes, **s: SegConvNeXt(classes, **s)),
+    'rf-convnext-t': dict(CONVNEXT_T, name='RF-ConvNeXt-T', size=_rf_size, build=lambda classes, kernels=None, **s: SegConvNeXt(classes, kernels=kernels or {}, **s)),
+    'vit-s16': dict(VIT, name='ViT-S/16', official={'dim': 384, 'depth': 12}, reduced={'dim': 384, 'depth': 2},
+                    build=lambda classes, dim=384, depth=12: SegViT(classes, dim, depth)),
+    'vit-b16': dict(VIT, name='ViT-B/16', official={'dim': 768, 'depth': 12}, reduced={'dim': 768, 'depth': 1},
+                    build=lambda classes, dim=768, depth=12: SegViT(classes, dim, depth)),
 }
 
 

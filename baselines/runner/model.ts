@@ -119,6 +119,12 @@ export async function predict(b: Baseline, image: string | Buffer, at?: [number,
   return { ids, width: W, height: H };
 }
 
+/** The network's logits alone for a normalised input (1, 3, h, w): the labels' target size is not used. */
+export async function runLogits(b: Baseline, input: Float32Array, h: number, w: number): Promise<ort.Tensor> {
+  const out = await b.session.run({ image: new ort.Tensor('float32', input, [1, 3, h, w]), target: new ort.Tensor('uint8', new Uint8Array(1), [1, 1, 1, 1]) }, ['logits']);
+  return out.logits;
+}
+
 /** A raw float32 file (numpy's tofile). */
 export async function f32File(path: string): Promise<Float32Array> {
   const b = await readFile(path);
@@ -132,8 +138,7 @@ export async function measureParity(b: Baseline): Promise<NonNullable<Manifest['
     const input = await f32File(join(b.dir, 'parity', `${i}.input.f32`));
     const ref = await f32File(join(b.dir, 'parity', `${i}.logits.f32`));
     const [, , h, w] = p.input, [, C, fh, fw] = p.logits;
-    const out = await b.session.run({ image: new ort.Tensor('float32', input, [1, 3, h, w]), target: new ort.Tensor('uint8', new Uint8Array(fh * fw), [1, 1, fh, fw]) }, ['logits']);
-    const got = out.logits.data as Float32Array;
+    const got = (await runLogits(b, input, h, w)).data as Float32Array;
     for (let k = 0; k < ref.length; k++) maxAbs = Math.max(maxAbs, Math.abs(got[k] - ref[k]));
     // labels: the arg-max over classes at each position
     const n = fh * fw;
