@@ -18,6 +18,7 @@ import { Leaderboards } from './leaderboard.ts';
 import { leaderboardRoutes } from './routes/leaderboards.ts';
 import { submissionRoutes } from './routes/submissions.ts';
 import { UploadSlots } from './upload-receive.ts';
+import { metricsAllowed } from './metrics-auth.ts';
 
 export type { AppContext } from './routes/context.ts';
 
@@ -34,7 +35,7 @@ const SECURITY_HEADERS: Record<string, string> = {
   'cross-origin-resource-policy': 'same-origin',
 };
 
-export function createApp(ctx: AppContext): express.Express {
+export function createApp(ctx: AppContext, slots = new UploadSlots(ctx.uploads.maxInProgress, ctx.uploads.maxPerUser)): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -47,17 +48,35 @@ export function createApp(ctx: AppContext): express.Express {
     requireAdmin,
     boards: new Leaderboards(ctx.q, ctx.testDetail),
   };
-  const slots = new UploadSlots(ctx.uploads.maxInProgress, ctx.uploads.maxPerUser);
 
   app.use((_req, res, next) => { res.set(SECURITY_HEADERS); next(); });
   app.use((req, res, next) => {
     const t = performance.now();
-    res.on('finish', () => ctx.log.debug({ method: req.method, url: req.originalUrl, status: res.statusCode, ms: Math.round(performance.now() - t) }, 'request'));
+    res.on('finish', () => {
+      const seconds = (performance.now() - t) / 1000;
+      // by route pattern (/submissions/:id), never by URL: one series per route, not per id
+      const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : req.path.startsWith('/static/') ? '/static' : 'unmatched';
+      ctx.metrics.http.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
+      ctx.log.debug({ method: req.method, url: req.originalUrl, status: res.statusCode, ms: Math.round(seconds * 1000) }, 'request');
+    });
     next();
   });
   app.use(express.json({ limit: '64kb' }));
 
-  app.get('/api/health', (_req, res) => { res.json({ ok: true }); });
+  // liveness: the process answers (no dependency is asked: a supervisor restarts only a dead process)
+  app.get(['/healthz', '/api/health'], (_req, res) => { res.set('cache-control', 'no-store').json({ ok: true }); });
+  // readiness: 503 naming what is not ready (the database, the datasets, the queue)
+  app.get('/readyz', async (_req, res) => {
+    const checks = await ctx.health();
+    const notReady = checks.filter((c) => c.blocks && !c.ok).map((c) => c.name);
+    const warnings = checks.filter((c) => !c.blocks && !c.ok).map((c) => `${c.name}: ${c.detail}`);
+    res.status(notReady.length ? 503 : 200).set('cache-control', 'no-store')
+      .json({ ready: !notReady.length, ...(notReady.length ? { not_ready: notReady } : {}), warnings, checks });
+  });
+  app.get('/metrics', async (req, res) => {
+    if (!metricsAllowed(req.headers.authorization, ctx.metricsToken)) { res.status(401).set('www-authenticate', 'Bearer').json({ error: 'METRICS_TOKEN is set: send it as a bearer token' }); return; }
+    res.set('cache-control', 'no-store').type(ctx.metrics.contentType).send(await ctx.metrics.text());
+  });
   app.use('/api', hostingRoutes(routes));
   app.use('/api', leaderboardRoutes(routes));
   app.use('/api', submissionRoutes(routes, slots));

@@ -7,15 +7,16 @@
  * validation run got is applied.
  */
 import { cp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { WorkerPool } from '../util/pool.ts';
 import { fileSha256 } from '../evaluator/index.ts';
-import { Manifest, type Device } from '../baselines/runner/model.ts';
+import { Manifest, type Device } from '../baselines/runner/manifest.ts';
 import { recipeOf, reportedFor } from '../baselines/reported.ts';
 import { zipDirectory } from '../datasets/imagenet-s/zip-write.ts';
 import type { AuthUser } from './auth.ts';
-import { Conflict, InvalidInput, NotFound } from './domain-errors.ts';
+import { Conflict, InvalidInput, NotFound, Unavailable } from './domain-errors.ts';
 import type { Scorer } from './scorer.ts';
 import { submit, type SubmitContext } from './submissions.ts';
 import type { BaselineJob, BaselineRun } from './baseline-worker.ts';
@@ -28,16 +29,45 @@ export function methodName(m: Manifest): string {
   return `${m.name ?? m.arch.toUpperCase()}${label ? ` ${label}` : ''}`;
 }
 
+/** Whether ONNX Runtime loads on this host: its version, or why not. */
+export type RuntimeStatus = { ok: true; version: string } | { ok: false; reason: string };
+
+/**
+ * Loads onnxruntime-node in a short-lived child process, never in the server's: a platform where its
+ * native library cannot load (or crashes loading) costs the server nothing but baselines.
+ */
+export function probeOnnxRuntime(): Promise<RuntimeStatus> {
+  return new Promise((done) => {
+    execFile(process.execPath, ['-e', "process.stdout.write(require('onnxruntime-node').env.versions.common)"], { cwd: resolve(import.meta.dirname, '..'), timeout: 30_000 }, (err, stdout, stderr) => {
+      if (!err && stdout) { done({ ok: true, version: stdout.trim() }); return; }
+      const lines = String(stderr).split('\n').map((l) => l.trim()).filter((l) => /error/i.test(l) && !l.startsWith('at '));
+      done({ ok: false, reason: (lines[0] ?? (err as Error | null)?.message ?? 'no version printed').slice(0, 300) });
+    });
+  });
+}
+
 export class Baselines {
   private pool: WorkerPool<BaselineJob, BaselineRun, { done: number; total: number }> | null = null;
   private readonly running = new Set<Promise<void>>();
   private closing = false;
+  private readonly probe: Promise<RuntimeStatus>;
+  private known: RuntimeStatus | null = null;
 
-  constructor(private readonly ctx: SubmitContext & { scorer: Scorer; baselineDevice: Device }, private readonly log: Logger) {
+  constructor(private readonly ctx: SubmitContext & { scorer: Scorer; baselineDevice: Device; probeRuntime?: () => Promise<RuntimeStatus> }, private readonly log: Logger) {
     // runs a stopped process left behind: they did not finish, and say so
     const n = ctx.q.failInterruptedBaselines();
     if (n) log.warn({ baselines: n }, 'baseline runs interrupted by a restart marked failed');
+    // ONNX Runtime is loaded only when a baseline runs; whether it can be is known from the start
+    this.probe = (ctx.probeRuntime ?? probeOnnxRuntime)().then((r) => {
+      this.known = r;
+      if (r.ok) log.info({ onnxruntime: r.version }, 'baselines: ONNX Runtime loads');
+      else log.warn({ reason: r.reason }, 'baselines are unavailable: ONNX Runtime does not load on this host (everything else is served)');
+      return r;
+    });
   }
+
+  /** The runtime's status once probed (null while the probe runs): the admin page shows it. */
+  runtime(): RuntimeStatus | null { return this.known; }
 
   /**
    * Registers `modelDir` (a converted model on this machine) for a benchmark and starts its run. On
@@ -45,6 +75,8 @@ export class Baselines {
    * it (PASS: once the validation run is scored, with the match it got). The rows, in run order.
    */
   async register(admin: AuthUser, modelDir: string, benchmark: string): Promise<BaselineRow[]> {
+    const rt = await this.probe;
+    if (!rt.ok) throw new Unavailable(`baselines are unavailable on this server: ONNX Runtime does not load here (${rt.reason})`);
     const b = this.ctx.catalogue.benchmarks.get(benchmark);
     if (!b) throw new NotFound(`unknown benchmark ${JSON.stringify(benchmark)}`);
     let manifest: Manifest;
@@ -115,6 +147,7 @@ export class Baselines {
       await rm(work, { recursive: true, force: true });
       const images = b.masks.map((m) => ({ image: resolve(b.split.dir, b.phase, m.replace(/\.png$/, '.JPEG')), mask: m }));
       log.info({ images: images.length }, 'running a baseline');
+      this.ctx.metrics?.baselineRuns.inc({ outcome: 'started' });
       const r = await this.pool.run({ modelDir: row.model_dir, images, outDir: join(work, 'pred'), device: this.ctx.baselineDevice });
       for (const f of r.fallbacks) log.warn({ provider: f.provider, reason: f.reason }, 'execution provider passed over');
       if (match) await writeFile(join(work, 'pred', 'match.json'), match);
@@ -135,11 +168,13 @@ export class Baselines {
       this.ctx.scorer.kick();
       this.ctx.q.baselineSubmitted(row.id, { submission: sub.id, images: r.images, seconds: r.seconds, provider: r.provider, runtime: r.runtime, fallbacks: r.fallbacks });
       log.info({ submission: sub.id, seconds: r.seconds }, 'baseline submitted');
+      this.ctx.metrics?.baselineRuns.inc({ outcome: 'submitted' });
       return sub.id;
     } catch (e) {
       const why = this.closing ? 'the server stopped during the run; register the model again' : (e as Error).message;
       log.error({ err: e }, 'baseline run failed');
       this.ctx.q.baselineFailed(row.id, why);
+      this.ctx.metrics?.baselineRuns.inc({ outcome: 'failed' });
       return null;
     } finally {
       await rm(join(work, 'pred'), { recursive: true, force: true }).catch(() => {});

@@ -1,57 +1,108 @@
-/** Server configuration from the environment, validated (zod) with the defaults of an embedded install. */
-import { resolve } from 'node:path';
+/**
+ * Every setting of the server and of its queue workers, in one table: name, what values it takes,
+ * its default and what it does. The zod schema, the start-up check (a bad value stops the start
+ * with one line naming it), `npm run -s admin -- settings` and the README's settings table are all
+ * made from this table (test/config.test.ts holds the README to it).
+ */
+import { accessSync, constants, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { z } from 'zod';
 
-const int = (def: number) => z.coerce.number().int().min(0).default(def);
+type Scope = 'server' | 'worker' | 'both';
 
-const Env = z.object({
-  PORT: int(8080),
-  HOST: z.string().default('0.0.0.0'),
-  DATA_DIR: z.string().default('./data'),
-  IMAGENETS_ROOT: z.string().optional(),
-  IMAGENETS_TOOLBOX: z.string().optional(),
-  /** Largest upload, bytes (the ImageNet-S-919 test set as PNG masks is ~150 MB). */
-  MAX_UPLOAD_BYTES: int(1024 * 1024 * 1024),
-  /** Submissions per user, benchmark and UTC day; 0 = unlimited. */
-  QUOTA_TEST_PER_DAY: int(5),
-  QUOTA_VALIDATION_PER_DAY: int(0),
-  /** Worker threads for scoring (default: all cores). */
-  SCORING_WORKERS: int(availableParallelism()),
-  MAX_PIXELS: int(40_000_000),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** Failed authentications per client address per minute before 429. */
-  AUTH_FAILURES_PER_MINUTE: int(20),
-  /** An upload that sends nothing for this long is dropped (its file and descriptor released). */
-  UPLOAD_IDLE_SECONDS: int(60),
-  /** Uploads in progress at once, in all and per user (each holds a descriptor until it settles). */
-  MAX_UPLOADS_IN_PROGRESS: int(32),
-  MAX_UPLOADS_PER_USER: int(2),
-  /** Longest time one request (a large upload on a slow link) may take. */
-  REQUEST_TIMEOUT_SECONDS: int(3600),
-  /** Per-class results of test (private-GT) submissions: their owner's only, or public on boards. */
-  TEST_DETAIL: z.enum(['owner', 'public']).default('owner'),
-  /**
-   * Decoded ground truth kept by the scorer, MB (about 8 KB a mask: the 919 test set's 27,423 masks
-   * take ~210 MB); 0 decodes the GT with every submission.
-   */
-  GT_CACHE_MB: int(1024),
-  /** Score on worker processes behind BullMQ on this Redis (redis://host:port[/db]); unset: in this process. */
-  QUEUE: z.string().url().optional(),
-  /** With QUEUE: submissions handed to the queue at once (picked fairly; the rest wait in SQLite). */
-  QUEUE_IN_FLIGHT: int(4),
-  /** Where the server runs baselines: auto (CUDA, else WebGPU, else CPU; each passed over is logged) or one of them. */
-  BASELINE_DEVICE: z.enum(['auto', 'cpu', 'cuda', 'webgpu']).default('auto'),
-  /** Let visitors make their own accounts at /signup (otherwise admins make them). */
-  OPEN_SIGNUP: z.enum(['true', 'false', '1', '0']).default('false'),
-  /** Mark session cookies Secure (set it when the server is behind a TLS proxy). */
-  SECURE_COOKIES: z.enum(['true', 'false', '1', '0']).default('false'),
+interface Setting {
+  schema: z.ZodType;
+  /** What is allowed, in words (the error line and the listing say it). */
+  allowed: string;
+  /** The default in words (undefined: unset). */
+  default?: string;
+  help: string;
+  scope: Scope;
+}
+
+
+const int = (def: number, help: string, scope: Scope = 'server', min = 0, max = Number.MAX_SAFE_INTEGER) => ({
+  // '' and '  ' are not 0: a value that is not an integer numeral is refused, not coerced
+  schema: z.string().trim().regex(/^-?\d+$/, 'not an integer').transform(Number).pipe(z.number().int().min(min, `below ${min}`).max(max, `above ${max}`)).optional().transform((v) => v ?? def),
+  allowed: max === Number.MAX_SAFE_INTEGER ? `an integer ≥ ${min}` : `an integer from ${min} to ${max}`, default: String(def), help, scope,
 });
+const oneOf = <const T extends string>(values: readonly [T, ...T[]], def: T, help: string, scope: Scope = 'server') => ({
+  schema: z.enum(values).optional().transform((v) => v ?? def), allowed: `one of ${values.join(', ')}`, default: def, help, scope,
+});
+const flag = (help: string, scope: Scope = 'server') => ({
+  schema: z.enum(['true', 'false', '1', '0']).optional().transform((v) => v === 'true' || v === '1'), allowed: 'true or false (1 or 0)', default: 'false', help, scope,
+});
+/** A folder this process must be able to read (checked at start, not when it is first needed). */
+const readableDir = (help: string, scope: Scope = 'server') => ({
+  schema: z.string().min(1).refine((p) => {
+    try { accessSync(p, constants.R_OK | constants.X_OK); return statSync(p).isDirectory(); } catch { return false; }
+  }, 'not a readable folder').optional(),
+  allowed: 'a readable folder', help, scope,
+});
+const redisUrl = (help: string, scope: Scope) => ({
+  schema: z.string().refine((s) => { try { return ['redis:', 'rediss:'].includes(new URL(s).protocol); } catch { return false; } }, 'not a redis:// or rediss:// URL').optional(),
+  allowed: 'a redis://[user:password@]host:port[/db] or rediss:// URL', help, scope,
+});
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const SETTINGS = {
+  PORT: int(8080, 'HTTP port (0: any free port, printed in the start line).', 'server', 0, 65535),
+  HOST: { schema: z.string().min(1).optional().transform((v) => v ?? '0.0.0.0'), allowed: 'an address to listen on', default: '0.0.0.0', help: 'Address to listen on.', scope: 'server' },
+  DATA_DIR: { schema: z.string().min(1).optional().transform((v) => v ?? './data'), allowed: 'a folder (made if missing)', default: './data', help: 'All state: the SQLite file, uploads, results, baseline models. A queue worker given it reads uploads there.', scope: 'both' },
+  IMAGENETS_ROOT: readableDir('The host\'s ImageNet-S splits (ImageNetS50/, ImageNetS300/, ImageNetS919/); unset: the synthetic mini split.', 'both'),
+  IMAGENETS_TOOLBOX: readableDir('The official toolbox (its data/ lists), to check the host\'s splits against.'),
+  MAX_UPLOAD_BYTES: int(1024 * 1024 * 1024, 'Largest upload in bytes (the S-919 test set as PNG masks is about 150 MB).'),
+  QUOTA_TEST_PER_DAY: int(5, 'Test submissions per user, split and UTC day; 0: unlimited.'),
+  QUOTA_VALIDATION_PER_DAY: int(0, 'Validation submissions per user, benchmark and UTC day; 0: unlimited.'),
+  SCORING_WORKERS: { ...int(availableParallelism(), 'Threads that decode masks while scoring.', 'both', 1), default: 'all cores' },
+  MAX_PIXELS: int(40_000_000, 'Largest image a mask may have, in pixels.'),
+  LOG_LEVEL: oneOf(LOG_LEVELS, 'info', 'Log level (pino, JSON lines on standard output).', 'both'),
+  AUTH_FAILURES_PER_MINUTE: int(20, 'Failed authentications a client address may make a minute before 429.'),
+  UPLOAD_IDLE_SECONDS: int(60, 'An upload that sends nothing this long is dropped.', 'server', 1),
+  MAX_UPLOADS_IN_PROGRESS: int(32, 'Uploads in progress at once, in all.', 'server', 1),
+  MAX_UPLOADS_PER_USER: int(2, 'Uploads in progress at once, per user.', 'server', 1),
+  REQUEST_TIMEOUT_SECONDS: int(3600, 'The longest one request (a large upload on a slow link) may take.'),
+  TEST_DETAIL: oneOf(['owner', 'public'], 'owner', 'Per-class results of test submissions: their owner\'s only, or public on boards too.'),
+  GT_CACHE_MB: int(1024, 'Decoded ground truth the scorer keeps, MB (the S-919 test set takes about 210 MB); 0: decode it with every submission.', 'both'),
+  QUEUE: redisUrl('Score on queue workers (npm run worker) through BullMQ on this Redis; unset: in this process.', 'both'),
+  QUEUE_IN_FLIGHT: int(4, 'With QUEUE: submissions handed to the queue at once (the rest wait, fairly ordered, in SQLite).', 'server', 1),
+  QUEUE_LOCK_SECONDS: int(30, 'A worker that stops renewing its lock this long (killed, frozen) loses its job to another.', 'worker', 1),
+  WORKER_SILENT_SECONDS: int(60, 'With QUEUE: after this long without a worker\'s heartbeat, the pages and /readyz say no worker is running.', 'server', 5),
+  BASELINE_DEVICE: oneOf(['auto', 'cpu', 'cuda', 'webgpu'], 'auto', 'Where baselines run: auto (CUDA, else WebGPU, else CPU; each passed over is logged) or one of them.'),
+  OPEN_SIGNUP: flag('Let visitors make their own accounts at /signup.'),
+  SECURE_COOKIES: flag('Mark session cookies Secure (behind a TLS proxy).'),
+  METRICS_TOKEN: { schema: z.string().min(16, 'shorter than 16 characters').optional(), allowed: 'a secret of 16 characters or more', help: 'When set, GET /metrics needs "Authorization: Bearer <it>".', scope: 'both' },
+  METRICS_PORT: int(9464, 'A queue worker serves /metrics and /healthz on this port (0: none).', 'worker', 0, 65535),
+} satisfies Record<string, Setting>;
+
+export type SettingName = keyof typeof SETTINGS;
+
+/** A setting with a bad value: the one line a start prints before it exits with code 2. */
+export class ConfigError extends Error {}
+
+type Parsed = { [K in SettingName]: z.output<(typeof SETTINGS)[K]['schema']> };
+
+/** Parses the settings of one scope; every bad value is named in the error, one line each. */
+export function parseSettings(env: Record<string, string | undefined>, scope: 'server' | 'worker'): Parsed {
+  const out: Record<string, unknown> = {};
+  const bad: string[] = [];
+  for (const [name, s] of Object.entries(SETTINGS) as [SettingName, Setting][]) {
+    if (s.scope !== 'both' && s.scope !== scope) continue;
+    const raw = env[name];
+    const r = s.schema.safeParse(raw === undefined ? undefined : raw);
+    if (r.success) out[name] = r.data;
+    else bad.push(`${name}=${JSON.stringify(raw)} is not allowed (${r.error.issues[0]?.message ?? 'invalid'}): ${name} takes ${s.allowed}${s.default !== undefined ? `, default ${s.default}` : ''}`);
+  }
+  if (bad.length) throw new ConfigError(bad.join('\n'));
+  return out as Parsed;
+}
 
 export type Config = ReturnType<typeof loadConfig>;
 
 export function loadConfig(env: Record<string, string | undefined> = process.env) {
-  const e = Env.parse(env);
+  const e = parseSettings(env, 'server');
   return {
     port: e.PORT,
     host: e.HOST,
@@ -60,18 +111,60 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     toolbox: e.IMAGENETS_TOOLBOX ? resolve(e.IMAGENETS_TOOLBOX) : undefined,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     quota: { test: e.QUOTA_TEST_PER_DAY, validation: e.QUOTA_VALIDATION_PER_DAY },
-    scoringWorkers: Math.max(1, e.SCORING_WORKERS),
+    scoringWorkers: e.SCORING_WORKERS,
     maxPixels: e.MAX_PIXELS,
     logLevel: e.LOG_LEVEL,
     authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
-    uploads: { idleMs: Math.max(1, e.UPLOAD_IDLE_SECONDS) * 1000, maxInProgress: Math.max(1, e.MAX_UPLOADS_IN_PROGRESS), maxPerUser: Math.max(1, e.MAX_UPLOADS_PER_USER) },
+    uploads: { idleMs: e.UPLOAD_IDLE_SECONDS * 1000, maxInProgress: e.MAX_UPLOADS_IN_PROGRESS, maxPerUser: e.MAX_UPLOADS_PER_USER },
     requestTimeoutMs: e.REQUEST_TIMEOUT_SECONDS * 1000,
     testDetail: e.TEST_DETAIL,
-    secureCookies: e.SECURE_COOKIES === 'true' || e.SECURE_COOKIES === '1',
-    openSignup: e.OPEN_SIGNUP === 'true' || e.OPEN_SIGNUP === '1',
+    secureCookies: e.SECURE_COOKIES,
+    openSignup: e.OPEN_SIGNUP,
     gtCacheMB: e.GT_CACHE_MB,
     queue: e.QUEUE,
-    queueInFlight: Math.max(1, e.QUEUE_IN_FLIGHT),
+    queueInFlight: e.QUEUE_IN_FLIGHT,
+    workerSilentMs: e.WORKER_SILENT_SECONDS * 1000,
     baselineDevice: e.BASELINE_DEVICE,
+    metricsToken: e.METRICS_TOKEN,
   };
+}
+
+/** A queue worker's settings (npm run worker): the same table, its own scope; QUEUE is required. */
+export function loadWorkerConfig(env: Record<string, string | undefined> = process.env) {
+  const e = parseSettings(env, 'worker');
+  if (!e.QUEUE) throw new ConfigError(`QUEUE is not set: a worker takes ${SETTINGS.QUEUE.allowed}`);
+  return {
+    queue: e.QUEUE,
+    dataDir: env.DATA_DIR ? resolve(e.DATA_DIR) : undefined,
+    imagenetsRoot: e.IMAGENETS_ROOT ? resolve(e.IMAGENETS_ROOT) : undefined,
+    scoringWorkers: e.SCORING_WORKERS,
+    gtCacheMB: e.GT_CACHE_MB,
+    lockSeconds: e.QUEUE_LOCK_SECONDS,
+    logLevel: e.LOG_LEVEL,
+    metricsPort: e.METRICS_PORT,
+    metricsToken: e.METRICS_TOKEN,
+  };
+}
+
+/** Loads a config or, on a bad value, prints its line(s) and exits with code 2 (a start that cannot be). */
+export function configOrExit<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    process.stderr.write(`${e.message}\n`);
+    process.exit(2);
+  }
+}
+
+/** The settings table as Markdown (README) or as plain lines (admin settings). */
+export function settingsTable(format: 'markdown' | 'text'): string {
+  const rows = Object.entries(SETTINGS) as [SettingName, Setting][];
+  const where = (s: Scope) => (s === 'both' ? 'server, worker' : s);
+  if (format === 'markdown') {
+    return ['| setting | default | takes | used by | what |', '|---|---|---|---|---|',
+      ...rows.map(([n, s]) => `| \`${n}\` | ${s.default !== undefined ? `\`${s.default}\`` : 'unset'} | ${s.allowed} | ${where(s.scope)} | ${s.help} |`)].join('\n');
+  }
+  const w = Math.max(...rows.map(([n]) => n.length));
+  return rows.map(([n, s]) => `${n.padEnd(w)}  ${s.default ?? '(unset)'}  [${where(s.scope)}; ${s.allowed}]\n${' '.repeat(w + 2)}${s.help}`).join('\n');
 }

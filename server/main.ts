@@ -1,8 +1,9 @@
 /** `npm start`: serve on PORT with state in DATA_DIR (see server/config.ts). */
-import { loadConfig } from './config.ts';
+import { configOrExit, loadConfig } from './config.ts';
 import { startServer } from './server.ts';
 
-const running = await startServer(loadConfig());
+// a bad setting stops the start here, with one line naming it (exit code 2)
+const running = await startServer(configOrExit(() => loadConfig()));
 let stopping = false;
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, () => {

@@ -5,7 +5,7 @@
  * outbox: its job (id `<submission>-<attempt>`, so adding it twice is a no-op) is added to the queue
  * and waited for; a watchdog looks at the job every few seconds and adds it again when Redis lost it
  * (restarted without persistence, flushed), and picks up a result whose event was missed. Workers
- * (scripts/worker.ts) never touch the database: they return the outcome through the queue, and the
+ * (server/worker-main.ts) never touch the database: they return the outcome through the queue, and the
  * scorer stores it only for the same attempt (Queries.finish), so a result is stored exactly once.
  * A worker that dies mid-job loses its lock; BullMQ's stalled-job check hands the job to another.
  * Cancelling sets a key the worker polls; a waiting job is removed at once.
@@ -13,7 +13,7 @@
 import { Queue, QueueEvents, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { decodeOutcome, type ScoreJob, type ScoreOutcome, type ScoreProgress } from './score-job.ts';
-import { ScoringError, ShutdownError, type ScoreExecutor } from './scorer.ts';
+import { ScoringError, ShutdownError, type QueueHealth, type RunOptions, type ScoreExecutor } from './scorer.ts';
 
 export const QUEUE_NAME = 'isb-scoring';
 /** Set by the server when a job's submission is cancelled or deleted; the worker polls it. */
@@ -23,6 +23,11 @@ export const READABLE_FAILURE = '[readable] ';
 /** Finished jobs stay this long (a server that was down when one finished still finds its result). */
 const KEEP_SECONDS = 7 * 24 * 3600;
 const WATCH_MS = 2000;
+/** Workers' heartbeats: a hash of worker name → last beat (ms since the epoch). */
+export const WORKERS_KEY = 'isb:workers';
+export const HEARTBEAT_MS = 5000;
+/** How long the server waits for Redis to answer a health check. */
+const HEALTH_TIMEOUT_MS = 1500;
 
 /** ioredis options from a redis:// URL. */
 export function connectionOf(url: string): ConnectionOptions {
@@ -39,7 +44,7 @@ export function connectionOf(url: string): ConnectionOptions {
   };
 }
 
-interface Waiter { check: () => void }
+interface Waiter { check: () => void; started: () => void }
 
 export class QueueExecutor implements ScoreExecutor {
   readonly resumable = true;
@@ -59,9 +64,31 @@ export class QueueExecutor implements ScoreExecutor {
     const poke = ({ jobId }: { jobId: string }) => this.waiters.get(jobId)?.check();
     this.events.on('completed', poke);
     this.events.on('failed', poke);
+    this.events.on('active', ({ jobId }) => this.waiters.get(jobId)?.started());
   }
 
-  run(job: ScoreJob, attempt: number, opts: { signal: AbortSignal; onProgress: (p: ScoreProgress) => void }): Promise<ScoreOutcome> {
+  /** Whether Redis answers (within a bound: its client waits through outages), and the newest worker heartbeat. */
+  async health(): Promise<QueueHealth> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const answer = (async () => {
+        const client = await this.queue.client;
+        const beats = Object.entries(await client.hgetall(WORKERS_KEY)).map(([name, t]) => [name, Number(t)] as const);
+        // workers gone for a day are forgotten
+        const gone = beats.filter(([, t]) => t < Date.now() - 24 * 3600_000).map(([name]) => name);
+        if (gone.length) await client.hdel(WORKERS_KEY, ...gone);
+        return beats.length ? Math.max(...beats.map(([, t]) => t)) : null;
+      })();
+      const workerSeenAt = await Promise.race([answer, new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${HEALTH_TIMEOUT_MS} ms`)), HEALTH_TIMEOUT_MS); })]);
+      return { reachable: true, workerSeenAt };
+    } catch (e) {
+      return { reachable: false, reason: (e as Error).message, workerSeenAt: null };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  run(job: ScoreJob, attempt: number, opts: RunOptions): Promise<ScoreOutcome> {
     const jobId = `${job.id}-${attempt}`;
     return new Promise<ScoreOutcome>((resolve, reject) => {
       let settled = false, checking = false, added = false;
@@ -78,6 +105,7 @@ export class QueueExecutor implements ScoreExecutor {
           const j: Job | undefined = await this.queue.getJob(jobId);
           if (!j) { await add(); return; }
           const state = await j.getState();
+          if (state === 'active') opts.onStarted?.();
           if (state === 'completed') settle(() => resolve(decodeOutcome(j.returnvalue)));
           else if (state === 'failed') {
             const reason = j.failedReason ?? 'unknown';
@@ -88,7 +116,7 @@ export class QueueExecutor implements ScoreExecutor {
       };
       const timer = setInterval(check, WATCH_MS);
       timer.unref();
-      this.waiters.set(jobId, { check });
+      this.waiters.set(jobId, { check, started: () => { if (!settled) opts.onStarted?.(); } });
       this.progress.set(jobId, opts.onProgress);
       opts.signal.addEventListener('abort', () => {
         settle(() => reject(opts.signal.reason));

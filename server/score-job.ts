@@ -45,7 +45,7 @@ export type ScoreProgress = { done: number; total: number };
 /** A GT store built for a job: its size and what the thread keeps in all (logged by the scorer). */
 export type GtStoreEvent = { gtDir: string; masks: number; bytes: number; seconds: number; keptBytes: number };
 export type ScoreOutcome =
-  | { type: 'result'; record: ScoreRecord; warnings: Warning[]; computedMatch: Record<string, number> | null; extras: ScoreExtras; gtStores?: GtStoreEvent[] }
+  | { type: 'result'; record: ScoreRecord; warnings: Warning[]; computedMatch: Record<string, number> | null; extras: ScoreExtras; gtStores?: GtStoreEvent[]; gtCache?: { hit: boolean; bytes: number } }
   | { type: 'input-error'; message: string; problems: Problem[]; fault: 'submission' | 'server' };
 
 /** Progress is reported at most this often (each report is one SQLite write and one SSE event). */
@@ -107,6 +107,7 @@ export async function runScoreJob(job: ScoreJob, { progress, signal }: { progres
         if (buf) match = parseMatch(buf.toString('utf8'), job.classes).match;
       } else if (job.match === 'auto') match = 'auto';
     }
+    const gtHit = job.gtCacheBytes > 0 && gtStores.has(`${job.gtDir}\n${namesHash(job.masks)}`);
     const gt = await groundTruth(job, signal);
     const result = await evaluate({
       gtRoot: job.gtDir, pred: source, masks: job.masks, classes: job.classes, match, pool, gt,
@@ -130,6 +131,7 @@ export async function runScoreJob(job: ScoreJob, { progress, signal }: { progres
       computedMatch: result.matchComputed && result.match ? matchToObject(result.match) : null,
       extras: { samples: { seed: boot.seed, B: boot.B, values: packSamples(boot.samples) }, perImage },
       gtStores: gtStoreLog.splice(0),
+      gtCache: job.gtCacheBytes > 0 ? { hit: gtHit, bytes: [...gtBytes.values()].reduce((a, x) => a + x, 0) } : undefined,
     };
   } catch (e) {
     if (!(e instanceof InputError) || signal.aborted) throw e;

@@ -22,6 +22,7 @@ import { Catalogue } from './catalogue.ts';
 import type { Attempt, Queries, SubmissionRow } from './queries.ts';
 import type { ScoreJob, ScoreOutcome, ScoreProgress } from './score-job.ts';
 import { uploadLimits } from './upload-check.ts';
+import type { ServerMetrics } from './metrics.ts';
 
 /** A scoring that failed for a reason its submitter may read (not an internal error). */
 export class ScoringError extends Error {}
@@ -39,16 +40,31 @@ export interface ScoreExecutor {
   readonly concurrency: number;
   /** A job of an attempt that was in flight when the server stopped can be waited for again (queue.ts). */
   readonly resumable: boolean;
-  run(job: ScoreJob, attempt: number, opts: { signal: AbortSignal; onProgress: (p: ScoreProgress) => void }): Promise<ScoreOutcome>;
+  run(job: ScoreJob, attempt: number, opts: RunOptions): Promise<ScoreOutcome>;
   close(): Promise<void>;
+  /** Queue executors: whether the queue answers, and when a worker last said it was alive. */
+  health?(): Promise<QueueHealth>;
 }
+
+export interface RunOptions {
+  signal: AbortSignal;
+  onProgress: (p: ScoreProgress) => void;
+  /** A worker has taken the job (until then a queued job waits for one). */
+  onStarted?: () => void;
+}
+
+export interface QueueHealth { reachable: boolean; reason?: string; workerSeenAt: number | null }
+
+/** What a submission's page and API show of a scoring handed to the queue that no worker has taken yet. */
+export interface WaitingForWorker { position: number; workerSeenAt: number | null }
 
 /** The embedded executor: one scoring thread; if it dies the pool replaces it and the job in hand fails. */
 export class ThreadExecutor implements ScoreExecutor {
   readonly concurrency = 1;
   readonly resumable = false;
   private readonly pool = new WorkerPool<ScoreJob, ScoreOutcome, ScoreProgress>(new URL('./scoring-worker.ts', import.meta.url), 1, 'scoring');
-  run(job: ScoreJob, _attempt: number, opts: { signal: AbortSignal; onProgress: (p: ScoreProgress) => void }): Promise<ScoreOutcome> {
+  run(job: ScoreJob, _attempt: number, opts: RunOptions): Promise<ScoreOutcome> {
+    opts.onStarted?.();
     return this.pool.run(job, opts);
   }
   close(): Promise<void> { return this.pool.close(); }
@@ -60,13 +76,35 @@ export class Scorer {
   private readonly inFlight = new Map<number, AbortController>();
   private readonly listeners = new Map<number, Set<Listener>>();
   private loop: Promise<void> | null = null;
+  /** Scorings handed to the queue that no worker has taken yet, in the order they were handed over. */
+  private readonly awaiting = new Set<number>();
+  private health: QueueHealth | null = null;
 
   constructor(
     private readonly q: Queries,
     private readonly catalogue: Catalogue,
-    private readonly opts: { dataDir: string; datasetRoot: string | null; workers: number; maxPixels: number; gtCacheMB: number; log: Logger },
+    private readonly opts: { dataDir: string; datasetRoot: string | null; workers: number; maxPixels: number; gtCacheMB: number; log: Logger; metrics?: ServerMetrics },
     private readonly executor: ScoreExecutor = new ThreadExecutor(),
   ) {}
+
+  /** Set when the submission is handed to the queue and no worker has taken it: it is shown as queued. */
+  waitingForWorker(id: number): WaitingForWorker | null {
+    if (!this.awaiting.has(id)) return null;
+    return { position: [...this.awaiting].indexOf(id) + 1, workerSeenAt: this.health?.workerSeenAt ?? null };
+  }
+
+  /** Scorings waiting for a worker (a queued submission's position counts them as ahead of it). */
+  get waitingCount(): number { return this.awaiting.size; }
+
+  /** The queue's health (null in the embedded mode): asked afresh, and kept for the pages. */
+  async queueHealth(): Promise<QueueHealth | null> {
+    if (!this.executor.health) return null;
+    this.health = await this.executor.health();
+    return this.health;
+  }
+  /** The last queue health asked (null before the first, or in the embedded mode). */
+  get lastQueueHealth(): QueueHealth | null { return this.health; }
+  get queued(): boolean { return !!this.executor.health; }
 
   start(): void {
     this.running = true;
@@ -103,6 +141,7 @@ export class Scorer {
   /** Cancels a queued or running submission; false when it had already reached another state. */
   cancel(id: number): boolean {
     if (!this.q.cancel(id)) return false;
+    this.opts.metrics?.submissions.inc({ outcome: 'cancelled' });
     this.stopIfCurrent(id);
     const s = this.q.submission(id);
     if (s) this.emit({ id, status: 'cancelled', done: s.progress_done, total: s.images });
@@ -172,18 +211,29 @@ export class Scorer {
       zipSha256: s.file_sha256,
       gtCacheBytes: this.opts.gtCacheMB * 1048576,
     };
-    const started = performance.now();
-    this.emit({ id: s.id, status: 'scoring', done: 0, total });
+    let started = performance.now();
+    if (this.executor.health) {
+      this.awaiting.add(s.id);
+      this.emit({ id: s.id, status: 'queued', done: 0, total });
+    }
+    const onStarted = () => {
+      if (!this.awaiting.delete(s.id) && this.executor.health) return;
+      started = performance.now();
+      this.emit({ id: s.id, status: 'scoring', done: 0, total });
+    };
     let outcome: ScoreOutcome;
     try {
       outcome = await this.executor.run(job, attempt.attempt, {
         signal: abort.signal,
+        onStarted,
         onProgress: (p) => {
+          if (this.awaiting.has(s.id)) onStarted();
           this.guard('progress write', () => this.q.setProgress(s.id, p.done));
           this.emit({ id: s.id, status: 'scoring', ...p });
         },
       });
     } catch (e) {
+      this.awaiting.delete(s.id);
       if (abort.signal.aborted || !this.running) {
         // a cancel or delete already decided the state; a shutdown leaves 'scoring', requeued on
         // the next start
@@ -193,20 +243,29 @@ export class Scorer {
       log.error({ err: e }, 'scoring failed');
       // a job the executor could not run (a queue worker that cannot read the upload) says why
       const message = e instanceof ScoringError ? e.message : SERVER_FAULT;
-      if (this.q.fail(attempt, message, null, 'server')) this.emit({ id: s.id, status: 'failed', done: 0, total });
+      if (this.q.fail(attempt, message, null, 'server')) {
+        this.opts.metrics?.submissions.inc({ outcome: 'failed' });
+        this.emit({ id: s.id, status: 'failed', done: 0, total });
+      }
       return;
     }
+    this.awaiting.delete(s.id);
+    const seconds = (performance.now() - started) / 1000;
     let stored: boolean;
     if (outcome.type === 'result') {
       stored = this.q.finish(attempt, EVALUATOR_VERSION, outcome.record, outcome.warnings, outcome.computedMatch, outcome.extras);
       for (const e of outcome.gtStores ?? []) log.info({ gtDir: e.gtDir, masks: e.masks, MB: +(e.bytes / 1048576).toFixed(1), seconds: +e.seconds.toFixed(2), keptMB: +(e.keptBytes / 1048576).toFixed(1) }, 'ground truth decoded once and kept');
       if (stored) {
-        log.info({ seconds: (performance.now() - started) / 1000, mIoU: outcome.record.metrics.mIoU }, 'scored');
+        this.opts.metrics?.scored('result', seconds, total, outcome.gtCache);
+        this.opts.metrics?.submissions.inc({ outcome: 'finished' });
+        log.info({ seconds, mIoU: outcome.record.metrics.mIoU }, 'scored');
         this.emit({ id: s.id, status: 'finished', done: total, total });
       }
     } else {
       stored = this.q.fail(attempt, outcome.message, outcome.fault === 'server' ? null : outcome.problems, outcome.fault);
       if (stored) {
+        this.opts.metrics?.scored(outcome.fault === 'server' ? 'error' : 'rejected', seconds, total);
+        this.opts.metrics?.submissions.inc({ outcome: 'failed' });
         if (outcome.fault === 'server') log.error({ problems: outcome.problems }, 'the hosted ground truth failed while scoring');
         else log.info({ problems: outcome.problems.length }, 'submission failed its checks');
         this.emit({ id: s.id, status: 'failed', done: 0, total });

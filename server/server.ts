@@ -13,7 +13,10 @@ import { dbFile, openDb, type Db } from './db.ts';
 import { Queries } from './queries.ts';
 import { Scorer, ThreadExecutor } from './scorer.ts';
 import { QueueExecutor } from './queue.ts';
-import { Baselines } from './baselines.ts';
+import { Baselines, type RuntimeStatus } from './baselines.ts';
+import { readiness } from './health.ts';
+import { ServerMetrics } from './metrics.ts';
+import { UploadSlots } from './upload-receive.ts';
 
 export interface Running {
   url: string;
@@ -22,11 +25,17 @@ export interface Running {
   q: Queries;
   catalogue: Catalogue;
   scorer: Scorer;
+  metrics: ServerMetrics;
   log: Logger;
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config, log: Logger = pino({ level: config.logLevel })): Promise<Running> {
+export interface StartOptions {
+  /** Whether ONNX Runtime loads (tests stand in a platform where it does not). */
+  probeRuntime?: () => Promise<RuntimeStatus>;
+}
+
+export async function startServer(config: Config, log: Logger = pino({ level: config.logLevel }), opts: StartOptions = {}): Promise<Running> {
   await mkdir(config.dataDir, { recursive: true });
   // uploads that were never accepted (a crash mid-upload) are not submissions: remove them
   await rm(join(config.dataDir, 'uploads'), { recursive: true, force: true });
@@ -36,10 +45,23 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
   await removeOrphans(config.dataDir, q);
   // scoring in this process (embedded default) or on queue workers (QUEUE)
   const executor = config.queue ? new QueueExecutor(config.queue, config.queueInFlight, log) : new ThreadExecutor();
-  const scorer = new Scorer(q, catalogue, { dataDir: config.dataDir, datasetRoot: catalogue.root, workers: config.scoringWorkers, maxPixels: config.maxPixels, gtCacheMB: config.gtCacheMB, log }, executor);
+  const slots = new UploadSlots(config.uploads.maxInProgress, config.uploads.maxPerUser);
+  // eslint-disable-next-line prefer-const -- the metrics read the scorer when scraped, after it exists
+  let scorer: Scorer;
+  const metrics = new ServerMetrics({
+    queue: () => {
+      const counts = q.queueCounts();
+      const waiting = scorer.waitingCount;
+      return { queued: (counts.queued ?? 0) + waiting, waiting_for_worker: waiting, scoring: (counts.scoring ?? 0) - waiting };
+    },
+    uploadBytes: () => slots.received.bytes,
+    uploads: () => slots.inProgress,
+  });
+  scorer = new Scorer(q, catalogue, { dataDir: config.dataDir, datasetRoot: catalogue.root, workers: config.scoringWorkers, maxPixels: config.maxPixels, gtCacheMB: config.gtCacheMB, log, metrics }, executor);
   scorer.start();
-  const baselines = new Baselines({ q, catalogue, dataDir: config.dataDir, quota: config.quota, maxPixels: config.maxPixels, scorer, baselineDevice: config.baselineDevice }, log);
-  const app = createApp({ q, catalogue, dataDir: config.dataDir, quota: config.quota, maxPixels: config.maxPixels, scorer, baselines, log, maxUploadBytes: config.maxUploadBytes, authFailuresPerMinute: config.authFailuresPerMinute, uploads: config.uploads, testDetail: config.testDetail, secureCookies: config.secureCookies, openSignup: config.openSignup });
+  const baselines = new Baselines({ q, catalogue, dataDir: config.dataDir, quota: config.quota, maxPixels: config.maxPixels, scorer, metrics, baselineDevice: config.baselineDevice, probeRuntime: opts.probeRuntime }, log);
+  const health = () => readiness({ db, dataDir: config.dataDir, catalogue, scorer, baselines, workerSilentMs: config.workerSilentMs });
+  const app = createApp({ q, catalogue, dataDir: config.dataDir, quota: config.quota, maxPixels: config.maxPixels, scorer, baselines, metrics, health, metricsToken: config.metricsToken, workerSilentMs: config.workerSilentMs, log, maxUploadBytes: config.maxUploadBytes, authFailuresPerMinute: config.authFailuresPerMinute, uploads: config.uploads, testDetail: config.testDetail, secureCookies: config.secureCookies, openSignup: config.openSignup }, slots);
   const server = await new Promise<Server>((resolve) => { const s = app.listen(config.port, config.host, () => resolve(s)); });
   server.requestTimeout = config.requestTimeoutMs;
   const addr = server.address();
@@ -48,7 +70,7 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
   const open = [...catalogue.benchmarks.values()].filter((b) => !b.closed).length;
   log.info({ url, dataDir: config.dataDir, splits: [...catalogue.splits.keys()], benchmarks: catalogue.benchmarks.size, open, scoring: config.queue ? `queue ${new URL(config.queue).host} (${config.queueInFlight} in flight)` : 'in this process' }, 'ImageNet-S Bench is serving');
   return {
-    url, server, db, q, catalogue, scorer, log,
+    url, server, db, q, catalogue, scorer, metrics, log,
     async close() {
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections?.();

@@ -15,6 +15,7 @@ import type { Queries, SubmissionRow } from './queries.ts';
 import type { Received } from './upload-receive.ts';
 import { checkUpload } from './upload-check.ts';
 import type { AuthUser } from './auth.ts';
+import type { ServerMetrics } from './metrics.ts';
 
 export const SubmitFields = z.object({
   benchmark: z.string().min(1).max(100),
@@ -31,6 +32,10 @@ export interface SubmitContext {
   dataDir: string;
   quota: { test: number; validation: number };
   maxPixels: number;
+  /** Counts accepted and rejected uploads (metrics.ts). */
+  metrics?: ServerMetrics;
+  /** Scorings handed to a queue that no worker has taken show as queued (scorer.ts). */
+  scorer?: Pick<Scorer, 'waitingForWorker'>;
 }
 
 /** Start of the current UTC day, and of the next one (when a daily quota resets). */
@@ -56,8 +61,22 @@ function quotaReached(b: Benchmark, quota: ReturnType<typeof quotaLeft>): QuotaE
   return new QuotaExceeded(`quota reached: ${quota.limit} submission(s) per UTC day ${scope}`, { limit: quota.limit, used: quota.used, resets_at: quota.resetsAt, shared_by: quota.shared });
 }
 
-/** Validates, checks and queues an upload; the temporary file is consumed either way. */
+/** Validates, checks and queues an upload; the temporary file is consumed either way. Counted in the metrics. */
 export async function submit(ctx: SubmitContext, user: AuthUser, rec: Received): Promise<SubmissionRow> {
+  try {
+    const row = await checkAndQueue(ctx, user, rec);
+    ctx.metrics?.submissions.inc({ outcome: 'accepted' });
+    return row;
+  } catch (e) {
+    if (e instanceof InvalidInput) {
+      ctx.metrics?.submissions.inc({ outcome: 'rejected' });
+      for (const p of e.extra.problems ?? []) ctx.metrics?.rejections.inc({ code: p.code });
+    }
+    throw e;
+  }
+}
+
+async function checkAndQueue(ctx: SubmitContext, user: AuthUser, rec: Received): Promise<SubmissionRow> {
   const tmp = rec.file?.path;
   try {
     const parsed = SubmitFields.safeParse(rec.fields);
@@ -109,6 +128,8 @@ export async function submit(ctx: SubmitContext, user: AuthUser, rec: Received):
 /** The API view of a submission. */
 export interface SubmissionView {
   id: number; benchmark: string; status: string; progress: { done: number; total: number };
+  /** Handed to the scoring queue, waiting for a worker to take it (its place among those; when a worker was last seen). */
+  waiting_for_worker?: { position: number; worker_last_seen: string | null };
   method: string | null; description: string | null; link: string | null;
   private: boolean; hidden: boolean; baseline: boolean;
   created_at: string; started_at: string | null; finished_at: string | null;
@@ -147,10 +168,13 @@ export function submissionView(ctx: SubmitContext, s: SubmissionRow): Submission
   const b = ctx.catalogue.benchmarks.get(s.benchmark);
   const score = ctx.q.latestScore(s.id);
   const record = score ? readScoreRecord(score.record) : undefined;
+  // handed to the queue, not yet taken by a worker: queued, with its place among those waiting
+  const waiting = s.status === 'scoring' ? ctx.scorer?.waitingForWorker(s.id) ?? null : null;
   const view: SubmissionView = {
     id: s.id,
     benchmark: s.benchmark,
-    status: s.status,
+    status: waiting ? 'queued' : s.status,
+    ...(waiting ? { waiting_for_worker: { position: waiting.position, worker_last_seen: waiting.workerSeenAt === null ? null : new Date(waiting.workerSeenAt).toISOString() } } : {}),
     progress: { done: s.progress_done, total: s.images },
     method: s.method, description: s.description, link: s.link,
     private: s.private === 1, hidden: s.hidden === 1, baseline: s.baseline === 1,

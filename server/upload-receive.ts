@@ -25,6 +25,8 @@ export interface ReceiveLimits {
   maxBytes: number;
   /** An upload that sends nothing for this long is dropped. */
   idleMs: number;
+  /** Bytes received by uploads in progress (UploadSlots.received): counted up while this one runs, back down when it settles. */
+  inFlight?: { bytes: number };
 }
 
 /** After a refusal, a client still sending may send this much more (discarded) before the connection is closed. */
@@ -53,6 +55,8 @@ export async function receiveUpload(req: Request, tmpDir: string, limits: Receiv
   let fileStream: Readable | null = null;
   let extraFiles = false;
 
+  let counted = 0;
+  try {
   await new Promise<void>((resolve, reject) => {
     let settled = false;
     let writing: Promise<void> = Promise.resolve();
@@ -82,7 +86,12 @@ export async function receiveUpload(req: Request, tmpDir: string, limits: Receiv
       }, limits.idleMs);
     };
     arm();
-    req.on('data', arm);
+    req.on('data', (c: Buffer) => {
+      arm();
+      if (counted < 0) return;
+      counted += c.length;
+      if (limits.inFlight) limits.inFlight.bytes += c.length;
+    });
     req.on('close', () => { if (!req.complete) fail(new InvalidInput('the upload was interrupted', { close: true })); });
     req.on('error', () => fail(new InvalidInput('the upload was interrupted', { close: true })));
 
@@ -117,6 +126,11 @@ export async function receiveUpload(req: Request, tmpDir: string, limits: Receiv
     });
     req.pipe(bb);
   });
+  } finally {
+    // a refused body may still be draining: it is no longer an upload in progress
+    if (limits.inFlight) limits.inFlight.bytes -= counted;
+    counted = -1;
+  }
 
   if (extraFiles) {
     await rm(path, { force: true });
@@ -178,4 +192,6 @@ export class UploadSlots {
   }
 
   get inProgress(): number { return this.total; }
+  /** Bytes received so far by the uploads in progress (receiveUpload counts them). */
+  readonly received = { bytes: 0 };
 }

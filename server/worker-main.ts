@@ -10,33 +10,27 @@
  */
 import { access } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { UnrecoverableError, Worker } from 'bullmq';
 import pino from 'pino';
-import { z } from 'zod';
-import { availableParallelism } from 'node:os';
 import { closeScoreJobs, encodeOutcome, runScoreJob, type ScoreJob } from './score-job.ts';
-import { cancelKey, connectionOf, QUEUE_NAME, READABLE_FAILURE } from './queue.ts';
+import { cancelKey, connectionOf, HEARTBEAT_MS, QUEUE_NAME, READABLE_FAILURE, WORKERS_KEY } from './queue.ts';
+import { configOrExit, loadWorkerConfig } from './config.ts';
+import { ScoringMetrics } from './metrics.ts';
+import { serveMetrics } from './metrics-http.ts';
 
-const Env = z.object({
-  QUEUE: z.string().url(),
-  DATA_DIR: z.string().optional(),
-  IMAGENETS_ROOT: z.string().optional(),
-  SCORING_WORKERS: z.coerce.number().int().min(1).default(availableParallelism()),
-  GT_CACHE_MB: z.coerce.number().int().min(0).default(1024),
-  /** A worker that stops renewing its lock for this long (killed, frozen) loses its job to another. */
-  QUEUE_LOCK_SECONDS: z.coerce.number().min(1).default(30),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-});
-const env = Env.parse(process.env);
-const log = pino({ level: env.LOG_LEVEL }).child({ worker: `${hostname()}:${process.pid}` });
-const connection = connectionOf(env.QUEUE);
+// the settings are the server's table (config.ts), this scope: a bad value stops the start (exit 2)
+const env = configOrExit(() => loadWorkerConfig());
+const name = `${hostname()}:${process.pid}`;
+const log = pino({ level: env.logLevel }).child({ worker: name });
+const metrics = new ScoringMetrics('worker');
+const connection = connectionOf(env.queue);
 const CANCEL_POLL_MS = 500;
 
 const worker = new Worker(QUEUE_NAME, async (job, _token, signal) => {
   const data = job.data as ScoreJob;
-  const zip = env.DATA_DIR ? join(resolve(env.DATA_DIR), data.zipRel) : data.zip;
-  const gtDir = env.IMAGENETS_ROOT && data.gtRel ? join(resolve(env.IMAGENETS_ROOT), data.gtRel) : data.gtDir;
+  const zip = env.dataDir ? join(env.dataDir, data.zipRel) : data.zip;
+  const gtDir = env.imagenetsRoot && data.gtRel ? join(env.imagenetsRoot, data.gtRel) : data.gtDir;
   // an upload this worker cannot read will not become readable by retrying: fail the job, saying why
   try {
     await access(zip);
@@ -52,11 +46,13 @@ const worker = new Worker(QUEUE_NAME, async (job, _token, signal) => {
   const started = performance.now();
   try {
     log.info({ job: job.id, submission: data.id, images: data.masks.length }, 'scoring');
-    const outcome = await runScoreJob({ ...data, zip, gtDir, workers: env.SCORING_WORKERS, gtCacheBytes: env.GT_CACHE_MB * 1048576 }, {
+    const outcome = await runScoreJob({ ...data, zip, gtDir, workers: env.scoringWorkers, gtCacheBytes: env.gtCacheMB * 1048576 }, {
       progress: (p) => { void job.updateProgress(p).catch(() => {}); },
       signal: abort.signal,
     });
-    log.info({ job: job.id, submission: data.id, outcome: outcome.type, seconds: +((performance.now() - started) / 1000).toFixed(2) }, 'scored');
+    const seconds = (performance.now() - started) / 1000;
+    metrics.scored(outcome.type === 'result' ? 'result' : outcome.fault === 'server' ? 'error' : 'rejected', seconds, data.masks.length, outcome.type === 'result' ? outcome.gtCache : undefined);
+    log.info({ job: job.id, submission: data.id, outcome: outcome.type, seconds: +seconds.toFixed(2) }, 'scored');
     return encodeOutcome(outcome);
   } catch (e) {
     if (abort.signal.aborted) throw new UnrecoverableError(`${READABLE_FAILURE}cancelled`);
@@ -66,13 +62,19 @@ const worker = new Worker(QUEUE_NAME, async (job, _token, signal) => {
   }
 }, {
   connection, concurrency: 1, autorun: true,
-  lockDuration: env.QUEUE_LOCK_SECONDS * 1000,
-  stalledInterval: Math.max(500, (env.QUEUE_LOCK_SECONDS * 1000) / 2),
+  lockDuration: env.lockSeconds * 1000,
+  stalledInterval: Math.max(500, (env.lockSeconds * 1000) / 2),
   maxStalledCount: 2,
 });
 worker.on('error', (e) => log.warn({ err: e }, 'queue connection error (retrying)'));
 worker.on('failed', (job, e) => log.warn({ job: job?.id, err: e }, 'job failed'));
-worker.on('ready', () => log.info({ queue: QUEUE_NAME, threads: env.SCORING_WORKERS }, 'scoring worker ready'));
+worker.on('ready', () => log.info({ queue: QUEUE_NAME, threads: env.scoringWorkers }, 'scoring worker ready'));
+
+// the server's pages and /readyz say when no worker has beaten for WORKER_SILENT_SECONDS
+const beat = () => { void worker.client.then((c) => c.hset(WORKERS_KEY, { [name]: Date.now() })).catch(() => {}); };
+beat();
+const heartbeat = setInterval(beat, HEARTBEAT_MS);
+const metricsServer = env.metricsPort ? await serveMetrics(metrics, env.metricsPort, env.metricsToken, log) : null;
 
 let stopping = false;
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
@@ -80,6 +82,9 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     if (stopping) process.exit(1);
     stopping = true;
     log.info({ signal: sig }, 'stopping after the job in hand');
-    worker.close().then(closeScoreJobs).then(() => process.exit(0), () => process.exit(1));
+    clearInterval(heartbeat);
+    metricsServer?.close();
+    worker.client.then((c) => c.hdel(WORKERS_KEY, name)).catch(() => {})
+      .then(() => worker.close()).then(closeScoreJobs).then(() => process.exit(0), () => process.exit(1));
   });
 }

@@ -15,7 +15,7 @@ import { writeMiniSplit, type MiniSplitFiles } from '../datasets/imagenet-s/mini
 import { zipDirectory } from '../datasets/imagenet-s/zip-write.ts';
 import { evaluate } from '../evaluator/evaluate.ts';
 import { DirectorySource } from '../evaluator/sources.ts';
-import { testServer, waitFor, type TestServer } from './helpers/server.ts';
+import { signedInAgent, testServer, waitFor, type TestServer } from './helpers/server.ts';
 import { freePort, Redis, redisSkip, WorkerProcess } from './helpers/queue.ts';
 import { connectionOf, QUEUE_NAME } from '../server/queue.ts';
 import type { ProgressEvent } from '../server/scorer.ts';
@@ -69,9 +69,16 @@ const jobState = async (id: number): Promise<string | undefined> => {
 
 test('with QUEUE the server scores nothing itself: a worker process does, its progress reaches the server, the metrics are the evaluator\'s', { skip, timeout: 180_000 }, async () => {
   const id = await submit();
-  await new Promise((r) => setTimeout(r, 3000));
-  assert.equal((await view(id)).status, 'scoring', 'dispatched, and nobody scores it without a worker');
-  assert.equal(await jobState(id), 'waiting');
+  await waitFor(async () => (await jobState(id)) === 'waiting' || undefined, 30_000, 'the job to be handed to the queue');
+  // handed to Redis, but no worker has taken it: queued (not scoring), with its place among those waiting
+  const waiting = await view(id);
+  assert.equal(waiting.status, 'queued', 'dispatched, and nobody scores it without a worker');
+  assert.equal(waiting.waiting_for_worker.position, 1);
+  assert.equal(waiting.waiting_for_worker.worker_last_seen, null, 'no worker has beaten yet');
+  const page = await (await signedInAgent(srv.server, token)).get(`/submissions/${id}`).expect(200);
+  assert.match(page.text, /waiting for a scoring worker/);
+  const ready = (await request(srv.server).get('/readyz').expect(200)).body;
+  assert.match(ready.warnings.join('\n'), /workers: no scoring worker has been seen/);
   const events: ProgressEvent[] = [];
   const off = srv.scorer.subscribe(id, (e) => events.push(e));
   const w = await worker();
@@ -82,6 +89,9 @@ test('with QUEUE the server scores nothing itself: a worker process does, its pr
   assert.equal(w.scored, 1);
   assert.ok(events.some((e) => e.status === 'scoring' && e.done === e.total && e.total === 400), `progress from the worker: ${JSON.stringify(events)}`);
   assert.equal(srv.q.scoresOf(id).length, 1);
+  assert.equal(s.waiting_for_worker, undefined, 'taken by a worker, then scored');
+  const readyAfter = (await request(srv.server).get('/readyz').expect(200)).body;
+  assert.ok(readyAfter.checks.some((c: { name: string; ok: boolean }) => c.name === 'workers' && c.ok), JSON.stringify(readyAfter));
   await w.kill('SIGTERM');
 });
 
@@ -105,6 +115,11 @@ test('Redis killed and restarted empty while submissions are queued and running:
   const ids = [await submit(), await submit(), await submit()];
   await waitFor(async () => (await jobState(ids[0])) === 'active', 60_000, 'the first job to be active');
   await redis.kill();
+  // not ready while Redis is down, naming it; alive all the same
+  const down = await request(srv.server).get('/readyz').expect(503);
+  assert.deepEqual(down.body.not_ready, ['queue'], JSON.stringify(down.body));
+  assert.match(down.body.checks.find((c: { name: string }) => c.name === 'queue').detail, /Redis does not answer/);
+  await request(srv.server).get('/healthz').expect(200);
   await new Promise((r) => setTimeout(r, 1500));
   await redis.start();
   for (const id of ids) {

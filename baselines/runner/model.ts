@@ -7,30 +7,15 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { z } from 'zod';
+import { Manifest, type Device, type Fallback } from './manifest.ts';
 import { preprocess } from './preprocess.ts';
 
-export const Manifest = z.object({
-  arch: z.string(), name: z.string().optional(), family: z.enum(['pass', 'imagenetsegmodel']), classes: z.number().int(),
-  size: z.record(z.string(), z.unknown()).optional(),
-  /** The published recipe the checkpoint follows (baselines/reported.ts), when its architecture has several. */
-  recipe: z.string().optional(),
-  rf: z.object({ variant: z.enum(['rfsingle', 'rfmultiple', 'rfmerge']), blocks: z.record(z.string(), z.unknown()) }).optional(),
-  protocol: z.string(), outputs: z.string(),
-  preprocessing: z.object({ resize_short_side: z.number().int(), mean: z.array(z.number()), std: z.array(z.number()) }),
-  max_res: z.object({ pixels: z.number().int(), rule: z.enum(['pass', 'orientation']), says: z.string() }),
-  checkpoint: z.object({ file: z.string(), sha256: z.string(), ignored_count: z.number().int() }).passthrough(),
-  onnx: z.object({ file: z.string(), sha256: z.string(), opset: z.number().int() }).passthrough(),
-  parity_inputs: z.array(z.object({ input: z.array(z.number()), logits: z.array(z.number()) })),
-  parity: z.object({ maxAbsLogit: z.number(), labelAgreement: z.number(), ort: z.string() }).optional(),
-}).passthrough();
-export type Manifest = z.infer<typeof Manifest>;
+// the manifest and device names load without ONNX Runtime (the server imports them at start)
+export { DEVICES, Manifest, type Device, type Fallback } from './manifest.ts';
+
 
 export interface Baseline { dir: string; manifest: Manifest; session: ort.InferenceSession; provider: string; fallbacks: Fallback[] }
 
-export const DEVICES = ['auto', 'cpu', 'cuda', 'webgpu'] as const;
-export type Device = (typeof DEVICES)[number];
-export interface Fallback { provider: string; reason: string }
 
 /**
  * The CUDA provider is not in the npm package: the host copies libonnxruntime_providers_cuda.so and

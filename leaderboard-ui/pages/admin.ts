@@ -4,6 +4,8 @@ import { html, type Html } from '../html.ts';
 import { page, type PageContext } from '../layout.ts';
 
 export interface AdminData {
+  /** The readiness checks (/readyz): a failed one that blocks makes the server not ready; the others warn. */
+  health: { name: string; ok: boolean; blocks: boolean; detail: string }[];
   queue: { user_name: string; queued: number; scoring: number }[];
   counts: Record<string, number>;
   submissions: { id: number; benchmark: string; user: string; method: string | null; status: string; hidden: boolean; baseline: boolean; private: boolean; created_at: string }[];
@@ -18,6 +20,13 @@ export function adminPage(c: PageContext, d: AdminData): Html {
   return page(c, 'Admin', html`
 <h1>Administration</h1>
 <ul class="facts">${Object.entries(d.counts).map(([k, v]) => html`<li><strong>${v}</strong> ${k}</li>`)}</ul>
+
+<h2>Health</h2>
+<div class="table-wrap compact"><table>
+<caption>What <code>/readyz</code> checks (it answers 503 when a check marked “needed” fails). Prometheus metrics: <code>/metrics</code>.</caption>
+<thead><tr><th scope="col">Check</th><th scope="col">State</th><th scope="col">Detail</th></tr></thead>
+<tbody>${d.health.map((h) => html`<tr><td>${h.name}${h.blocks ? html` <span class="muted">(needed)</span>` : ''}</td><td><span class="status ${h.ok ? 'finished' : h.blocks ? 'failed' : 'queued'}">${h.ok ? 'ok' : h.blocks ? 'not ready' : 'warning'}</span></td><td>${h.detail}</td></tr>`)}</tbody>
+</table></div>
 
 <h2>Scoring queue</h2>
 ${d.queue.length ? html`<div class="table-wrap compact"><table>

@@ -15,6 +15,8 @@ export interface SubmissionPageData {
   id: number; benchmark: string; status: string; progress: { done: number; total: number };
   method: string | null; description: string | null; link: string | null;
   private: boolean; hidden: boolean; baseline: boolean; user: string;
+  /** Handed to the scoring queue, waiting for a worker to take it. */
+  waiting_for_worker?: { position: number; worker_last_seen: string | null };
   created_at: string; started_at: string | null; finished_at: string | null;
   metrics?: Record<string, number | null | number[]>;
   classes?: ClassResult[];
@@ -25,6 +27,8 @@ export interface SubmissionPageData {
   match_url?: string;
   /** Place in the scoring queue (1 = next), while queued. */
   queuePosition?: number | null;
+  /** With queue workers: what the queue says of them, when none has been seen lately (words). */
+  workerWarning?: string | null;
   /** The viewer owns it: edit and cancel forms are shown. */
   owner?: boolean;
   ci?: SubmissionView['ci'];
@@ -55,7 +59,8 @@ export function submissionPage(c: PageContext, d: SubmissionPageData): Html {
 ${d.description ? html`<p class="lead">${d.description}</p>` : ''}
 ${d.status === 'queued' || d.status === 'scoring' ? html`<div class="notice live" data-live="${d.id}">
   <progress max="${d.progress.total}" value="${d.progress.done}">${d.progress.done} / ${d.progress.total}</progress>
-  <span class="live-text">${d.status === 'queued' ? `queued${d.queuePosition ? `, position ${d.queuePosition} in the queue` : ''}: waiting for the scorer` : `scoring ${d.progress.done} / ${d.progress.total} images`}</span>
+  <span class="live-text">${d.status === 'queued' ? `queued${d.queuePosition ? `, position ${d.queuePosition} in the queue` : ''}: waiting for ${d.waiting_for_worker ? 'a scoring worker' : 'the scorer'}` : `scoring ${d.progress.done} / ${d.progress.total} images`}</span>
+  ${d.workerWarning ? html`<p class="warning-text" role="status">${d.workerWarning}</p>` : ''}
   <p class="live-stall" hidden></p>
   <noscript>Reload the page to follow it.</noscript>
 </div>` : ''}

@@ -8,11 +8,20 @@ import type { Scorer } from '../scorer.ts';
 import type { SubmitContext } from '../submissions.ts';
 import type { Leaderboards } from '../leaderboard.ts';
 import type { Baselines } from '../baselines.ts';
+import type { ServerMetrics } from '../metrics.ts';
+import type { Check } from '../health.ts';
 
 export interface AppContext extends SubmitContext {
   scorer: Scorer;
   /** Reference models the server runs (baselines.ts). */
   baselines: Baselines;
+  metrics: ServerMetrics;
+  /** Readiness checks (health.ts), afresh on each call. */
+  health: () => Promise<Check[]>;
+  /** When set, /metrics needs it as a bearer token. */
+  metricsToken?: string;
+  /** With a queue: after this long without a worker's heartbeat, pages say none is running. */
+  workerSilentMs: number;
   log: Logger;
   maxUploadBytes: number;
   authFailuresPerMinute: number;

@@ -170,7 +170,9 @@ export function pageRoutes(c: RouteContext, secureCookies: boolean, slots: Uploa
       warnings: own ? view.warnings : [],
       problems: own ? view.problems : undefined,
       owner: !!req.user && req.user.id === s.user_id,
-      queuePosition: s.status === 'queued' ? ctx.q.queuePosition(s.id) : null,
+      // those handed to the queue and waiting for a worker are ahead of every submission still in SQLite
+      queuePosition: view.waiting_for_worker?.position ?? (s.status === 'queued' ? (ctx.q.queuePosition(s.id) ?? 0) + ctx.scorer.waitingCount : null),
+      workerWarning: view.status === 'queued' || view.status === 'scoring' ? workerWarning() : null,
       table: ClassView.parse(req.query),
     };
     if (!perClass) data.classes = undefined;
@@ -282,7 +284,7 @@ export function pageRoutes(c: RouteContext, secureCookies: boolean, slots: Uploa
     try {
       const tmp = join(ctx.dataDir, 'uploads');
       await mkdir(tmp, { recursive: true });
-      const received = await receiveUpload(req, tmp, { maxBytes: ctx.maxUploadBytes, idleMs: ctx.uploads.idleMs });
+      const received = await receiveUpload(req, tmp, { maxBytes: ctx.maxUploadBytes, idleMs: ctx.uploads.idleMs, inFlight: slots.received });
       benchmark = received.fields.benchmark;
       if (received.fields.private !== 'true') delete received.fields.private;
       for (const k of ['method', 'description', 'link']) if (!received.fields[k]) delete received.fields[k];
@@ -332,7 +334,19 @@ export function pageRoutes(c: RouteContext, secureCookies: boolean, slots: Uploa
     if (!user.isAdmin) throw new Forbidden('admins only');
     return user;
   };
-  const adminData = (created?: AdminData['created']): AdminData => ({
+  /** With queue workers: a line when none has been seen for WORKER_SILENT_SECONDS (from the last health check). */
+  const workerWarning = (): string | null => {
+    const h = ctx.scorer.lastQueueHealth;
+    if (!ctx.scorer.queued) return null;
+    void ctx.scorer.queueHealth().catch(() => {}); // refreshed for the next view; this one uses the last answer
+    if (!h) return null;
+    if (!h.reachable) return 'The scoring queue does not answer; the administrators have been told by the server\'s readiness check.';
+    if (h.workerSeenAt === null) return 'No scoring worker has been seen yet: scoring starts when one runs.';
+    const silent = Date.now() - h.workerSeenAt;
+    return silent > ctx.workerSilentMs ? `No scoring worker seen for ${Math.round(silent / 60_000) || 1} min: scoring starts when one runs again.` : null;
+  };
+  const adminData = async (created?: AdminData['created']): Promise<AdminData> => ({
+    health: await ctx.health(),
     queue: ctx.q.queueByUser(),
     counts: ctx.q.queueCounts(),
     submissions: ctx.q.recentSubmissions(200).map((s) => ({ id: s.id, benchmark: s.benchmark, user: s.user_name, method: s.method, status: s.status, hidden: s.hidden === 1, baseline: s.baseline === 1, private: s.private === 1, created_at: s.created_at })),
@@ -344,9 +358,9 @@ export function pageRoutes(c: RouteContext, secureCookies: boolean, slots: Uploa
     }),
     created,
   });
-  r.get('/admin', (req, res) => {
+  r.get('/admin', async (req, res) => {
     admin(req);
-    send(res, adminPage(pc(res), adminData()));
+    send(res, adminPage(pc(res), await adminData()));
   });
   r.post('/admin/submissions/:id/:action', async (req, res) => {
     admin(req);
@@ -368,13 +382,13 @@ export function pageRoutes(c: RouteContext, secureCookies: boolean, slots: Uploa
     ctx.scorer.kick();
     res.redirect(303, '/admin');
   });
-  r.post('/admin/users', (req, res) => {
+  r.post('/admin/users', async (req, res) => {
     admin(req);
     const f = z.object({ name: UserName, admin: z.literal('true').optional() }).safeParse(req.body);
     if (!f.success) throw new InvalidInput(f.error.issues[0].message);
     const { user, token } = createUserWithToken(ctx.q, f.data.name, f.data.admin === 'true');
     res.set('cache-control', 'no-store');
-    send(res, adminPage(pc(res), adminData({ name: user.name, token })));
+    send(res, adminPage(pc(res), await adminData({ name: user.name, token })));
   });
 
   r.get('/login', (req, res) => {

@@ -55,3 +55,13 @@ export async function evaluatorResult(srv: Running, benchmark: string, predDir: 
   const pred = await DirectorySource.open(predDir);
   return evaluate({ gtRoot: b.gtDir, pred, masks: b.masks, classes: b.classes, workers: 0 });
 }
+
+/** A browser-like agent signed in by pasting an API token at /login (session cookie, CSRF form). */
+export async function signedInAgent(server: import('node:http').Server, token: string) {
+  const { default: request } = await import('supertest');
+  const agent = request.agent(server);
+  const form = await agent.get('/login').expect(200);
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(form.text)![1];
+  await agent.post('/login').type('form').send({ _csrf: csrf, next: '/', token }).expect(303);
+  return agent;
+}
