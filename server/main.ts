@@ -1,9 +1,14 @@
 /** `npm start`: serve on PORT with state in DATA_DIR (see server/config.ts). */
 import { configOrExit, loadConfig } from './config.ts';
 import { startServer } from './server.ts';
+import { NewerDatabase } from './db.ts';
 
-// a bad setting stops the start here, with one line naming it (exit code 2)
-const running = await startServer(configOrExit(() => loadConfig()));
+// a bad setting, or a database from a newer version, stops the start here with one line (exit code 2)
+const running = await startServer(configOrExit(() => loadConfig())).catch((e: unknown) => {
+  if (!(e instanceof NewerDatabase)) throw e;
+  process.stderr.write(`${e.message}\n`);
+  process.exit(2);
+});
 let stopping = false;
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, () => {

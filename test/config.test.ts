@@ -62,7 +62,7 @@ test('every bad value is named at once; defaults are those the table says; blank
   assert.equal(c.quota.test, 5);
   assert.equal(c.openSignup, false);
   assert.equal(loadConfig({ OPEN_SIGNUP: '1', PORT: ' 9000 ' }).openSignup, true);
-  for (const [name, s] of Object.entries(SETTINGS)) {
+  for (const [name, s] of Object.entries(SETTINGS) as [string, { default?: string; scope: string }][]) {
     if (s.default === undefined || name === 'SCORING_WORKERS') continue;
     const parsed = (parseSettings({}, s.scope === 'worker' ? 'worker' : 'server') as Record<string, unknown>)[name];
     assert.equal(String(parsed), s.default, `${name}: the listed default is the one used`);
