@@ -66,6 +66,10 @@ export const RULES = {
   'zip-entry-size': rule<{ bytes: number; limit: number }>('error', 'an entry over the size limit', (d) => `uncompressed size ${d.bytes} bytes exceeds the limit of ${d.limit}`),
   'zip-ratio': rule<{ ratio: number; limit: number }>('error', 'an entry over the compression-ratio limit (bomb guard)', (d) => `compression ratio ${d.ratio}:1 exceeds the limit of ${d.limit}:1`),
   'zip-duplicate': rule('error', 'the same path twice', () => 'duplicate entry in the zip'),
+  'zip-compressed-size': rule<{ compressed: number; uncompressed: number; limit: number }>('error', 'a compressed size larger than its declared size could ever compress to',
+    (d) => `declares ${d.compressed} compressed bytes for ${d.uncompressed} uncompressed; at most ${d.limit} are possible (a crafted central directory)`),
+  'zip-overlap': rule<{ into: string; overlap: number }>('error', 'entries whose data overlap each other or the central directory',
+    (d) => `its data runs ${d.overlap} bytes into ${d.into} (overlapping entries are refused)`),
 
   // match.json
   'match-not-json': rule<{ reason: string }>('error', 'match.json is not JSON', (d) => `not valid JSON (${d.reason})`),

@@ -14,6 +14,7 @@ import yauzl from 'yauzl';
 import { problem, type Problem } from './rules.ts';
 import { readEntryBytes, readEntryHead } from './zip-entry.ts';
 import { detectTopFolder, JUNK, METADATA } from './zip-layout.ts';
+import { checkExtents } from './zip-extent.ts';
 
 export { detectTopFolder };
 
@@ -132,8 +133,8 @@ export class DirectorySource implements PredictionSource {
 export class ZipSource implements PredictionSource {
   readonly problems: Problem[] = [];
   readonly others: string[] = [];
-  private readonly masks = new Map<string, yauzl.Entry>();
-  private readonly extras = new Map<string, yauzl.Entry>();
+  private readonly masks = new Map<string, Located>();
+  private readonly extras = new Map<string, Located>();
 
   private constructor(
     readonly description: string,
@@ -156,6 +157,8 @@ export class ZipSource implements PredictionSource {
     }
     const problems: Problem[] = [];
     let entries: yauzl.Entry[];
+    // yauzl starts listing at the central directory: where every entry's data must have ended
+    const centralDirectory = (zip as unknown as { readEntryCursor: number }).readEntryCursor;
     try {
       entries = await readAllEntries(zip, limits, problems, path);
     } finally {
@@ -163,14 +166,20 @@ export class ZipSource implements PredictionSource {
       zip.close();
     }
     const fh = await open(path, 'r');
-    const src = new ZipSource(path, fh, (await fh.stat()).size, limits);
+    const size = (await fh.stat()).size;
+    const src = new ZipSource(path, fh, size, limits);
     src.problems.push(...problems);
-    if (!problems.length) src.index(entries, names);
+    if (!problems.length) src.index(entries, names, Number.isSafeInteger(centralDirectory) ? centralDirectory : size);
     return src;
   }
 
-  private index(entries: yauzl.Entry[], names: string[]): void {
-    const masks: [string, yauzl.Entry][] = [];
+  private index(listed: yauzl.Entry[], names: string[], centralDirectory: number): void {
+    // every entry's data bounded by its declared size and by its neighbours, before any is read
+    const extents = checkExtents(listed.map((e) => ({ name: entryName(e), offset: e.relativeOffsetOfLocalHeader, nameBytes: e.fileNameLength, compressedSize: e.compressedSize, uncompressedSize: e.uncompressedSize, method: e.compressionMethod })), centralDirectory);
+    this.problems.push(...extents.problems);
+    if (extents.problems.length) return;
+    const entries: Located[] = listed.map((e, i) => Object.assign(e, { end: extents.ends[i] }));
+    const masks: [string, Located][] = [];
     const seen = new Set<string>();
     for (const e of entries) {
       const name = entryName(e);
@@ -226,6 +235,9 @@ export class ZipSource implements PredictionSource {
   /** Waits for reads in flight (FileHandle.close does), so closing early is always safe. */
   async close(): Promise<void> { await this.fh?.close(); }
 }
+
+/** A listed entry with the offset its data must end by (zip-extent.ts). */
+type Located = yauzl.Entry & { end: number };
 
 function entryName(e: yauzl.Entry): string {
   const raw = e.fileName as unknown as Buffer;

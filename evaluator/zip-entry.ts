@@ -22,6 +22,8 @@ export interface EntryLocation {
   uncompressedSize: number;
   compressionMethod: number;
   crc32: number;
+  /** Where the entry's data must have ended (the next entry, or the central directory: zip-extent.ts). */
+  end?: number;
 }
 
 const LOCAL_HEADER = 30;
@@ -38,6 +40,8 @@ async function dataStart(fh: FileHandle, fileSize: number, e: EntryLocation): Pr
   if (bytesRead < LOCAL_HEADER || head.readUInt32LE(0) !== LOCAL_SIGNATURE) throw new ZipEntryError('invalid local file header');
   const start = e.relativeOffsetOfLocalHeader + LOCAL_HEADER + head.readUInt16LE(26) + head.readUInt16LE(28);
   if (start + e.compressedSize > fileSize) throw new ZipEntryError('entry data runs past the end of the archive');
+  // the local header may name a longer extra field than the listing allowed for: checked again here
+  if (e.end !== undefined && start + e.compressedSize > e.end) throw new ZipEntryError('entry data overlaps the next entry');
   return start;
 }
 

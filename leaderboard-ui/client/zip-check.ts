@@ -7,12 +7,13 @@
 import { checkMaskHeader, HEADER_BYTES } from '../../evaluator/mask-header.ts';
 import { problem, sortProblems, type Problem } from '../../evaluator/rules.ts';
 import { detectTopFolder, JUNK, METADATA } from '../../evaluator/zip-layout.ts';
+import { checkExtents } from '../../evaluator/zip-extent.ts';
 
 export interface BenchmarkMasks { benchmark: string; subsetName: string; maxPixels: number; masks: string[]; sizes: ([number, number] | null)[] }
-interface Entry { name: string; method: number; compressedSize: number; offset: number }
+interface Entry { name: string; method: number; compressedSize: number; uncompressedSize: number; offset: number; nameBytes: number }
 
 /** Null when the zip cannot be listed here (zip64, damaged): the server then says why. */
-async function listZip(file: File): Promise<Entry[] | null> {
+async function listZip(file: File): Promise<{ entries: Entry[]; cdOffset: number } | null> {
   const tailStart = Math.max(0, file.size - 65_557);
   const tail = new DataView(await file.slice(tailStart).arrayBuffer());
   let eocd = -1;
@@ -27,10 +28,10 @@ async function listZip(file: File): Promise<Entry[] | null> {
     if (p + 46 > cd.byteLength || cd.getUint32(p, true) !== 0x02014b50) return null;
     const flags = cd.getUint16(p + 8, true), n = cd.getUint16(p + 28, true), m = cd.getUint16(p + 30, true), c = cd.getUint16(p + 32, true);
     const raw = new Uint8Array(cd.buffer, p + 46, n);
-    entries.push({ name: (flags & 0x800 ? utf8 : latin1).decode(raw).replace(/\\/g, '/'), method: cd.getUint16(p + 10, true), compressedSize: cd.getUint32(p + 20, true), offset: cd.getUint32(p + 42, true) });
+    entries.push({ name: (flags & 0x800 ? utf8 : latin1).decode(raw).replace(/\\/g, '/'), method: cd.getUint16(p + 10, true), compressedSize: cd.getUint32(p + 20, true), uncompressedSize: cd.getUint32(p + 24, true), offset: cd.getUint32(p + 42, true), nameBytes: n });
     p += 46 + n + m + c;
   }
-  return entries;
+  return { entries, cdOffset };
 }
 
 /** The first bytes of an entry, inflated from a prefix of its data (a large mask is never read whole). */
@@ -55,8 +56,12 @@ async function head(file: File, e: Entry): Promise<Uint8Array> {
 
 /** Every problem the server's file-list and header rules would report, or null when it cannot tell. */
 export async function checkZip(file: File, b: BenchmarkMasks, onProgress: (done: number, total: number) => void): Promise<Problem[] | null> {
-  const entries = await listZip(file);
-  if (!entries) return null;
+  const listed = await listZip(file);
+  if (!listed) return null;
+  const { entries } = listed;
+  // the server refuses overlapping or impossibly large entries before anything else: so does this
+  const extents = checkExtents(entries, listed.cdOffset).problems;
+  if (extents.length) return extents;
   const files = entries.filter((e) => !e.name.endsWith('/') && !JUNK.test(e.name));
   const pngs = files.filter((e) => e.name.toLowerCase().endsWith('.png'));
   const prefix = detectTopFolder(pngs.map((e) => e.name), b.masks);

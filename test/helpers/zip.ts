@@ -1,6 +1,6 @@
 /** Builds zips for tests, including ones no well-behaved writer would produce. */
 import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
-import { crc32 } from 'node:zlib';
+import { crc32, deflateRawSync } from 'node:zlib';
 import yazl from 'yazl';
 
 /**
@@ -61,4 +61,42 @@ export function withPaddingChunk(png: Buffer, bytes: number, seed = 1): Buffer {
   const crc = Buffer.alloc(4);
   crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])) >>> 0, 0);
   return Buffer.concat([png.subarray(0, 33), head, data, crc, png.subarray(33)]);
+}
+
+/**
+ * The overlapping-entries attack (hardening, second pass, finding 1): every entry is an honest
+ * deflated file, then one shared `padBytes` block; the central directory declares each entry's
+ * compressed size as running to the end of that pad (zlib ignores bytes after a stream's end).
+ */
+export function overlappingZip(entries: { name: string; data: Buffer }[], padBytes: number): Buffer {
+  const locals: Buffer[] = [];
+  const meta: { name: Buffer; crc: number; size: number; offset: number; dataStart: number }[] = [];
+  let offset = 0;
+  for (const e of entries) {
+    const name = Buffer.from(e.name, 'utf8');
+    const raw = deflateRawSync(e.data);
+    const crc = crc32(e.data) >>> 0;
+    const lh = Buffer.alloc(30);
+    lh.writeUInt32LE(0x04034b50, 0); lh.writeUInt16LE(20, 4); lh.writeUInt16LE(0x800, 6); lh.writeUInt16LE(8, 8);
+    lh.writeUInt32LE(crc, 14); lh.writeUInt32LE(raw.length, 18); lh.writeUInt32LE(e.data.length, 22);
+    lh.writeUInt16LE(name.length, 26);
+    locals.push(lh, name, raw);
+    meta.push({ name, crc, size: e.data.length, offset, dataStart: offset + 30 + name.length });
+    offset += 30 + name.length + raw.length;
+  }
+  locals.push(Buffer.alloc(padBytes, 0x5a));
+  const padEnd = offset + padBytes;
+  const central: Buffer[] = [];
+  for (const m of meta) {
+    const ch = Buffer.alloc(46);
+    ch.writeUInt32LE(0x02014b50, 0); ch.writeUInt16LE(20, 4); ch.writeUInt16LE(20, 6); ch.writeUInt16LE(0x800, 8); ch.writeUInt16LE(8, 10);
+    ch.writeUInt32LE(m.crc, 16); ch.writeUInt32LE(padEnd - m.dataStart, 20); ch.writeUInt32LE(m.size, 24);
+    ch.writeUInt16LE(m.name.length, 28); ch.writeUInt32LE(m.offset, 42);
+    central.push(ch, m.name);
+  }
+  const cd = Buffer.concat(central);
+  const eocd = Buffer.alloc(22);
+  eocd.writeUInt32LE(0x06054b50, 0); eocd.writeUInt16LE(meta.length, 8); eocd.writeUInt16LE(meta.length, 10);
+  eocd.writeUInt32LE(cd.length, 12); eocd.writeUInt32LE(padEnd, 16);
+  return Buffer.concat([...locals, cd, eocd]);
 }
