@@ -71,6 +71,10 @@ export const RULES = {
   'zip-overlap': rule<{ into: string; overlap: number }>('error', 'entries whose data overlap each other or the central directory',
     (d) => `its data runs ${d.overlap} bytes into ${d.into} (overlapping entries are refused)`),
 
+  // scoring itself
+  'scoring-timeout': rule<{ seconds: number; images: number }>('error', 'a scoring past its time limit (SCORING_TIMEOUT_SECONDS per started 1,000 images)',
+    (d) => `scoring took longer than its limit of ${d.seconds} s for ${d.images} images and was stopped`),
+
   // match.json
   'match-not-json': rule<{ reason: string }>('error', 'match.json is not JSON', (d) => `not valid JSON (${d.reason})`),
   'match-not-object': rule('error', 'match.json is not an object', () => 'must be a JSON object mapping predicted id → GT id, e.g. {"0": 0, "1": 14}'),

@@ -16,7 +16,7 @@
  */
 import { join, relative } from 'node:path';
 import type { Logger } from 'pino';
-import { EVALUATOR_VERSION, MAX_MATCH_BYTES } from '../evaluator/index.ts';
+import { EVALUATOR_VERSION, MAX_MATCH_BYTES, problem } from '../evaluator/index.ts';
 import { WorkerPool } from '../util/pool.ts';
 import { Catalogue } from './catalogue.ts';
 import type { Attempt, Queries, SubmissionRow } from './queries.ts';
@@ -28,6 +28,15 @@ import type { ServerMetrics } from './metrics.ts';
 export class ScoringError extends Error {}
 /** The reason scorings in flight are let go when the server stops (not a cancel: a queue job goes on). */
 export class ShutdownError extends Error {}
+/** A scoring stopped at its time limit (SCORING_TIMEOUT_SECONDS per started 1,000 images). */
+export class ScoringTimeout extends Error {}
+
+/** The time limit of a scoring of `images` images, ms; 0: none. */
+export function scoringLimitMs(secondsPer1000: number, images: number): number {
+  return secondsPer1000 * 1000 * Math.max(1, Math.ceil(images / 1000));
+}
+/** How long a scoring told to stop (cancel, time limit) may take to stop before its thread is ended. */
+const ABORT_GRACE_MS = 5000;
 
 export interface ProgressEvent { id: number; status: string; done: number; total: number }
 type Listener = (e: ProgressEvent) => void;
@@ -65,7 +74,7 @@ export class ThreadExecutor implements ScoreExecutor {
   private readonly pool = new WorkerPool<ScoreJob, ScoreOutcome, ScoreProgress>(new URL('./scoring-worker.ts', import.meta.url), 1, 'scoring');
   run(job: ScoreJob, _attempt: number, opts: RunOptions): Promise<ScoreOutcome> {
     opts.onStarted?.();
-    return this.pool.run(job, opts);
+    return this.pool.run(job, { ...opts, abortGraceMs: ABORT_GRACE_MS });
   }
   close(): Promise<void> { return this.pool.close(); }
 }
@@ -83,7 +92,7 @@ export class Scorer {
   constructor(
     private readonly q: Queries,
     private readonly catalogue: Catalogue,
-    private readonly opts: { dataDir: string; datasetRoot: string | null; workers: number; maxPixels: number; gtCacheMB: number; log: Logger; metrics?: ServerMetrics },
+    private readonly opts: { dataDir: string; datasetRoot: string | null; workers: number; maxPixels: number; gtCacheMB: number; log: Logger; metrics?: ServerMetrics; timeoutSeconds?: number },
     private readonly executor: ScoreExecutor = new ThreadExecutor(),
   ) {}
 
@@ -216,9 +225,16 @@ export class Scorer {
       this.awaiting.add(s.id);
       this.emit({ id: s.id, status: 'queued', done: 0, total });
     }
+    // the time limit runs from when a worker (or the scoring thread) takes the job
+    const limitMs = scoringLimitMs(this.opts.timeoutSeconds ?? 0, total);
+    let limit: NodeJS.Timeout | undefined;
     const onStarted = () => {
       if (!this.awaiting.delete(s.id) && this.executor.health) return;
       started = performance.now();
+      if (limitMs > 0) {
+        limit = setTimeout(() => abort.abort(new ScoringTimeout(`scoring took longer than its limit of ${limitMs / 1000} s for ${total} images (SCORING_TIMEOUT_SECONDS, per started 1,000 images) and was stopped; the scorer went on to the next submission`)), limitMs);
+        limit.unref();
+      }
       this.emit({ id: s.id, status: 'scoring', done: 0, total });
     };
     let outcome: ScoreOutcome;
@@ -234,6 +250,16 @@ export class Scorer {
       });
     } catch (e) {
       this.awaiting.delete(s.id);
+      clearTimeout(limit);
+      if (abort.signal.reason instanceof ScoringTimeout) {
+        log.warn({ limitSeconds: limitMs / 1000, images: total }, 'scoring stopped at its time limit');
+        if (this.q.fail(attempt, abort.signal.reason.message, [problem('scoring-timeout', 'upload', { seconds: limitMs / 1000, images: total })], 'submission')) {
+          this.opts.metrics?.scored('error', (performance.now() - started) / 1000, total);
+          this.opts.metrics?.submissions.inc({ outcome: 'failed' });
+          this.emit({ id: s.id, status: 'failed', done: 0, total });
+        }
+        return;
+      }
       if (abort.signal.aborted || !this.running) {
         // a cancel or delete already decided the state; a shutdown leaves 'scoring', requeued on
         // the next start
@@ -250,6 +276,7 @@ export class Scorer {
       return;
     }
     this.awaiting.delete(s.id);
+    clearTimeout(limit);
     const seconds = (performance.now() - started) / 1000;
     let stored: boolean;
     if (outcome.type === 'result') {

@@ -57,7 +57,7 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
     uploadBytes: () => slots.received.bytes,
     uploads: () => slots.inProgress,
   });
-  scorer = new Scorer(q, catalogue, { dataDir: config.dataDir, datasetRoot: catalogue.root, workers: config.scoringWorkers, maxPixels: config.maxPixels, gtCacheMB: config.gtCacheMB, log, metrics }, executor);
+  scorer = new Scorer(q, catalogue, { dataDir: config.dataDir, datasetRoot: catalogue.root, workers: config.scoringWorkers, maxPixels: config.maxPixels, gtCacheMB: config.gtCacheMB, log, metrics, timeoutSeconds: config.scoringTimeoutSeconds }, executor);
   scorer.start();
   const baselines = new Baselines({ q, catalogue, dataDir: config.dataDir, quota: config.quota, maxPixels: config.maxPixels, scorer, metrics, baselineDevice: config.baselineDevice, probeRuntime: opts.probeRuntime }, log);
   const health = () => readiness({ db, dataDir: config.dataDir, catalogue, scorer, baselines, workerSilentMs: config.workerSilentMs });

@@ -29,6 +29,16 @@ test('progress reaches the caller; an aborted job rejects and its worker stays u
   assert.equal(await pool.run({ kind: 'echo', value: 1 }), 2);
 });
 
+test('an aborted job that does not stop within its grace takes its thread with it: it rejects with the abort reason, and the pool goes on', async () => {
+  const abort = new AbortController();
+  const t = performance.now();
+  const stuck = pool.run({ kind: 'spin' }, { signal: abort.signal, abortGraceMs: 100 });
+  setTimeout(() => abort.abort(new Error('past its time limit')), 50);
+  await assert.rejects(stuck, /past its time limit/);
+  assert.ok(performance.now() - t < 5000);
+  assert.deepEqual(await Promise.all([1, 2, 3, 4].map((value) => pool.run({ kind: 'echo', value }))), [2, 4, 6, 8]);
+});
+
 test('forEachLimit: in order, bounded, and no new item starts after a failure', async () => {
   let active = 0, peak = 0;
   const started: number[] = [];

@@ -17,8 +17,8 @@ import {
   CLI_POLICY, DEFAULT_SOURCE_LIMITS, DirectorySource, evaluate, InputError, parseMatch, parseNamesList, RULES, UPLOAD_POLICY,
   validate, ZipSource, type Problem, type RuleCode, type SourceLimits, type ValidateOptions,
 } from '../evaluator/index.ts';
-import { testServer } from './helpers/server.ts';
-import { craftZip, rawZip } from './helpers/zip.ts';
+import { miniPredictions, testServer, waitFor } from './helpers/server.ts';
+import { craftZip, overlappingZip, rawZip } from './helpers/zip.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const work = mkdtempSync(join(tmpdir(), 'isb-rules-'));
@@ -230,6 +230,42 @@ test('requests: invalid-field for a form or body field that is not valid', async
     const r = await request(srv.server).post('/api/submissions').set('Authorization', `Bearer ${token}`)
       .field('benchmark', 'imagenetsmini.free.validation').field('link', 'javascript:alert(1)').attach('file', Buffer.from('x'), 'p.zip').expect(400);
     expectCode(r.body.problems, 'invalid-field', 'link');
+  } finally {
+    await srv.cleanup();
+  }
+});
+
+test('declared extents: zip-compressed-size and zip-overlap (entries sharing one padding block)', async () => {
+  const entries = masks.slice(0, 3).map((m, i) => ({ name: m, data: pred(i) }));
+  const path = join(work, 'overlap.zip');
+  writeFileSync(path, overlappingZip(entries, 256 * 1024));
+  const ps = (await validateZip(path)).problems;
+  const o = expectCode(ps, 'zip-overlap', masks[0]);
+  assert.equal(o.details?.into, masks[1], 'the first entry runs into the second');
+  expectCode(ps, 'zip-compressed-size');
+});
+
+test('scoring: scoring-timeout stops a scoring past its limit, fails it with the reason, and the scorer goes on', async () => {
+  // a limit of 1 ms per 1,000 images: no scoring, however small, finishes within it
+  const srv = await testServer({}, { scoringTimeoutSeconds: 0.001 });
+  try {
+    const token = srv.user('slow');
+    const { zips } = await miniPredictions(join(work, 'timeout'));
+    const ids: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      const r = await request(srv.server).post('/api/submissions').set('Authorization', `Bearer ${token}`)
+        .field('benchmark', 'imagenetsmini.semi-supervised.validation').attach('file', zips.validation).expect(202);
+      ids.push(r.body.id);
+    }
+    for (const id of ids) {
+      const s = await waitFor(async () => {
+        const r = await request(srv.server).get(`/api/submissions/${id}`).set('Authorization', `Bearer ${token}`).expect(200);
+        return r.body.status === 'failed' && r.body;
+      }, 30_000, `submission ${id} failed`);
+      const p = expectCode(s.problems, 'scoring-timeout', 'upload');
+      assert.equal(p.details?.seconds, 0.001);
+      assert.match(s.error, /SCORING_TIMEOUT_SECONDS/);
+    }
   } finally {
     await srv.cleanup();
   }

@@ -28,6 +28,8 @@ export interface RunOptions<P> {
   onProgress?: (p: P) => void;
   /** Aborts the job: the worker's handler sees its signal; the promise rejects with the reason. */
   signal?: AbortSignal;
+  /** After an abort, how long the job may take to stop before its thread is terminated (default: it is waited for). */
+  abortGraceMs?: number;
 }
 
 export class WorkerPool<J, R, P = never> {
@@ -58,7 +60,7 @@ export class WorkerPool<J, R, P = never> {
     slot.w.once('exit', (code) => {
       slot.alive = false;
       const why = new WorkerError(`${this.name} thread ended (exit code ${code}${lastError ? `: ${lastError.message}` : ''})`);
-      for (const [id, p] of this.pending) if (p.slot === slot) { this.pending.delete(id); p.reject(why); }
+      for (const [id, p] of this.pending) if (p.slot === slot) { this.pending.delete(id); p.reject(p.aborted ? p.aborted.reason : why); }
       if (!this.closed) this.slots[this.slots.indexOf(slot)] = this.spawn();
     });
     return slot;
@@ -78,6 +80,11 @@ export class WorkerPool<J, R, P = never> {
         if (!p) return;
         p.aborted = { reason: opts.signal!.reason };
         slot.w.postMessage({ kind: 'abort', id } satisfies ToWorker<J>);
+        // a job that does not stop when told (stuck in a read, a loop) takes its thread with it;
+        // the pool starts another
+        if (opts.abortGraceMs !== undefined) {
+          setTimeout(() => { if (this.pending.get(id) === p) void slot.w.terminate(); }, opts.abortGraceMs).unref();
+        }
       }, { once: true });
       slot.w.postMessage({ kind: 'job', id, job } satisfies ToWorker<J>, opts.transfer ?? []);
     });

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { loadConfig } from '../../server/config.ts';
+import { loadConfig, type Config } from '../../server/config.ts';
 import { startServer, type Running } from '../../server/server.ts';
 import { createUserWithToken } from '../../server/auth.ts';
 import { writeMiniSplit } from '../../datasets/imagenet-s/mini.ts';
@@ -17,9 +17,11 @@ export interface TestServer extends Running {
   cleanup(): Promise<void>;
 }
 
-export async function testServer(env: Record<string, string> = {}): Promise<TestServer> {
+/** `overrides` set what no environment value can (a fraction of a second, say). */
+export async function testServer(env: Record<string, string> = {}, overrides: Partial<Config> = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'isb-server-'));
   const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', SCORING_WORKERS: '1', LOG_LEVEL: 'silent', ...env });
+  Object.assign(config, overrides);
   const running = await startServer(config, pino({ level: 'silent' }));
   return Object.assign(running, {
     dataDir,
