@@ -7,14 +7,13 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { ZodError } from 'zod';
 import { problem } from '../evaluator/index.ts';
 import { authenticate, FailureLimiter, requireAdmin } from './auth.ts';
-import { DomainError, NotFound, QuotaExceeded } from './domain-errors.ts';
-import { httpStatus } from './http-errors.ts';
+import { DomainError, NotFound } from './domain-errors.ts';
+import { httpStatus, retryAfter } from './http-errors.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { adminRoutes } from './routes/admin.ts';
 import type { AppContext, RouteContext } from './routes/context.ts';
 import { hostingRoutes } from './routes/hosting.ts';
 import { pageRoutes } from './routes/pages.ts';
-import { Leaderboards } from './leaderboard.ts';
 import { leaderboardRoutes } from './routes/leaderboards.ts';
 import { submissionRoutes } from './routes/submissions.ts';
 import { UploadSlots } from './upload-receive.ts';
@@ -46,7 +45,7 @@ export function createApp(ctx: AppContext, slots = new UploadSlots(ctx.uploads.m
     optionalAuth: authenticate(ctx.q, limiter, false, touched),
     requireAuth: authenticate(ctx.q, limiter, true, touched),
     requireAdmin,
-    boards: new Leaderboards(ctx.q, ctx.testDetail),
+    boards: ctx.boards,
   };
 
   app.use((_req, res, next) => { res.set(SECURITY_HEADERS); next(); });
@@ -88,7 +87,8 @@ export function createApp(ctx: AppContext, slots = new UploadSlots(ctx.uploads.m
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (res.headersSent) { res.end(); return; }
     if (err instanceof DomainError) {
-      if (err instanceof QuotaExceeded && err.extra.resets_at) res.set('retry-after', String(Math.max(1, Math.ceil((Date.parse(String(err.extra.resets_at)) - Date.now()) / 1000))));
+      const wait = retryAfter(err);
+      if (wait !== null) res.set('retry-after', String(wait));
       const { close, ...extra } = err.extra;
       if (close) res.set('connection', 'close');
       res.status(httpStatus(err)).json({ error: err.message, ...extra });

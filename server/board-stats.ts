@@ -13,6 +13,7 @@ export interface RowStats {
   tied_with_leader: boolean | null;
 }
 
+/** Resamples of a score: all bootstrap metrics (packSamples layout), or one metric's B values. */
 export interface Resamples { seed: string; B: number; values: Float64Array }
 
 /** One metric's B values out of a stored resample set (packSamples layout). */
@@ -22,22 +23,22 @@ export function metricSamples(s: Resamples, metric: BootstrapMetric): Float64Arr
 }
 
 /**
- * `rows` in display order with their resamples of the ranking metric; `leader`: the index of the
- * best row by the metric's own direction.
+ * `rows` in display order, each with its resamples of the ranking metric only (`metricSamples`);
+ * `leader`: the index of the best row by the metric's own direction.
  */
-export function boardStats(rows: (Resamples | undefined)[], metric: BootstrapMetric, leader: number, higherIsBetter = true): RowStats[] {
+export function boardStats(rows: (Resamples | undefined)[], leader: number, higherIsBetter = true): RowStats[] {
   const ref = rows[leader] ?? rows.find(Boolean);
   // only rows on the same resamples can be ranked together
   const usable = rows.map((r) => !!r && !!ref && r.seed === ref.seed && r.B === ref.B);
   const idx = rows.flatMap((_, i) => (usable[i] ? [i] : []));
-  const intervals = rankIntervals(idx.map((i) => metricSamples(rows[i]!, metric)), higherIsBetter);
+  const intervals = rankIntervals(idx.map((i) => rows[i]!.values), higherIsBetter);
   const out: RowStats[] = rows.map(() => ({ rank_ci: null, tied_with_leader: null }));
   idx.forEach((i, j) => { out[i].rank_ci = intervals[j]; });
   if (usable[leader]) {
-    const lead = metricSamples(rows[leader]!, metric);
+    const lead = rows[leader]!.values;
     for (const i of idx) {
       if (i === leader) continue;
-      const d = paired(lead, metricSamples(rows[i]!, metric), 0);
+      const d = paired(lead, rows[i]!.values, 0);
       out[i].tied_with_leader = !d.significant;
     }
   }

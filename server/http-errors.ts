@@ -11,3 +11,10 @@ export function httpStatus(err: E.DomainError): number {
   for (const [cls, status] of STATUS) if (err instanceof cls) return status;
   return 500;
 }
+
+/** When to try again (seconds) for an error that says: a quota's reset, or a limiter's `retry_after`. */
+export function retryAfter(err: E.DomainError): number | null {
+  if (typeof err.extra.retry_after === 'number') return Math.max(1, Math.ceil(err.extra.retry_after));
+  if (err instanceof E.QuotaExceeded && err.extra.resets_at) return Math.max(1, Math.ceil((Date.parse(String(err.extra.resets_at)) - Date.now()) / 1000));
+  return null;
+}

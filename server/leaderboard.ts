@@ -8,7 +8,9 @@ import { METRICS, BOOTSTRAP_METRICS, BOOTSTRAP_B, type BootstrapMetric } from '.
 import type { Benchmark } from './catalogue.ts';
 import type { BoardSourceRow, Queries } from './queries.ts';
 import { ScoreCache, type ScoreRecord } from './score-record.ts';
-import { boardStats, type Resamples } from './board-stats.ts';
+import type { RowStats } from './board-stats.ts';
+import type { BoardStatsJob } from './board-stats-worker.ts';
+import { WorkerPool } from '../util/pool.ts';
 import { reportedFor, type ModelKey } from '../baselines/reported.ts';
 
 export const SORT_KEYS = METRICS.map((m) => m.key);
@@ -55,7 +57,13 @@ export const INTERVALS = {
  * `perClass`: include the per-class arrays (IoUs, BIoUs). Boards of a private-GT phase leave them
  * out unless the host opts in (TEST_DETAIL=public): per-class results there are their owner's.
  */
-export function rankRows(rows: BoardSourceRow[], scores: ScoreCache, sort: SortKey, order: 'asc' | 'desc', all: boolean, perClass = true, resamplesOf: (scoreId: number) => Resamples | undefined = () => undefined, phase: 'validation' | 'test' = 'validation'): BoardRow[] {
+/**
+ * `statsOf`: the rank intervals and ties of rows in display order (by score id), for a metric that
+ * has resamples; without it, rows have none.
+ */
+export type StatsOf = (scoreIds: number[], metric: BootstrapMetric, leader: number, higherIsBetter: boolean) => Promise<RowStats[]>;
+
+export async function rankRows(rows: BoardSourceRow[], scores: ScoreCache, sort: SortKey, order: 'asc' | 'desc', all: boolean, perClass = true, statsOf?: StatsOf, phase: 'validation' | 'test' = 'validation'): Promise<BoardRow[]> {
   const value = (r: { metrics: Record<string, unknown> }): number | null => {
     const v = r.metrics[sort];
     return typeof v === 'number' && Number.isFinite(v) ? v : null;
@@ -89,8 +97,8 @@ export function rankRows(rows: BoardSourceRow[], scores: ScoreCache, sort: SortK
   const leaderRow = kept[0];
   const cmp = by(order);
   kept = [...kept].sort((a, b) => cmp(a, b) || a.row.id - b.row.id);
-  const stats = (BOOTSTRAP_METRICS as readonly string[]).includes(sort) && kept.length > 0
-    ? boardStats(kept.map((p) => resamplesOf(p.row.score_id)), sort as BootstrapMetric, kept.indexOf(leaderRow), higherIsBetter)
+  const stats = statsOf && (BOOTSTRAP_METRICS as readonly string[]).includes(sort) && kept.length > 0
+    ? await statsOf(kept.map((p) => p.row.score_id), sort as BootstrapMetric, kept.indexOf(leaderRow), higherIsBetter)
     : kept.map(() => ({ rank_ci: null, tied_with_leader: null }));
   const out: BoardRow[] = [];
   kept.forEach((p, i) => {
@@ -138,39 +146,55 @@ export interface BoardVersions {
 
 export interface BoardQuery { sort: SortKey; order: 'asc' | 'desc'; all: boolean }
 
+/** Boards kept (a board is a few hundred KB at most; the oldest goes first). */
+const MAX_BOARDS = 256;
+
 /**
- * Leaderboards as a service: ranked rows of a benchmark for a viewer. Anonymous boards are kept
- * until the benchmark's board version moves (every change a board can show bumps it, whoever makes
- * it: server, scorer, admin CLI); scores are parsed once per score row (ScoreCache).
+ * Leaderboards as a service: ranked rows of a benchmark for a viewer, computed once per board
+ * version, whoever views. Every change a board can show bumps its version (server, scorer, admin
+ * CLI); until then a board is served from here. A signed-in viewer without private entries on the
+ * benchmark sees exactly the public board and shares it; one with private entries has a board of
+ * their own, kept the same way. Views of a board being computed wait for that computation rather
+ * than start another. Rank intervals and ties (1,000 resamples × entries) are computed in a thread
+ * of their own (board-stats-worker.ts), which reads the resamples itself: a board of a thousand
+ * entries holds up no other request. Scores are parsed once per score row (ScoreCache).
  */
 export class Leaderboards {
-  private readonly anonymous = new Map<string, { version: number; rows: BoardRow[] }>();
+  private readonly boards = new Map<string, { version: number; rows: Promise<BoardRow[]> }>();
   private readonly scores = new ScoreCache();
+  private readonly pool: WorkerPool<BoardStatsJob, RowStats[]>;
+  /** Boards computed (not served from the cache): for tests and the bench. */
+  computed = 0;
   constructor(
-    private readonly q: Pick<Queries, 'boardRows' | 'samplesOf'> & BoardVersions,
+    private readonly q: Pick<Queries, 'boardRows' | 'hasPrivateRows'> & BoardVersions,
     private readonly testDetail: 'owner' | 'public',
-  ) {}
-
-  /** Resamples never change once stored: kept by score id, bounded (about 100 KB each, 600 of them). */
-  private readonly samples = new Map<number, Resamples | undefined>();
-  private resamples(scoreId: number): Resamples | undefined {
-    if (this.samples.has(scoreId)) return this.samples.get(scoreId);
-    const s = this.q.samplesOf(scoreId);
-    this.samples.set(scoreId, s);
-    if (this.samples.size > 600) this.samples.delete(this.samples.keys().next().value!);
-    return s;
+    private readonly dbPath: string,
+  ) {
+    this.pool = new WorkerPool<BoardStatsJob, RowStats[]>(new URL('./board-stats-worker.ts', import.meta.url), 1, 'board statistics');
   }
 
-  rows(b: Benchmark, viewer: number | null, query: BoardQuery): BoardRow[] {
-    const key = `${b.id}|${query.sort}|${query.order}|${query.all}`;
+  rows(b: Benchmark, viewer: number | null, query: BoardQuery): Promise<BoardRow[]> {
     const version = this.q.boardVersion(b.id);
-    if (viewer === null) {
-      const hit = this.anonymous.get(key);
-      if (hit && hit.version === version) return hit.rows;
+    const own = viewer !== null && this.q.hasPrivateRows(b.id, viewer);
+    const key = `${b.id}|${query.sort}|${query.order}|${query.all}|${own ? viewer : 'public'}`;
+    const hit = this.boards.get(key);
+    if (hit && hit.version === version) {
+      this.boards.delete(key);
+      this.boards.set(key, hit); // most recently used last
+      return hit.rows;
     }
+    this.computed++;
     const perClass = !b.gtPrivate || this.testDetail === 'public';
-    const rows = rankRows(this.q.boardRows(b.id, viewer, false), this.scores, query.sort, query.order, query.all, perClass, (id) => this.resamples(id), b.gtPrivate ? 'test' : 'validation');
-    if (viewer === null) this.anonymous.set(key, { version, rows });
+    const statsOf: StatsOf = (scoreIds, metric, leader, higherIsBetter) => this.pool.run({ dbPath: this.dbPath, scoreIds, metric, leader, higherIsBetter });
+    const rows = rankRows(this.q.boardRows(b.id, own ? viewer : null, false), this.scores, query.sort, query.order, query.all, perClass, statsOf, b.gtPrivate ? 'test' : 'validation');
+    const entry = { version, rows };
+    this.boards.delete(key);
+    this.boards.set(key, entry);
+    if (this.boards.size > MAX_BOARDS) this.boards.delete(this.boards.keys().next().value!);
+    // a failed computation is not kept: the next view tries again
+    rows.catch(() => { if (this.boards.get(key) === entry) this.boards.delete(key); });
     return rows;
   }
+
+  close(): Promise<void> { return this.pool.close(); }
 }

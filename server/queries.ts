@@ -281,6 +281,10 @@ export class Queries {
    * Scored submissions of a benchmark with their latest score, visible to `viewer` (null: public).
    * A submission queued again for re-scoring keeps its row (with its last score) meanwhile.
    */
+  /** Whether a user has private entries a board of the benchmark would show them. */
+  hasPrivateRows(benchmark: string, userId: number): boolean {
+    return this.stmt(`SELECT 1 FROM submissions WHERE user_id = ? AND benchmark = ? AND private = 1 AND hidden = 0 AND status IN ('finished', 'queued', 'scoring') LIMIT 1`).get(userId, benchmark) !== undefined;
+  }
   boardRows(benchmark: string, viewer: number | null, includeHidden: boolean): BoardSourceRow[] {
     return this.stmt(`SELECT s.*, u.name AS user_name, sc.id AS score_id, sc.record AS record, x.id AS baseline_run, x.manifest AS baseline_manifest
       FROM submissions s JOIN users u ON u.id = s.user_id

@@ -10,6 +10,7 @@ import { createApp } from './app.ts';
 import { Catalogue } from './catalogue.ts';
 import type { Config } from './config.ts';
 import { dbFile, openDb, type Db } from './db.ts';
+import { Leaderboards } from './leaderboard.ts';
 import { Queries } from './queries.ts';
 import { Scorer, ThreadExecutor } from './scorer.ts';
 import { QueueExecutor } from './queue.ts';
@@ -25,6 +26,7 @@ export interface Running {
   q: Queries;
   catalogue: Catalogue;
   scorer: Scorer;
+  boards: Leaderboards;
   metrics: ServerMetrics;
   log: Logger;
   close(): Promise<void>;
@@ -61,7 +63,8 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
   scorer.start();
   const baselines = new Baselines({ q, catalogue, dataDir: config.dataDir, quota: config.quota, maxPixels: config.maxPixels, scorer, metrics, baselineDevice: config.baselineDevice, probeRuntime: opts.probeRuntime }, log);
   const health = () => readiness({ db, dataDir: config.dataDir, catalogue, scorer, baselines, workerSilentMs: config.workerSilentMs });
-  const app = createApp({ q, catalogue, dataDir: config.dataDir, quota: config.quota, maxPixels: config.maxPixels, scorer, baselines, metrics, health, metricsToken: config.metricsToken, workerSilentMs: config.workerSilentMs, log, maxUploadBytes: config.maxUploadBytes, authFailuresPerMinute: config.authFailuresPerMinute, uploads: config.uploads, testDetail: config.testDetail, secureCookies: config.secureCookies, openSignup: config.openSignup }, slots);
+  const boards = new Leaderboards(q, config.testDetail, dbFile(config.dataDir));
+  const app = createApp({ boards, q, catalogue, dataDir: config.dataDir, quota: config.quota, maxPixels: config.maxPixels, scorer, baselines, metrics, health, metricsToken: config.metricsToken, workerSilentMs: config.workerSilentMs, log, maxUploadBytes: config.maxUploadBytes, authFailuresPerMinute: config.authFailuresPerMinute, uploads: config.uploads, testDetail: config.testDetail, secureCookies: config.secureCookies, openSignup: config.openSignup }, slots);
   const server = await new Promise<Server>((resolve) => { const s = app.listen(config.port, config.host, () => resolve(s)); });
   server.requestTimeout = config.requestTimeoutMs;
   const addr = server.address();
@@ -70,12 +73,13 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
   const open = [...catalogue.benchmarks.values()].filter((b) => !b.closed).length;
   log.info({ url, dataDir: config.dataDir, splits: [...catalogue.splits.keys()], benchmarks: catalogue.benchmarks.size, open, scoring: config.queue ? `queue ${new URL(config.queue).host} (${config.queueInFlight} in flight)` : 'in this process' }, 'ImageNet-S Bench is serving');
   return {
-    url, server, db, q, catalogue, scorer, metrics, log,
+    url, server, db, q, catalogue, scorer, boards, metrics, log,
     async close() {
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections?.();
       await baselines.close();
       await scorer.close();
+      await boards.close();
       db.close();
     },
   };

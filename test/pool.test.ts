@@ -1,7 +1,7 @@
 /** The one worker pool: results, errors, crashes, progress and aborts, handled one way everywhere. */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { forEachLimit, WorkerPool, WorkerError } from '../util/pool.ts';
+import { forEachLimit, Gate, GateFull, WorkerPool, WorkerError } from '../util/pool.ts';
 import type { TestJob } from './fixtures/pool-worker.ts';
 
 const pool = new WorkerPool<TestJob, number, number>(new URL('./fixtures/pool-worker.ts', import.meta.url), 2, 'test');
@@ -51,4 +51,27 @@ test('forEachLimit: in order, bounded, and no new item starts after a failure', 
   }), /stop at 2/);
   assert.equal(peak, 3);
   assert.deepEqual(started, [0, 1, 2, 3, 4], 'items already running finish; none starts after the failure');
+});
+
+test('Gate: at most `limit` at once, first come first served, and one past the waiting room refused at once', async () => {
+  const gate = new Gate(2, 3);
+  let active = 0, peak = 0;
+  const order: number[] = [];
+  const release: (() => void)[] = [];
+  const task = (i: number) => gate.run(async () => {
+    active++; peak = Math.max(peak, active); order.push(i);
+    await new Promise<void>((r) => release.push(r));
+    active--;
+    return i;
+  });
+  const running = [0, 1, 2, 3, 4].map(task);
+  await assert.rejects(task(5), GateFull);
+  assert.deepEqual(gate.load, { active: 2, waiting: 3 });
+  while (order.length < 5 || release.length) { release.shift()?.(); await new Promise((r) => setImmediate(r)); }
+  assert.deepEqual(await Promise.all(running), [0, 1, 2, 3, 4]);
+  assert.deepEqual(order, [0, 1, 2, 3, 4]);
+  assert.equal(peak, 2);
+  assert.deepEqual(gate.load, { active: 0, waiting: 0 });
+  await assert.rejects(gate.run(async () => { throw new Error('x'); }), /x/);
+  assert.deepEqual(gate.load, { active: 0, waiting: 0 }, 'a failed task gives its turn back');
 });

@@ -138,3 +138,30 @@ export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (i
     }
   }));
 }
+
+/** A task refused by a full Gate (too many already waiting). */
+export class GateFull extends Error {}
+
+/**
+ * At most `limit` tasks at once and at most `maxWaiting` waiting for a turn; one more is refused
+ * at once (GateFull) rather than queued without bound. Turns are first come, first served.
+ */
+export class Gate {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(readonly limit: number, readonly maxWaiting = Infinity) {}
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active < this.limit) this.active++;
+    else if (this.waiting.length >= this.maxWaiting) throw new GateFull(`${this.active} running and ${this.waiting.length} waiting`);
+    else await new Promise<void>((res) => this.waiting.push(res)); // the finishing task hands over its turn
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next(); else this.active--;
+    }
+  }
+
+  get load(): { active: number; waiting: number } { return { active: this.active, waiting: this.waiting.length }; }
+}

@@ -12,6 +12,8 @@ import type { ServerMetrics } from '../metrics.ts';
 import type { Check } from '../health.ts';
 
 export interface AppContext extends SubmitContext {
+  /** Leaderboards, shared by the API and the pages (one cache). */
+  boards: Leaderboards;
   scorer: Scorer;
   /** Reference models the server runs (baselines.ts). */
   baselines: Baselines;

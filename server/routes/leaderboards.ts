@@ -14,11 +14,11 @@ const BoardQuery = z.object({
 
 export function leaderboardRoutes({ ctx, optionalAuth, boards }: RouteContext): Router {
   const r = Router();
-  const board = (req: Request, res: Response, csv: boolean): void => {
+  const board = async (req: Request, res: Response, csv: boolean): Promise<void> => {
     const b = ctx.catalogue.benchmarks.get(String(req.params.benchmark));
     if (!b) throw new NotFound(`unknown benchmark ${JSON.stringify(req.params.benchmark)}`);
     const q = BoardQuery.parse(req.query);
-    const rows = boards.rows(b, req.user?.id ?? null, { sort: q.sort, order: q.order, all: q.all === 'true' || q.all === '1' });
+    const rows = await boards.rows(b, req.user?.id ?? null, { sort: q.sort, order: q.order, all: q.all === 'true' || q.all === '1' });
     if (csv || q.format === 'csv') res.type('text/csv; charset=utf-8').attachment(`${b.id}.csv`).send(boardCsv(rows));
     else res.json({ benchmark: b.id, sort: q.sort, order: q.order, intervals: INTERVALS, rows });
   };

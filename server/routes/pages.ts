@@ -23,7 +23,7 @@ import { overlayPng, predictionOverlay } from '../overlay.ts';
 import { ZipSource } from '../../evaluator/index.ts';
 import { uploadLimits } from '../upload-check.ts';
 import { PUBLIC_MASK_SUBSETS } from '../catalogue.ts';
-import { httpStatus } from '../http-errors.ts';
+import { httpStatus, retryAfter } from '../http-errors.ts';
 import { cookies, CSRF_COOKIE, SESSION_COOKIE } from '../cookies.ts';
 import { SORT_KEYS, type SortKey } from '../leaderboard.ts';
 import { endSession, MIN_PASSWORD, sessionUser, setPassword, signIn, startSession } from '../sessions.ts';
@@ -90,22 +90,22 @@ export function pageRoutes(c: RouteContext, secureCookies: boolean, slots: Uploa
   const send = (res: Response, body: Html, status = 200) => { res.status(status).type('html').send(body.value); };
   const pc = (res: Response) => res.locals.page as PageContext;
 
-  r.get('/', (req, res) => {
-    const benchmarks = [...ctx.catalogue.benchmarks.values()].map((b) => {
-      const rows = boards.rows(b, null, { sort: 'mIoU', order: 'desc', all: false });
+  r.get('/', async (req, res) => {
+    const benchmarks = await Promise.all([...ctx.catalogue.benchmarks.values()].map(async (b) => {
+      const rows = await boards.rows(b, null, { sort: 'mIoU', order: 'desc', all: false });
       const top = rows[0];
       return {
         id: b.id, split: b.split.id, splitName: b.split.name, protocol: b.protocol, phase: b.phase, classes: b.classes, images: b.masks.length,
         closed: b.closed, gtPrivate: b.gtPrivate, entries: rows.length,
         leader: top && typeof top.metrics.mIoU === 'number' ? { user: top.user, method: top.method, mIoU: top.metrics.mIoU } : null,
       };
-    });
+    }));
     send(res, homePage(pc(res), { benchmarks, origin: `${req.protocol}://${req.get('host')}` }));
   });
 
   // anonymous leaderboard pages hold nothing personal (no form, no token): kept until the board changes
   const anonymousBoards = new Map<string, { version: number; body: Html }>();
-  r.get('/leaderboards/:benchmark', (req, res) => {
+  r.get('/leaderboards/:benchmark', async (req, res) => {
     const b = ctx.catalogue.benchmarks.get(String(req.params.benchmark));
     if (!b) throw new NotFound(`no benchmark ${JSON.stringify(req.params.benchmark)}`);
     const v = BoardView.parse(req.query);
@@ -119,8 +119,8 @@ export function pageRoutes(c: RouteContext, secureCookies: boolean, slots: Uploa
     }
     const body = leaderboardPage(pc(res), {
       benchmark: { id: b.id, splitName: b.split.name, protocol: b.protocol, phase: b.phase, classes: b.classes, images: b.masks.length, closed: b.closed, gtPrivate: b.gtPrivate },
-      rows: boards.rows(b, viewer, { sort: v.sort, order: v.order, all }),
-      history: boards.rows(b, viewer, { sort: v.sort, order: v.order, all: true }),
+      rows: await boards.rows(b, viewer, { sort: v.sort, order: v.order, all }),
+      history: await boards.rows(b, viewer, { sort: v.sort, order: v.order, all: true }),
       sort: v.sort, order: v.order, all,
     });
     if (viewer === null) anonymousBoards.set(key, { version, body });
@@ -198,14 +198,18 @@ export function pageRoutes(c: RouteContext, secureCookies: boolean, slots: Uploa
     const b = ctx.catalogue.benchmarks.get(s.benchmark);
     const index = Number(req.params.index);
     if (!b || b.gtPrivate || !Number.isInteger(index) || index < 0 || index >= b.masks.length) throw new NotFound('no such image');
+    // only a scored upload: it passed every check of its masks, not just the upload's
+    if (s.status !== 'finished') throw new NotFound('no prediction to show before the submission is scored');
     const rel = b.masks[index];
-    const source = await ZipSource.open(join(ctx.dataDir, s.file), b.masks, uploadLimits(b));
-    let bytes: Uint8Array;
-    try { bytes = new Uint8Array(await source.read(rel)); } finally { await source.close(); }
+    // read only when the picture is not cached yet; bounded by the entry's checked extent
+    const readMask = async () => {
+      const source = await ZipSource.open(join(ctx.dataDir, s.file), b.masks, uploadLimits(b));
+      try { return new Uint8Array(await source.read(rel)); } finally { await source.close(); }
+    };
     const m = s.match ?? s.computed_match;
     const match = m ? new Map(Object.entries(JSON.parse(m) as Record<string, number>).map(([k, v]) => [Number(k), v])) : null;
     const image = join(b.split.dir, b.phase, rel.replace(/\.png$/, '.JPEG'));
-    const body = await predictionOverlay(image, bytes, match, `${s.id}/${s.file}/${index}`, join(ctx.dataDir, 'cache', 'overlays'));
+    const body = await predictionOverlay(image, readMask, match, `${s.id}/${s.file}/${index}`, join(ctx.dataDir, 'cache', 'overlays'));
     res.type('image/webp').set('cache-control', 'private, max-age=86400').send(body);
   });
 
@@ -436,7 +440,12 @@ export function pageRoutes(c: RouteContext, secureCookies: boolean, slots: Uploa
   r.use((req: Request, _res: Response, next: NextFunction) => { if (req.path.startsWith('/api')) next(); else next(new NotFound(`no page at ${req.path}`)); });
   r.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
     if (req.path.startsWith('/api') || res.headersSent) { next(err); return; }
-    if (err instanceof DomainError) { send(res, errorPage(pc(res), httpStatus(err), err.message), httpStatus(err)); return; }
+    if (err instanceof DomainError) {
+      const wait = retryAfter(err);
+      if (wait !== null) res.set('retry-after', String(wait));
+      send(res, errorPage(pc(res), httpStatus(err), err.message), httpStatus(err));
+      return;
+    }
     if (err instanceof z.ZodError) { send(res, errorPage(pc(res), 400, 'That view does not exist (check the address).'), 400); return; }
     ctx.log.error({ err, url: req.originalUrl }, 'page error');
     send(res, errorPage(pc(res), 500, 'The server failed on this page; the administrators have the details.'), 500);
