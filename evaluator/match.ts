@@ -84,6 +84,14 @@ export function matchToObject(match: Match): Record<string, number> {
  * Parses a match.json text. Keys and values must be integers in 0..C (stricter than the official
  * code, which accepts any value and then silently drops ids above C).
  */
+/** A value as the problem shows it: an object or array by its kind (it may nest thousands deep), else its JSON, cut short. */
+function shortJson(v: unknown): string {
+  if (Array.isArray(v)) return 'an array';
+  if (v !== null && typeof v === 'object') return 'an object';
+  const s = JSON.stringify(v);
+  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
+}
+
 export function parseMatch(text: string, classes: number, file = 'match.json'): { match: Match | null; problems: Problem[] } {
   let data: unknown;
   try {
@@ -99,7 +107,7 @@ export function parseMatch(text: string, classes: number, file = 'match.json'): 
   for (const [k, v] of Object.entries(data as Record<string, unknown>)) {
     const key = /^\d+$/.test(k.trim()) ? Number(k.trim()) : NaN;
     if (!Number.isInteger(key) || key < 0 || key > classes) { badKeys.push(JSON.stringify(k)); continue; }
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > classes) { badValues.push(`${k} → ${JSON.stringify(v)}`); continue; }
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > classes) { badValues.push(`${k} → ${shortJson(v)}`); continue; }
     match.set(key, v);
   }
   const problems: Problem[] = [];

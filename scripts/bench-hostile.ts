@@ -29,11 +29,11 @@ function zipOf(entries: { name: string; data: Buffer; store?: boolean }[]): Prom
  * perf_hooks in the server: the client sending 130 MB would otherwise count its own stalls).
  */
 async function longestStall(sp: ServerProcess, admin: string, work: () => Promise<unknown>): Promise<number> {
-  const metrics = async (reset: boolean) => (await (await fetch(`${sp.base}/api/admin/metrics${reset ? '?reset=true' : ''}`, { headers: { authorization: `Bearer ${admin}` } })).json()) as { eventLoop: { maxMs: number } };
-  await metrics(true);
+  const headers = { authorization: `Bearer ${admin}` };
+  await fetch(`${sp.base}/api/admin/metrics/reset`, { method: 'POST', headers });
   await work();
   await new Promise((r) => setTimeout(r, 50));
-  return (await metrics(false)).eventLoop.maxMs;
+  return ((await (await fetch(`${sp.base}/api/admin/metrics`, { headers })).json()) as { eventLoop: { maxMs: number } }).eventLoop.maxMs;
 }
 
 export async function hostileUploads(benchDir: string): Promise<void> {

@@ -6,7 +6,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ZodError } from 'zod';
 import { problem } from '../evaluator/index.ts';
-import { authenticate, FailureLimiter, requireAdmin } from './auth.ts';
+import { authenticate, FailureLimiter, requireAdmin, SignInLimits } from './auth.ts';
 import { DomainError, NotFound } from './domain-errors.ts';
 import { httpStatus, retryAfter } from './http-errors.ts';
 import { accountRoutes } from './routes/accounts.ts';
@@ -37,7 +37,9 @@ const SECURITY_HEADERS: Record<string, string> = {
 export function createApp(ctx: AppContext, slots = new UploadSlots(ctx.uploads.maxInProgress, ctx.uploads.maxPerUser)): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // the client address (per-address limits) comes from X-Forwarded-For only from the proxies the
+  // host names (TRUST_PROXY); by default from nobody's, so no client can choose its own address
+  app.set('trust proxy', ctx.trustProxy === '' ? false : /^\d+$/.test(ctx.trustProxy) ? Number(ctx.trustProxy) : ctx.trustProxy);
   const limiter = new FailureLimiter(ctx.authFailuresPerMinute);
   const touched = new Map<number, number>();
   const routes: RouteContext = {
@@ -46,6 +48,8 @@ export function createApp(ctx: AppContext, slots = new UploadSlots(ctx.uploads.m
     requireAuth: authenticate(ctx.q, limiter, true, touched),
     requireAdmin,
     boards: ctx.boards,
+    signIn: new SignInLimits(limiter),
+    signUps: new FailureLimiter(ctx.signupsPerHour, 3_600_000),
   };
 
   app.use((_req, res, next) => { res.set(SECURITY_HEADERS); next(); });

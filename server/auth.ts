@@ -8,6 +8,7 @@ import type { Queries, UserRow } from './queries.ts';
 import { Conflict, Forbidden, RateLimited, Unauthenticated } from './domain-errors.ts';
 import { cookies, SESSION_COOKIE } from './cookies.ts';
 import { sessionUser } from './sessions.ts';
+import { nameSkeleton } from './schemas.ts';
 
 export const TOKEN_PREFIX = 'isb_';
 
@@ -29,12 +30,16 @@ export function issueToken(q: Queries, userId: number, label: string | null = nu
 export function createUserWithToken(q: Queries, name: string, isAdmin: boolean): { user: UserRow; token: string } {
   return q.transaction(() => {
     if (q.userByName(name)) throw new Conflict(`user ${JSON.stringify(name)} exists`);
+    const skeleton = nameSkeleton(name);
+    const like = q.userNames().find((n) => nameSkeleton(n) === skeleton);
+    if (like) throw new Conflict(`the name ${JSON.stringify(name)} is too like ${JSON.stringify(like)}, an existing user; choose another`);
     const user = q.createUser(name, isAdmin);
     return { user, token: issueToken(q, user.id, 'created with the account').token };
   });
 }
 
-export interface AuthUser { id: number; name: string; isAdmin: boolean; tokenId: number }
+/** `tokenId`: the API token the request came with (0: a password sign-in; negative: a browser session); `sessionId`: the browser session. */
+export interface AuthUser { id: number; name: string; isAdmin: boolean; tokenId: number; sessionId?: number }
 
 /** The user an API token stands for, or null (unknown or revoked). */
 export function tokenUser(q: Queries, token: string): AuthUser | null {
@@ -46,21 +51,77 @@ declare module 'express-serve-static-core' {
   interface Request { user?: AuthUser }
 }
 
-/** Counts failures per address in a sliding minute. */
+/** Counts failures (or attempts) per key in a sliding window (a minute unless told). */
 export class FailureLimiter {
   private readonly hits = new Map<string, number[]>();
-  constructor(private readonly perMinute: number) {}
-  blocked(key: string): boolean {
+  constructor(private readonly perMinute: number, private readonly windowMs = 60_000) {}
+  /** Seconds until `key` may try again (0: now). */
+  wait(key: string): number {
     const now = Date.now();
-    const list = (this.hits.get(key) ?? []).filter((t) => now - t < 60_000);
+    const list = (this.hits.get(key) ?? []).filter((t) => now - t < this.windowMs);
     this.hits.set(key, list);
-    return this.perMinute > 0 && list.length >= this.perMinute;
+    if (this.perMinute <= 0 || list.length < this.perMinute) return 0;
+    return Math.max(1, Math.ceil((list[list.length - this.perMinute] + this.windowMs - now) / 1000));
   }
   fail(key: string): void {
     const list = this.hits.get(key) ?? [];
     list.push(Date.now());
     this.hits.set(key, list);
-    if (this.hits.size > 10_000) for (const [k, v] of this.hits) if (v.every((t) => Date.now() - t >= 60_000)) this.hits.delete(k);
+    if (this.hits.size > 10_000) for (const [k, v] of this.hits) if (v.every((t) => Date.now() - t >= this.windowMs)) this.hits.delete(k);
+  }
+}
+
+/**
+ * Failed password sign-ins per account: the first FREE are free; each one after makes the account
+ * wait twice as long as the last (1 s, 2 s, 4 s, … up to MAX_WAIT_S) before the next try, from any
+ * address, the right password included. A success clears it; so do 15 quiet minutes. Capped so
+ * that someone else's guessing can delay an account's owner, never lock them out for long.
+ */
+export class AccountBackoff {
+  static readonly FREE = 5;
+  static readonly MAX_WAIT_S = 300;
+  private readonly accounts = new Map<string, { failures: number; until: number; last: number }>();
+  private key(account: string): string { return account.toLowerCase(); }
+  /** Seconds until the account may try again (0: now). */
+  wait(account: string): number {
+    const a = this.accounts.get(this.key(account));
+    if (!a) return 0;
+    if (Date.now() - a.last > 15 * 60_000) { this.accounts.delete(this.key(account)); return 0; }
+    return Math.max(0, Math.ceil((a.until - Date.now()) / 1000));
+  }
+  fail(account: string): void {
+    const k = this.key(account);
+    const a = this.accounts.get(k) ?? { failures: 0, until: 0, last: 0 };
+    a.failures++;
+    a.last = Date.now();
+    if (a.failures >= AccountBackoff.FREE) a.until = a.last + 1000 * Math.min(AccountBackoff.MAX_WAIT_S, 2 ** (a.failures - AccountBackoff.FREE));
+    this.accounts.delete(k);
+    this.accounts.set(k, a);
+    if (this.accounts.size > 10_000) this.accounts.delete(this.accounts.keys().next().value!);
+  }
+  succeeded(account: string): void { this.accounts.delete(this.key(account)); }
+}
+
+/**
+ * Sign-in limits at /login and /signup: failures per client address (the same sliding minute as API
+ * tokens) and per account (AccountBackoff). Checked before any password is hashed, so a refused try
+ * costs nothing; the refusal says how long to wait (Retry-After).
+ */
+export class SignInLimits {
+  private readonly accounts = new AccountBackoff();
+  constructor(private readonly addresses: FailureLimiter) {}
+  check(address: string, account: string | null): void {
+    const byAddress = this.addresses.wait(address);
+    if (byAddress > 0) throw new RateLimited(`too many failed sign-ins from your address; try again in ${byAddress} s`, { retry_after: byAddress });
+    const byAccount = account === null ? 0 : this.accounts.wait(account);
+    if (byAccount > 0) throw new RateLimited(`too many failed sign-ins to this account; try again in ${byAccount} s`, { retry_after: byAccount });
+  }
+  failed(address: string, account: string | null): void {
+    this.addresses.fail(address);
+    if (account !== null) this.accounts.fail(account);
+  }
+  succeeded(account: string | null): void {
+    if (account !== null) this.accounts.succeeded(account);
   }
 }
 
@@ -83,7 +144,8 @@ export function authenticate(q: Queries, limiter: FailureLimiter, required: bool
       return next();
     }
     const key = req.ip ?? 'unknown';
-    if (limiter.blocked(key)) return next(new RateLimited('too many failed authentications; wait a minute'));
+    const wait = limiter.wait(key);
+    if (wait > 0) return next(new RateLimited(`too many failed authentications; try again in ${wait} s`, { retry_after: wait }));
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     const user = m ? tokenUser(q, m[1]) : null;
     if (!user) {

@@ -6,6 +6,7 @@
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -47,6 +48,15 @@ const redisUrl = (help: string, scope: Scope) => ({
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/** express's "trust proxy" values this server accepts (proxy-addr's names, addresses, CIDRs; or hops). */
+function validTrustProxy(v: string): boolean {
+  if (v === '' || /^\d{1,2}$/.test(v)) return true;
+  return v.split(',').map((x) => x.trim()).every((x) => ['loopback', 'linklocal', 'uniquelocal'].includes(x) || (() => {
+    const [addr, bits, ...rest] = x.split('/');
+    return rest.length === 0 && isIP(addr) !== 0 && (bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (isIP(addr) === 4 ? 32 : 128)));
+  })());
+}
+
 export const SETTINGS = {
   PORT: int(8080, 'HTTP port (0: any free port, printed in the start line).', 'server', 0, 65535),
   HOST: { schema: z.string().min(1).optional().transform((v) => v ?? '0.0.0.0'), allowed: 'an address to listen on', default: '0.0.0.0', help: 'Address to listen on.', scope: 'server' },
@@ -55,7 +65,7 @@ export const SETTINGS = {
   IMAGENETS_TOOLBOX: readableDir('The official toolbox (its data/ lists), to check the host\'s splits against.'),
   MAX_UPLOAD_BYTES: int(1024 * 1024 * 1024, 'Largest upload in bytes (the S-919 test set as PNG masks is about 150 MB).'),
   QUOTA_TEST_PER_DAY: int(5, 'Test submissions per user, split and UTC day; 0: unlimited.'),
-  QUOTA_VALIDATION_PER_DAY: int(0, 'Validation submissions per user, benchmark and UTC day; 0: unlimited.'),
+  QUOTA_VALIDATION_PER_DAY: int(50, 'Validation submissions per user, benchmark and UTC day (keeps one account from flooding a board); 0: unlimited.'),
   SCORING_WORKERS: { ...int(availableParallelism(), 'Threads that decode masks while scoring.', 'both', 1), default: 'all cores' },
   MAX_PIXELS: int(40_000_000, 'Largest image a mask may have, in pixels.'),
   LOG_LEVEL: oneOf(LOG_LEVELS, 'info', 'Log level (pino, JSON lines on standard output).', 'both'),
@@ -73,6 +83,12 @@ export const SETTINGS = {
   SCORING_TIMEOUT_SECONDS: int(120, 'The longest a scoring may take per started 1,000 images (an honest one takes a few seconds); past it the submission fails with the reason and the scorer moves on. 0: no limit.'),
   BASELINE_DEVICE: oneOf(['auto', 'cpu', 'cuda', 'webgpu'], 'auto', 'Where baselines run: auto (CUDA, else WebGPU, else CPU; each passed over is logged) or one of them.'),
   OPEN_SIGNUP: flag('Let visitors make their own accounts at /signup.'),
+  SIGNUPS_PER_HOUR: int(5, 'With OPEN_SIGNUP: accounts one client address may make an hour (attempts count); 0: unlimited.'),
+  TRUST_PROXY: {
+    schema: z.string().optional().transform((v) => v?.trim() ?? '').refine(validTrustProxy, 'not loopback, linklocal, uniquelocal, a list of addresses or CIDRs, or a hop count'),
+    allowed: 'empty; loopback, linklocal, uniquelocal, addresses or CIDRs (comma-separated); or a hop count', default: '',
+    help: 'Behind a reverse proxy: whose X-Forwarded-For to believe for the client address (limits count per address). Empty: nobody\'s; the peer address counts.', scope: 'server',
+  },
   SECURE_COOKIES: flag('Mark session cookies Secure (behind a TLS proxy).'),
   METRICS_TOKEN: { schema: z.string().min(16, 'shorter than 16 characters').optional(), allowed: 'a secret of 16 characters or more', help: 'When set, GET /metrics needs "Authorization: Bearer <it>".', scope: 'both' },
   METRICS_PORT: int(9464, 'A queue worker serves /metrics and /healthz on this port (0: none).', 'worker', 0, 65535),
@@ -121,6 +137,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     testDetail: e.TEST_DETAIL,
     secureCookies: e.SECURE_COOKIES,
     openSignup: e.OPEN_SIGNUP,
+    signupsPerHour: e.SIGNUPS_PER_HOUR,
+    trustProxy: e.TRUST_PROXY,
     gtCacheMB: e.GT_CACHE_MB,
     scoringTimeoutSeconds: e.SCORING_TIMEOUT_SECONDS,
     queue: e.QUEUE,

@@ -113,15 +113,18 @@ export async function rankRows(rows: BoardSourceRow[], scores: ScoreCache, sort:
 }
 
 /**
- * One CSV cell. Numbers are written as numbers; any text starting with = + - @ TAB or CR is
- * prefixed with ' (OWASP's rule against spreadsheet formula injection: "-1+cmd|…" is text here,
- * whatever follows the sign), then quoted when it holds a quote, comma or line break.
+ * One CSV cell. Numbers are written as numbers; every text cell is quoted, so a separator inside it
+ * (`,` or, in locales whose spreadsheets split on it, `;`) never starts a new cell, and text starting
+ * with = + - @ TAB or CR is prefixed with ' (OWASP's rule against formula injection: "-1+cmd|…" is
+ * text here, whatever follows the sign).
  */
 export const csvCell = (v: unknown): string => {
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
-  const s = v === null || v === undefined ? '' : String(v);
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'boolean') return String(v);
+  const s = String(v);
   const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+  return `"${safe.replace(/"/g, '""')}"`;
 };
 
 export function boardCsv(rows: BoardRow[]): string {

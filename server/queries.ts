@@ -13,6 +13,9 @@ export interface BaselineRow {
 }
 
 export interface UserRow { id: number; name: string; is_admin: number; created_at: string; password_hash: string | null }
+/** A browser session as its owner sees it (never its cookie). */
+export interface SessionRow { id: number; created_at: string; expires_at: string; last_seen_at: string | null; address: string | null; agent: string | null; token_id: number | null; token_prefix: string | null }
+
 export interface TokenRow { id: number; user_id: number; hash: string; prefix: string; label: string | null; created_at: string; last_used_at: string | null; revoked_at: string | null }
 export type Status = 'queued' | 'scoring' | 'finished' | 'failed' | 'cancelled';
 export type Fault = 'submission' | 'server';
@@ -59,6 +62,9 @@ export class Queries {
   userByName(name: string): UserRow | undefined {
     return this.stmt('SELECT * FROM users WHERE name = ?').get(name) as UserRow | undefined;
   }
+  userNames(): string[] {
+    return (this.stmt('SELECT name FROM users').all() as { name: string }[]).map((r) => r.name);
+  }
   userById(id: number): UserRow | undefined {
     return this.stmt('SELECT * FROM users WHERE id = ?').get(id) as UserRow | undefined;
   }
@@ -78,26 +84,50 @@ export class Queries {
   tokensOf(userId: number): TokenRow[] {
     return this.stmt('SELECT * FROM tokens WHERE user_id = ? ORDER BY id').all(userId) as TokenRow[];
   }
+  /** Revokes a token and ends the browser sessions made from it. */
   revokeToken(id: number, userId: number | null): boolean {
-    const r = userId === null
-      ? this.stmt('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now(), id)
-      : this.stmt('UPDATE tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL').run(now(), id, userId);
-    return r.changes > 0;
+    return this.transaction(() => {
+      const r = userId === null
+        ? this.stmt('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now(), id)
+        : this.stmt('UPDATE tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL').run(now(), id, userId);
+      if (r.changes > 0) this.stmt('DELETE FROM sessions WHERE token_id = ?').run(id);
+      return r.changes > 0;
+    });
   }
 
   setPasswordHash(userId: number, hash: string): void {
     this.stmt('UPDATE users SET password_hash = ? WHERE id = ?').run(hash, userId);
   }
 
-  // browser sessions (only the token's SHA-256 is stored)
-  addSession(userId: number, hash: string, expiresAt: string): void {
-    this.stmt('INSERT INTO sessions (user_id, hash, created_at, expires_at) VALUES (?, ?, ?, ?)').run(userId, hash, now(), expiresAt);
+  // browser sessions (only the cookie's SHA-256 is stored)
+  addSession(userId: number, hash: string, expiresAt: string, from: { tokenId: number | null; address: string | null; agent: string | null }): void {
+    this.stmt('INSERT INTO sessions (user_id, hash, created_at, expires_at, token_id, address, agent, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(userId, hash, now(), expiresAt, from.tokenId, from.address, from.agent, now());
   }
-  activeSession(hash: string, at: string): { id: number; user_id: number; name: string; is_admin: number } | undefined {
-    return this.stmt('SELECT s.id, s.user_id, u.name, u.is_admin FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.hash = ? AND s.expires_at > ?').get(hash, at) as { id: number; user_id: number; name: string; is_admin: number } | undefined;
+  /** A session that has not expired, and whose token (when it was made from one) is not revoked. */
+  activeSession(hash: string, at: string): { id: number; user_id: number; name: string; is_admin: number; last_seen_at: string | null } | undefined {
+    return this.stmt(`SELECT s.id, s.user_id, u.name, u.is_admin, s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id
+      LEFT JOIN tokens t ON t.id = s.token_id
+      WHERE s.hash = ? AND s.expires_at > ? AND (s.token_id IS NULL OR t.revoked_at IS NULL)`).get(hash, at) as { id: number; user_id: number; name: string; is_admin: number; last_seen_at: string | null } | undefined;
+  }
+  touchSession(id: number): void {
+    this.stmt('UPDATE sessions SET last_seen_at = ? WHERE id = ?').run(now(), id);
+  }
+  sessionsOf(userId: number, at: string): SessionRow[] {
+    return this.stmt(`SELECT s.id, s.created_at, s.expires_at, s.last_seen_at, s.address, s.agent, s.token_id, t.prefix AS token_prefix
+      FROM sessions s LEFT JOIN tokens t ON t.id = s.token_id
+      WHERE s.user_id = ? AND s.expires_at > ? AND (s.token_id IS NULL OR t.revoked_at IS NULL) ORDER BY s.id DESC`).all(userId, at) as SessionRow[];
   }
   deleteSession(hash: string): void {
     this.stmt('DELETE FROM sessions WHERE hash = ?').run(hash);
+  }
+  /** Ends one of a user's sessions; false when there is none of that id. */
+  endSessionOf(userId: number, id: number): boolean {
+    return this.stmt('DELETE FROM sessions WHERE id = ? AND user_id = ?').run(id, userId).changes > 0;
+  }
+  /** Ends every session of a user but `keep` (a session id; none: all). Returns how many ended. */
+  endSessionsOf(userId: number, keep: number | null = null): number {
+    return this.stmt('DELETE FROM sessions WHERE user_id = ? AND id IS NOT ?').run(userId, keep).changes;
   }
 
   // submissions

@@ -5,11 +5,19 @@
  */
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { hashToken, tokenUser, type AuthUser } from './auth.ts';
-import { InvalidInput, Unauthenticated } from './domain-errors.ts';
+import { InvalidInput, Unauthenticated, Unavailable } from './domain-errors.ts';
 import type { Queries } from './queries.ts';
+import { Gate, GateFull } from '../util/pool.ts';
 
+/**
+ * Each hash takes 16 MiB and a thread of libuv's pool, which file reads and zlib share: at most
+ * two at once, so that sign-in attempts, however many, leave the pool's other threads to serving
+ * files; a few dozen wait their turn and more are turned away at once.
+ */
+const hashing = new Gate(2, 48);
 const scrypt = (password: string, salt: Buffer, keylen: number, opts: ScryptOptions) =>
-  new Promise<Buffer>((res, rej) => scryptCb(password, salt, keylen, opts, (e, k) => (e ? rej(e) : res(k))));
+  hashing.run(() => new Promise<Buffer>((res, rej) => scryptCb(password, salt, keylen, opts, (e, k) => (e ? rej(e) : res(k)))))
+    .catch((e: unknown) => { throw e instanceof GateFull ? new Unavailable('the server is busy signing others in; try again in a few seconds', { retry_after: 3 }) : e; });
 
 /** Cost parameters (about 50 ms and 16 MiB a hash on this machine's class of CPU). */
 const N = 16384, R = 8, P = 1, KEYLEN = 32;
@@ -35,23 +43,40 @@ export async function verifyPassword(password: string, stored: string | null): P
   return timingSafeEqual(want, got);
 }
 
-export async function setPassword(q: Queries, userId: number, password: string): Promise<void> {
+/**
+ * Sets a user's password and ends their other browser sessions (`keep`: the session the change was
+ * made from; none: every session ends, as when an administrator sets it).
+ */
+export async function setPassword(q: Queries, userId: number, password: string, keep: number | null = null): Promise<number> {
   if (password.length < MIN_PASSWORD) throw new InvalidInput(`a password has at least ${MIN_PASSWORD} characters`);
-  q.setPasswordHash(userId, await hashPassword(password));
+  const hash = await hashPassword(password);
+  return q.transaction(() => {
+    q.setPasswordHash(userId, hash);
+    return q.endSessionsOf(userId, keep);
+  });
 }
 
+/** What a session remembers of where it was made (shown to its owner on /me). */
+export interface SessionOrigin { tokenId: number | null; address: string | null; agent: string | null }
+
 /** A new session for the user; returns the cookie value (shown once, stored hashed). */
-export function startSession(q: Queries, userId: number): { token: string; expires: Date } {
+export function startSession(q: Queries, userId: number, from: SessionOrigin = { tokenId: null, address: null, agent: null }): { token: string; expires: Date } {
   const token = `iss_${randomBytes(32).toString('base64url')}`;
   const expires = new Date(Date.now() + SESSION_DAYS * 86_400_000);
-  q.addSession(userId, hashToken(token), expires.toISOString());
+  q.addSession(userId, hashToken(token), expires.toISOString(), { ...from, agent: from.agent?.slice(0, 200) ?? null });
   return { token, expires };
 }
 
+/** How often a session's last-seen time is written (as for tokens: each write is a synced commit). */
+const SESSION_TOUCH_MS = 60_000;
+
 export function sessionUser(q: Queries, token: string | undefined): AuthUser | null {
   if (!token) return null;
-  const row = q.activeSession(hashToken(token), new Date().toISOString());
-  return row ? { id: row.user_id, name: row.name, isAdmin: row.is_admin === 1, tokenId: -row.id } : null;
+  const now = new Date();
+  const row = q.activeSession(hashToken(token), now.toISOString());
+  if (!row) return null;
+  if (!row.last_seen_at || now.getTime() - Date.parse(row.last_seen_at) >= SESSION_TOUCH_MS) q.touchSession(row.id);
+  return { id: row.user_id, name: row.name, isAdmin: row.is_admin === 1, tokenId: -row.id, sessionId: row.id };
 }
 
 export function endSession(q: Queries, token: string | undefined): void {

@@ -209,21 +209,26 @@ test('the anonymous board cache sees every state change, also ones made outside 
 });
 
 test('CSV cells starting with = + - @ TAB or CR are neutralised; numbers stay numbers', async () => {
-  assert.equal(csvCell('-1+1|cmd'), "'-1+1|cmd");
+  assert.equal(csvCell('-1+1|cmd'), `"'-1+1|cmd"`);
   assert.equal(csvCell('=HYPERLINK("x")'), `"'=HYPERLINK(""x"")"`);
-  assert.equal(csvCell('\tcalc'), "'\tcalc");
+  assert.equal(csvCell('\tcalc'), `"'\tcalc"`);
   assert.equal(csvCell('\rcalc'), `"'\rcalc"`);
-  assert.equal(csvCell('@SUM(A1)'), "'@SUM(A1)");
-  assert.equal(csvCell('+1'), "'+1");
+  assert.equal(csvCell('@SUM(A1)'), `"'@SUM(A1)"`);
+  assert.equal(csvCell('+1'), `"'+1"`);
+  // every text cell is quoted: a spreadsheet that splits on ';' (most European locales) cannot
+  // start a new cell, and so a formula, inside one
+  assert.equal(csvCell('a;=1+1'), '"a;=1+1"');
+  assert.equal(csvCell('plain'), '"plain"');
   assert.equal(csvCell(-1.5), '-1.5');
   assert.equal(csvCell(67.25), '67.25');
-  assert.equal(csvCell('plain'), 'plain');
+  assert.equal(csvCell(true), 'true');
+  assert.equal(csvCell(null), '');
   const r = await upload(alice, VAL, preds.zips.validation).expect(202);
   await finished(alice, r.body.id);
   await api().patch(`/api/submissions/${r.body.id}`).set(auth(alice)).send({ method: '-1+1|cmd' }).expect(200);
   const csv = (await api().get(`/api/leaderboards/${VAL}.csv?all=true`).expect(200)).text;
   const line = csv.split('\r\n').find((l) => l.includes(`,${r.body.id},`))!;
-  assert.match(line, /,'-1\+1\|cmd,/);
+  assert.match(line, /,"'-1\+1\|cmd",/);
   assert.match(line, /,true|false,/);
   assert.match(line, /,\d+(\.\d+)?,/, 'metric columns are plain numbers');
 });
@@ -259,7 +264,9 @@ test('a token\'s last use is written at most once a minute, not on every request
 
 test('admin metrics: memory, event-loop delay, uploads in progress and the queue; admins only', async () => {
   await api().get('/api/admin/metrics').set(auth(alice)).expect(403);
-  const m = (await api().get('/api/admin/metrics?reset=true').set(auth(admin)).expect(200)).body;
+  await api().post('/api/admin/metrics/reset').set(auth(alice)).expect(403);
+  await api().post('/api/admin/metrics/reset').set(auth(admin)).expect(204);
+  const m = (await api().get('/api/admin/metrics').set(auth(admin)).expect(200)).body;
   assert.ok(m.memory.rssMB > 0);
   assert.equal(typeof m.eventLoop.maxMs, 'number');
   assert.equal(m.uploadsInProgress, 0);

@@ -34,7 +34,9 @@ test('sign-up: absent unless OPEN_SIGNUP; makes an account, signs it in, checks 
     assert.match(me.text, /<h1>dana<\/h1>/);
     const again = await request(open.server).post('/signup').type('form').send({ username: 'eve', password: 'long enough password' });
     assert.equal(again.status, 403, 'no CSRF token, no account');
-    const taken = await agent.post('/signup').type('form').send({ _csrf: csrf, username: 'dana', password: 'long enough password' }).expect(200);
+    // the CSRF token is renewed at sign-up: the one a page showed before no longer works
+    await agent.post('/signup').type('form').send({ _csrf: csrf, username: 'fred', password: 'long enough password' }).expect(403);
+    const taken = await agent.post('/signup').type('form').send({ _csrf: await formToken(agent, '/signup'), username: 'dana', password: 'long enough password' }).expect(200);
     assert.match(taken.text, /user &quot;dana&quot; exists/);
   } finally {
     await open.cleanup();

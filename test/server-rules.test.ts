@@ -49,11 +49,11 @@ test('migrations are numbered, applied once, and recorded', () => {
 });
 
 test('failed authentications are rate-limited per client; admins delete submissions and their files', async () => {
-  const srv = await testServer({ AUTH_FAILURES_PER_MINUTE: '3' });
+  const srv = await testServer({ AUTH_FAILURES_PER_MINUTE: '3', TRUST_PROXY: 'loopback' });
   try {
     const api = () => request(srv.server);
     const admin = srv.user('root', true), u = srv.user('user');
-    // an attacker behind the local reverse proxy (X-Forwarded-For is trusted from loopback only)
+    // an attacker behind the local reverse proxy (TRUST_PROXY=loopback: its X-Forwarded-For is believed)
     const attacker = '203.0.113.9';
     for (let i = 0; i < 3; i++) await api().get('/api/me').set('X-Forwarded-For', attacker).set('Authorization', 'Bearer isb_wrong').expect(401);
     const blocked = await api().get('/api/me').set('X-Forwarded-For', attacker).set('Authorization', 'Bearer isb_wrong').expect(429);

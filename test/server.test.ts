@@ -313,7 +313,7 @@ test('leaderboard: order, shared ranks for ties, one row per user unless all, pr
   assert.ok(lines[0].startsWith(`${head},mIoU_ci_lo,mIoU_ci_hi,mBIoU_ci_lo,`), lines[0]);
   assert.equal(lines.length, 2);
   // alone on the board: rank 1 in every resample, no leader to be tied with
-  assert.match(lines[1], new RegExp(`^1,1,1,,${aliceShown.submission},alice,${aliceShown.method},,false,`));
+  assert.match(lines[1], new RegExp(`^1,1,1,,${aliceShown.submission},"alice","${aliceShown.method}",,false,`));
   const cells = lines[1].split(','), at = (k: string) => Number(cells[lines[0].split(',').indexOf(k)]);
   assert.ok(at('mIoU_ci_lo') <= at('mIoU') && at('mIoU') <= at('mIoU_ci_hi'));
 });

@@ -120,7 +120,7 @@ test('leaderboard: sorting by a header link changes the order and aria-sort; CSV
   const first = csv.split('\r\n')[1].split(',');
   const worst = api.find((r) => r.method === byMiou[1])!;
   const head = csv.split('\r\n')[0].split(',');
-  const col = (k: string) => first[head.indexOf(k)];
+  const col = (k: string) => first[head.indexOf(k)].replace(/^"(.*)"$/, '$1'); // text cells are quoted
   assert.equal(col('method'), worst.method, 'the CSV row is the first table row');
   // table cells: rank, then the 12 metrics in the CSV's order, rounded as the official display;
   // under the main four, ± half the width of the interval the CSV gives

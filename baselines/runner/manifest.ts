@@ -15,7 +15,8 @@ export const Manifest = z.object({
   preprocessing: z.object({ resize_short_side: z.number().int(), mean: z.array(z.number()), std: z.array(z.number()) }),
   max_res: z.object({ pixels: z.number().int(), rule: z.enum(['pass', 'orientation']), says: z.string() }),
   checkpoint: z.object({ file: z.string(), sha256: z.string(), ignored_count: z.number().int() }).passthrough(),
-  onnx: z.object({ file: z.string(), sha256: z.string(), opset: z.number().int() }).passthrough(),
+  // a file of the model folder itself: a path elsewhere (../, /) would have the server copy and load it
+  onnx: z.object({ file: z.string().regex(/^(?!\.)[A-Za-z0-9_.-]{1,100}$/, 'a file name in the model folder (no path)'), sha256: z.string(), opset: z.number().int() }).passthrough(),
   parity_inputs: z.array(z.object({ input: z.array(z.number()), logits: z.array(z.number()) })),
   parity: z.object({ maxAbsLogit: z.number(), labelAgreement: z.number(), ort: z.string() }).optional(),
 }).passthrough();

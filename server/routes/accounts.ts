@@ -19,6 +19,14 @@ export function accountRoutes({ ctx, requireAuth }: RouteContext): Router {
     const { label } = z.object({ label: z.string().max(100).optional() }).strict().parse(req.body ?? {});
     res.status(201).json(issueToken(ctx.q, req.user!.id, label ?? null));
   });
+  // browser sessions: where and when each was made and last seen; any can be ended
+  r.get('/me/sessions', requireAuth, (req, res) => {
+    res.json(ctx.q.sessionsOf(req.user!.id, new Date().toISOString()).map((x) => ({ ...x, current: x.id === req.user!.sessionId })));
+  });
+  r.delete('/me/sessions/:id', requireAuth, (req, res) => {
+    if (!ctx.q.endSessionOf(req.user!.id, Id.parse(req.params.id))) throw new NotFound('no such session');
+    res.status(204).end();
+  });
   r.delete('/me/tokens/:id', requireAuth, (req, res) => {
     if (!ctx.q.revokeToken(Id.parse(req.params.id), req.user!.id)) throw new NotFound('no such active token');
     res.status(204).end();

@@ -65,10 +65,10 @@ export function adminRoutes(c: RouteContext, slots: UploadSlots): Router {
     await deleteSubmission(ctx, submissionFor(c, req, 'admin').id);
     res.status(204).end();
   });
-  // Operations: memory, event-loop delay (since start or the last ?reset=true), uploads, queue.
+  // Operations: memory, event-loop delay (since start or the last POST …/metrics/reset), uploads, queue.
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
-  r.get('/admin/metrics', (req, res) => {
+  r.get('/admin/metrics', (_req, res) => {
     const mem = process.memoryUsage();
     const ms = (ns: number) => Math.round(ns / 1e4) / 100;
     const body = {
@@ -77,8 +77,12 @@ export function adminRoutes(c: RouteContext, slots: UploadSlots): Router {
       uploadsInProgress: slots.inProgress,
       queue: ctx.q.queueCounts(),
     };
-    if (req.query.reset === 'true') loop.reset();
     res.json(body);
+  });
+  // a GET changes nothing: starting the event-loop figures afresh is a POST
+  r.post('/admin/metrics/reset', (_req, res) => {
+    loop.reset();
+    res.status(204).end();
   });
   return r;
 }

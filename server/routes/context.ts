@@ -7,6 +7,7 @@ import type { SubmissionRow } from '../queries.ts';
 import type { Scorer } from '../scorer.ts';
 import type { SubmitContext } from '../submissions.ts';
 import type { Leaderboards } from '../leaderboard.ts';
+import type { FailureLimiter, SignInLimits } from '../auth.ts';
 import type { Baselines } from '../baselines.ts';
 import type { ServerMetrics } from '../metrics.ts';
 import type { Check } from '../health.ts';
@@ -34,12 +35,19 @@ export interface AppContext extends SubmitContext {
   secureCookies: boolean;
   /** Visitors may make their own accounts. */
   openSignup: boolean;
+  signupsPerHour: number;
+  /** express's "trust proxy" (TRUST_PROXY): '' trusts no forwarded header. */
+  trustProxy: string;
 }
 
 export interface RouteContext {
   ctx: AppContext;
   /** Leaderboards, shared by the API and the pages (one cache). */
   boards: Leaderboards;
+  /** Sign-in limits per address and account (/login, /signup). */
+  signIn: SignInLimits;
+  /** Accounts made per address and hour (/signup). */
+  signUps: FailureLimiter;
   requireAuth: RequestHandler;
   optionalAuth: RequestHandler;
   requireAdmin: RequestHandler;

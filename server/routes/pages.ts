@@ -13,8 +13,8 @@ import { leaderboardPage } from '../../leaderboard-ui/pages/leaderboard.ts';
 import { submissionPage, type SubmissionPageData } from '../../leaderboard-ui/pages/submission.ts';
 import type { PageContext } from '../../leaderboard-ui/layout.ts';
 import type { Html } from '../../leaderboard-ui/html.ts';
-import { DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated } from '../domain-errors.ts';
-import { createUserWithToken, issueToken } from '../auth.ts';
+import { Conflict, DomainError, Forbidden, InvalidInput, NotFound, RateLimited, Unauthenticated } from '../domain-errors.ts';
+import { createUserWithToken, issueToken, type AuthUser } from '../auth.ts';
 import { readScoreRecord } from '../score-record.ts';
 import { mePage } from '../../leaderboard-ui/pages/me.ts';
 import { comparePage } from '../../leaderboard-ui/pages/compare.ts';
@@ -26,7 +26,7 @@ import { PUBLIC_MASK_SUBSETS } from '../catalogue.ts';
 import { httpStatus, retryAfter } from '../http-errors.ts';
 import { cookies, CSRF_COOKIE, SESSION_COOKIE } from '../cookies.ts';
 import { SORT_KEYS, type SortKey } from '../leaderboard.ts';
-import { endSession, MIN_PASSWORD, sessionUser, setPassword, signIn, startSession } from '../sessions.ts';
+import { endSession, hashPassword, MIN_PASSWORD, sessionUser, setPassword, signIn, startSession, verifyPassword } from '../sessions.ts';
 import { cancelSubmission, deleteSubmission, pairedComparison, quotaLeft, rescoreSubmission, resultJsonOf, submissionView, submit, utcDay } from '../submissions.ts';
 import { adminPage, type AdminData } from '../../leaderboard-ui/pages/admin.ts';
 import { Description, HttpUrl, MethodName, UserName } from '../schemas.ts';
@@ -84,7 +84,9 @@ export function pageRoutes(c: RouteContext, secureCookies: boolean, slots: Uploa
   r.post('/*path', (req, _res, next) => {
     const sent = String(req.is('multipart/form-data') ? req.query._csrf ?? '' : (req.body as Record<string, unknown> | undefined)?._csrf ?? '');
     const want = (_res.locals.page as PageContext).csrf;
-    const ok = sent.length === want.length && timingSafeEqual(Buffer.from(sent), Buffer.from(want));
+    // compared as bytes: a field of as many characters but more bytes (non-ASCII) is simply wrong
+    const [a, b] = [Buffer.from(sent), Buffer.from(want)];
+    const ok = a.length === b.length && timingSafeEqual(a, b);
     next(ok ? undefined : new Forbidden('the form has expired or did not come from this site; reload the page and try again'));
   });
   const send = (res: Response, body: Html, status = 200) => { res.status(status).type('html').send(body.value); };
@@ -232,7 +234,10 @@ export function pageRoutes(c: RouteContext, secureCookies: boolean, slots: Uploa
     cancelSubmission(ctx, s);
     res.redirect(303, `/submissions/${s.id}`);
   });
-  const meData = (user: NonNullable<Request['user']>, newToken?: string) => ({
+  const meData = (user: NonNullable<Request['user']>, newToken?: string, extra: { notice?: string; passwordError?: string } = {}) => ({
+    ...extra,
+    sessions: ctx.q.sessionsOf(user.id, new Date().toISOString()).map((x) => ({ ...x, current: x.id === user.sessionId })),
+    hasPassword: !!ctx.q.userById(user.id)?.password_hash,
     submissions: ctx.q.submissionsOf(user.id).map((s) => {
       const score = ctx.q.latestScore(s.id);
       return { id: s.id, benchmark: s.benchmark, status: s.status, method: s.method, created_at: s.created_at, progress: { done: s.progress_done, total: s.images }, mIoU: score ? readScoreRecord(score.record).metrics.mIoU : null };
@@ -264,7 +269,53 @@ export function pageRoutes(c: RouteContext, secureCookies: boolean, slots: Uploa
   r.post('/me/tokens/:id/revoke', (req, res) => {
     const user = signedIn(req);
     if (!ctx.q.revokeToken(Id.parse(req.params.id), user.id)) throw new NotFound('no such active token');
+    // revoking the token this browser signed in with ends this session too
+    if (!req.user?.sessionId || !ctx.q.sessionsOf(user.id, new Date().toISOString()).some((x) => x.id === req.user!.sessionId)) {
+      res.clearCookie(SESSION, { path: '/' });
+      res.redirect(303, '/login');
+      return;
+    }
     res.redirect(303, '/me');
+  });
+  r.post('/me/sessions/:id/end', (req, res) => {
+    const user = signedIn(req);
+    const id = Id.parse(req.params.id);
+    if (!ctx.q.endSessionOf(user.id, id)) throw new NotFound('no such session');
+    if (id === user.sessionId) { res.clearCookie(SESSION, { path: '/' }); res.redirect(303, '/'); return; }
+    res.redirect(303, '/me');
+  });
+  r.post('/me/sessions/end-others', (req, res) => {
+    const user = signedIn(req);
+    const ended = ctx.q.endSessionsOf(user.id, user.sessionId ?? null);
+    send(res, mePage(pc(res), meData(user, undefined, { notice: `${ended} other session(s) ended.` })));
+  });
+  r.post('/me/password', async (req, res) => {
+    const user = signedIn(req);
+    const f = z.object({ current: z.string().max(500).optional(), password: z.string().max(500) }).safeParse(req.body);
+    const again = (passwordError: string, status: number) => send(res, mePage(pc(res), meData(user, undefined, { passwordError })), status);
+    if (!f.success) { again('Fill in the new password.', 400); return; }
+    const address = req.ip ?? 'unknown';
+    const row = ctx.q.userById(user.id)!;
+    try {
+      // the current password, when there is one, is checked as a sign-in is (and limited the same way)
+      if (row.password_hash) {
+        c.signIn.check(address, row.name);
+        if (!(await verifyPassword(f.data.current ?? '', row.password_hash))) {
+          c.signIn.failed(address, row.name);
+          again('The current password is not right.', 400);
+          return;
+        }
+        c.signIn.succeeded(row.name);
+      }
+      const ended = await setPassword(ctx.q, user.id, f.data.password, user.sessionId ?? null);
+      ctx.log.info({ user: user.id, sessionsEnded: ended }, 'password changed');
+      send(res, mePage(pc(res), meData(user, undefined, { notice: `Password ${row.password_hash ? 'changed' : 'set'}; ${ended} other session(s) ended.` })));
+    } catch (e) {
+      if (!(e instanceof DomainError)) throw e;
+      const wait = retryAfter(e);
+      if (wait !== null) res.set('retry-after', String(wait));
+      again(e.message, httpStatus(e));
+    }
   });
 
   const submitData = (user: NonNullable<Request['user']>, extra: Partial<SubmitData> = {}): SubmitData => ({
@@ -398,20 +449,37 @@ export function pageRoutes(c: RouteContext, secureCookies: boolean, slots: Uploa
   r.get('/login', (req, res) => {
     send(res, loginPage(pc(res), { next: safeNext(req.query.next), openSignup: ctx.openSignup }));
   });
+  /** A new browser session for `user`, begun on this response; the CSRF cookie is renewed with it. */
+  const beginSession = (req: Request, res: Response, userId: number, tokenId: number | null) => {
+    const session = startSession(ctx.q, userId, { tokenId, address: req.ip ?? null, agent: req.get('user-agent') ?? null });
+    res.cookie(SESSION, session.token, { httpOnly: true, sameSite: 'lax', secure: secureCookies, path: '/', expires: session.expires });
+    res.cookie(CSRF, randomBytes(32).toString('base64url'), { httpOnly: true, sameSite: 'lax', secure: secureCookies, path: '/' });
+  };
+  /** A refused sign-in or sign-up: the form again with the reason, and the status (with Retry-After) that says why. */
+  const refused = (res: Response, e: DomainError, form: (error: string) => Html) => {
+    const wait = retryAfter(e);
+    if (wait !== null) res.set('retry-after', String(wait));
+    send(res, form(e.message), e instanceof Unauthenticated || e instanceof InvalidInput || e instanceof Conflict ? 200 : httpStatus(e));
+  };
   if (ctx.openSignup) {
     r.get('/signup', (_req, res) => { send(res, signupPage(pc(res), {})); });
     r.post('/signup', async (req, res) => {
       const f = z.object({ username: UserName, password: z.string().min(MIN_PASSWORD, `a password has at least ${MIN_PASSWORD} characters`).max(500) }).safeParse(req.body);
       if (!f.success) { send(res, signupPage(pc(res), { error: f.error.issues[0].message })); return; }
       try {
+        const address = req.ip ?? 'unknown';
+        // every attempt that reaches the hash counts, made or not (a taken name costs a hash too)
+        const wait = c.signUps.wait(address);
+        if (wait > 0) throw new RateLimited(`too many accounts made from your address; try again in ${Math.ceil(wait / 60)} min`, { retry_after: wait });
+        c.signUps.fail(address);
+        const password = await hashPassword(f.data.password);
         const { user } = createUserWithToken(ctx.q, f.data.username, false);
-        await setPassword(ctx.q, user.id, f.data.password);
-        const session = startSession(ctx.q, user.id);
-        res.cookie(SESSION, session.token, { httpOnly: true, sameSite: 'lax', secure: secureCookies, path: '/', expires: session.expires });
+        ctx.q.setPasswordHash(user.id, password);
+        beginSession(req, res, user.id, null);
         res.redirect(303, '/me');
       } catch (e) {
         if (!(e instanceof DomainError)) throw e;
-        send(res, signupPage(pc(res), { error: e.message }));
+        refused(res, e, (error) => signupPage(pc(res), { error }));
       }
     });
   }
@@ -419,15 +487,24 @@ export function pageRoutes(c: RouteContext, secureCookies: boolean, slots: Uploa
     const form = Login.safeParse(req.body);
     const next = safeNext((req.body as { next?: string })?.next);
     if (!form.success) { send(res, loginPage(pc(res), { error: 'Fill in a user name and password, or a token.', next }), 400); return; }
+    const address = req.ip ?? 'unknown';
+    const account = 'username' in form.data ? form.data.username : null;
     try {
-      const user = await signIn(ctx.q, 'token' in form.data ? { token: form.data.token } : { username: form.data.username, password: form.data.password });
-      const session = startSession(ctx.q, user.id);
-      res.cookie(SESSION, session.token, { httpOnly: true, sameSite: 'lax', secure: secureCookies, path: '/', expires: session.expires });
+      c.signIn.check(address, account);
+      let user: AuthUser;
+      try {
+        user = await signIn(ctx.q, 'token' in form.data ? { token: form.data.token } : { username: form.data.username, password: form.data.password });
+      } catch (e) {
+        if (e instanceof Unauthenticated) c.signIn.failed(address, account);
+        throw e;
+      }
+      c.signIn.succeeded(account);
+      beginSession(req, res, user.id, user.tokenId > 0 ? user.tokenId : null);
       res.redirect(303, next);
     } catch (e) {
       if (!(e instanceof DomainError)) throw e;
       // the form again, with the reason (a page, not an error: the browser shows it as one)
-      send(res, loginPage(pc(res), { error: e.message, next }));
+      refused(res, e, (error) => loginPage(pc(res), { error, next }));
     }
   });
   r.post('/logout', (req, res) => {
