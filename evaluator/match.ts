@@ -80,10 +80,6 @@ export function matchToObject(match: Match): Record<string, number> {
   return o;
 }
 
-/**
- * Parses a match.json text. Keys and values must be integers in 0..C (stricter than the official
- * code, which accepts any value and then silently drops ids above C).
- */
 /** A value as the problem shows it: an object or array by its kind (it may nest thousands deep), else its JSON, cut short. */
 function shortJson(v: unknown): string {
   if (Array.isArray(v)) return 'an array';
@@ -92,6 +88,10 @@ function shortJson(v: unknown): string {
   return s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }
 
+/**
+ * Parses a match.json text. Keys and values must be integers in 0..C (stricter than the official
+ * code, which accepts any value and then silently drops ids above C).
+ */
 export function parseMatch(text: string, classes: number, file = 'match.json'): { match: Match | null; problems: Problem[] } {
   let data: unknown;
   try {

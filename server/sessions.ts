@@ -14,7 +14,7 @@ import { Gate, GateFull } from '../util/pool.ts';
  * two at once, so that sign-in attempts, however many, leave the pool's other threads to serving
  * files; a few dozen wait their turn and more are turned away at once.
  */
-const hashing = new Gate(2, 48);
+export const hashing = new Gate(2, 48);
 const scrypt = (password: string, salt: Buffer, keylen: number, opts: ScryptOptions) =>
   hashing.run(() => new Promise<Buffer>((res, rej) => scryptCb(password, salt, keylen, opts, (e, k) => (e ? rej(e) : res(k)))))
     .catch((e: unknown) => { throw e instanceof GateFull ? new Unavailable('the server is busy signing others in; try again in a few seconds', { retry_after: 3 }) : e; });

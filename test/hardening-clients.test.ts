@@ -5,7 +5,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -13,17 +13,20 @@ import request from 'supertest';
 import { overlayStats } from '../server/overlay.ts';
 import { miniPredictions, signedInAgent, testServer, waitFor, type TestServer } from './helpers/server.ts';
 import { fillBoard } from './helpers/board.ts';
+import { zipDirectory } from '../datasets/imagenet-s/zip-write.ts';
+import { Manifest } from '../baselines/runner/manifest.ts';
 
 const VAL = 'imagenetsmini.semi-supervised.validation';
 const work = mkdtempSync(join(tmpdir(), 'isb-clients-'));
 let srv: TestServer;
 let token: string;
 let zips: { validation: string; test: string };
+let mini: Awaited<ReturnType<typeof miniPredictions>>['mini'];
 
 before(async () => {
   srv = await testServer();
   token = srv.user('ana');
-  zips = (await miniPredictions(join(work, 'preds'))).zips;
+  ({ zips, mini } = await miniPredictions(join(work, 'preds')));
 });
 after(async () => {
   await srv.cleanup();
@@ -117,4 +120,39 @@ test('a 300-entry board: computed once per board version whoever views, off the 
   assert.match((await agents[2].get(`/leaderboards/${B}`).expect(200)).text, /secret method/);
   assert.doesNotMatch((await agents[0].get(`/leaderboards/${B}`).expect(200)).text, /secret method/);
   assert.doesNotMatch((await request(srv.server).get(`/leaderboards/${B}`).expect(200)).text, /secret method/);
+});
+
+test('small ones: a match.json nested 40,000 deep is a coded 400; a non-ASCII CSRF token is 403; a model manifest naming a path is refused', async () => {
+  const dir = join(work, 'deep');
+  cpSync(mini.subsets.test.predictionsDir!, dir, { recursive: true });
+  // random JSON whitespace between the brackets keeps it under the zip's compression-ratio limit
+  const ws = () => ' \t\n\r'[Math.floor(Math.random() * 4)];
+  const nest = (c: string) => Array.from({ length: 40_000 }, () => c + ws() + ws()).join('');
+  writeFileSync(join(dir, 'match.json'), `{"1": ${nest('[')}${nest(']')}}`);
+  const zip = join(work, 'deep.zip');
+  await zipDirectory(dir, zip);
+  const r = await request(srv.server).post('/api/submissions').set('Authorization', `Bearer ${token}`).field('benchmark', 'imagenetsmini.fully-unsupervised.test').attach('file', zip);
+  assert.equal(r.status, 400, JSON.stringify(r.body).slice(0, 300));
+  const p = r.body.problems.find((x: { code: string }) => x.code === 'match-bad-values');
+  assert.ok(p, JSON.stringify(r.body.problems).slice(0, 300));
+  assert.equal(p.file, 'match.json');
+  assert.deepEqual(p.details.values, ['1 → an array']);
+
+  // a 43-character non-ASCII CSRF token (its bytes outnumber its characters)
+  const agent = request.agent(srv.server);
+  const form = await agent.get('/login').expect(200);
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(form.text)![1];
+  const forged = 'é'.repeat(csrf.length);
+  await agent.post('/login').type('form').send({ _csrf: forged, next: '/', token }).expect(403);
+  await agent.post('/login').type('form').send({ _csrf: csrf, next: '/', token }).expect(303);
+
+  // an admin-registered model folder: onnx.file is a name in that folder, never a path
+  const baseManifest = {
+    arch: 'resnet18', family: 'pass', classes: 50, protocol: 'unsupervised', outputs: 'logits',
+    preprocessing: { resize_short_side: 256, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
+    max_res: { pixels: 1, rule: 'pass', says: '' }, checkpoint: { file: 'c.pth', sha256: 'x', ignored_count: 0 }, parity_inputs: [],
+  };
+  const manifest = (file: string) => Manifest.safeParse({ ...baseManifest, onnx: { file, sha256: 'x', opset: 17 } });
+  for (const bad of ['../x.onnx', '/etc/passwd', 'sub/model.onnx', '..', '.hidden.onnx', 'a\\b.onnx']) assert.equal(manifest(bad).success, false, bad);
+  assert.equal(manifest('model.onnx').success, true, JSON.stringify(manifest('model.onnx').error?.issues));
 });

@@ -148,11 +148,13 @@ export class GateFull extends Error {}
  */
 export class Gate {
   private active = 0;
+  /** The most tasks ever running at once (for tests and metrics). */
+  peak = 0;
   private readonly waiting: (() => void)[] = [];
   constructor(readonly limit: number, readonly maxWaiting = Infinity) {}
 
   async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active < this.limit) this.active++;
+    if (this.active < this.limit) this.peak = Math.max(this.peak, ++this.active);
     else if (this.waiting.length >= this.maxWaiting) throw new GateFull(`${this.active} running and ${this.waiting.length} waiting`);
     else await new Promise<void>((res) => this.waiting.push(res)); // the finishing task hands over its turn
     try {
