@@ -3,6 +3,7 @@
  * where errors become answers. Handlers parse (zod) and authorise, then call one domain function;
  * domain errors map to statuses in http-errors.ts. No stack traces reach clients.
  */
+import { bodyDeadline, bodyParserError, logAbortedBody } from './http-body.ts';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ZodError } from 'zod';
 import { problem } from '../evaluator/index.ts';
@@ -64,6 +65,7 @@ export function createApp(ctx: AppContext, slots = new UploadSlots(ctx.uploads.m
     });
     next();
   });
+  app.use(bodyDeadline(ctx.bodyTimeoutMs, ctx.log));
   app.use(express.json({ limit: '64kb' }));
 
   // liveness: the process answers (no dependency is asked: a supervisor restarts only a dead process)
@@ -102,9 +104,10 @@ export function createApp(ctx: AppContext, slots = new UploadSlots(ctx.uploads.m
       res.status(400).json({ error: 'invalid request', problems: err.issues.map((i) => problem('invalid-field', i.path.join('.') || 'request', { message: i.message })) });
       return;
     }
-    // express's own errors (a body that is not JSON, too large): their status, none of their text
-    const status = (err as { status?: number; statusCode?: number }).status ?? (err as { statusCode?: number }).statusCode;
-    if (status && status >= 400 && status < 500) { res.status(status).json({ error: status === 413 ? 'request body too large' : 'invalid request' }); return; }
+    // the body parsers' own errors (a body that is not JSON, too large, aborted): their status, none of their text
+    const body = bodyParserError(err);
+    if (body?.aborted) { logAbortedBody(ctx.log, req, err); res.end(); return; }
+    if (body) { res.status(body.status).json({ error: body.status === 413 ? 'request body too large' : 'invalid request' }); return; }
     ctx.log.error({ err, url: req.originalUrl }, 'unhandled error');
     res.status(500).json({ error: 'internal error' });
   });

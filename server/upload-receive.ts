@@ -14,6 +14,7 @@ import type { Readable } from 'node:stream';
 import type { Request } from 'express';
 import { createHash } from 'node:crypto';
 import { DomainError, InvalidInput, TooLarge, UploadStalled } from './domain-errors.ts';
+import { exemptFromBodyDeadline } from './http-body.ts';
 
 export interface Received {
   fields: Record<string, string>;
@@ -23,8 +24,13 @@ export interface Received {
 
 export interface ReceiveLimits {
   maxBytes: number;
-  /** An upload that sends nothing for this long is dropped. */
+  /** An upload that sends nothing for this long is dropped; also the window of the rate floor. */
   idleMs: number;
+  /**
+   * The least an upload must average over each `idleMs` window (0: no floor). A client trickling
+   * a byte now and then never goes idle, yet holds its slot for hours: this frees it.
+   */
+  minBytesPerSecond?: number;
   /** Bytes received by uploads in progress (UploadSlots.received): counted up while this one runs, back down when it settles. */
   inFlight?: { bytes: number };
 }
@@ -34,6 +40,8 @@ const DISCARD_FACTOR = 4;
 
 export async function receiveUpload(req: Request, tmpDir: string, limits: ReceiveLimits): Promise<Received> {
   const { maxBytes } = limits;
+  // an upload has limits of its own (idle, rate floor, size): the short deadline of other bodies does not apply
+  exemptFromBodyDeadline(req);
   const declared = Number(req.get('content-length') ?? 0);
   if (declared > maxBytes + 64 * 1024) {
     // Read and discard a body of plausible size (nothing is stored) so the client can finish
@@ -61,33 +69,48 @@ export async function receiveUpload(req: Request, tmpDir: string, limits: Receiv
     let settled = false;
     let writing: Promise<void> = Promise.resolve();
     let idle: NodeJS.Timeout | undefined;
+    let floor: NodeJS.Timeout | undefined;
     /**
      * Ends the upload with an error: the descriptor closes and the file goes at once. A client
-     * still sending has the rest of its body read and dropped (bounded), so it can read the answer.
+     * still sending has the rest of its body read and dropped (bounded), so it can read the answer;
+     * a stalled or trickling one (`drain` false) is answered at once, and the connection closed.
      */
-    const fail = (err: DomainError): void => {
+    const fail = (err: DomainError, drain = true): void => {
       if (settled) return;
       settled = true;
       clearTimeout(idle);
+      clearInterval(floor);
       req.unpipe(bb);
       fileStream?.unpipe();
       fileStream?.resume();
       bb.removeAllListeners();
       bb.on('error', () => {});
       out?.destroy();
-      const drained = !req.destroyed && !req.complete ? discard(req, DISCARD_FACTOR * maxBytes, limits.idleMs) : Promise.resolve();
+      const drained = drain && !req.destroyed && !req.complete ? discard(req, DISCARD_FACTOR * maxBytes, limits.idleMs) : Promise.resolve();
       void Promise.all([rm(path, { force: true }), drained]).finally(() => reject(err));
     };
+    // the 408 is sent, then the connection closed (http-body.ts ends a response whose body is unread)
     const arm = (): void => {
       clearTimeout(idle);
       idle = setTimeout(() => {
-        fail(new UploadStalled(`the upload sent nothing for ${Math.round(limits.idleMs / 1000)} s and was dropped`, { close: true }));
-        req.destroy();
+        fail(new UploadStalled(`the upload sent nothing for ${Math.round(limits.idleMs / 1000)} s and was dropped`, { close: true }), false);
       }, limits.idleMs);
     };
     arm();
+    const minRate = limits.minBytesPerSecond ?? 0;
+    let windowBytes = 0;
+    if (minRate > 0) {
+      const seconds = limits.idleMs / 1000;
+      floor = setInterval(() => {
+        if (windowBytes < minRate * seconds) {
+          fail(new UploadStalled(`the upload sent ${windowBytes} bytes in ${Math.round(seconds)} s, under the floor of ${minRate} bytes/s, and was dropped to free its slot`, { close: true }), false);
+        }
+        windowBytes = 0;
+      }, limits.idleMs);
+    }
     req.on('data', (c: Buffer) => {
       arm();
+      windowBytes += c.length;
       if (counted < 0) return;
       counted += c.length;
       if (limits.inFlight) limits.inFlight.bytes += c.length;
@@ -121,6 +144,7 @@ export async function receiveUpload(req: Request, tmpDir: string, limits: Receiv
         if (settled) return;
         settled = true;
         clearTimeout(idle);
+        clearInterval(floor);
         resolve();
       }, () => fail(new InvalidInput('the upload could not be stored')));
     });

@@ -28,7 +28,9 @@ export interface AppContext extends SubmitContext {
   log: Logger;
   maxUploadBytes: number;
   authFailuresPerMinute: number;
-  uploads: { idleMs: number; maxInProgress: number; maxPerUser: number };
+  uploads: { idleMs: number; minBytesPerSecond: number; maxInProgress: number; maxPerUser: number };
+  /** The longest a non-upload request body may take to arrive. */
+  bodyTimeoutMs: number;
   /** 'public': per-class results of private-GT submissions appear on boards too (the host opts in). */
   testDetail: 'owner' | 'public';
   /** Session and CSRF cookies only over HTTPS (behind a TLS proxy). */

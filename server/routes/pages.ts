@@ -7,6 +7,7 @@ import express, { Router, type NextFunction, type Request, type Response } from 
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { bodyParserError, logAbortedBody } from '../http-body.ts';
 import { errorPage, loginPage, signupPage } from '../../leaderboard-ui/pages/login.ts';
 import { homePage } from '../../leaderboard-ui/pages/home.ts';
 import { leaderboardPage } from '../../leaderboard-ui/pages/leaderboard.ts';
@@ -339,7 +340,7 @@ export function pageRoutes(c: RouteContext, secureCookies: boolean, slots: Uploa
     try {
       const tmp = join(ctx.dataDir, 'uploads');
       await mkdir(tmp, { recursive: true });
-      const received = await receiveUpload(req, tmp, { maxBytes: ctx.maxUploadBytes, idleMs: ctx.uploads.idleMs, inFlight: slots.received });
+      const received = await receiveUpload(req, tmp, { maxBytes: ctx.maxUploadBytes, idleMs: ctx.uploads.idleMs, minBytesPerSecond: ctx.uploads.minBytesPerSecond, inFlight: slots.received });
       benchmark = received.fields.benchmark;
       if (received.fields.private !== 'true') delete received.fields.private;
       for (const k of ['method', 'description', 'link']) if (!received.fields[k]) delete received.fields[k];
@@ -524,6 +525,9 @@ export function pageRoutes(c: RouteContext, secureCookies: boolean, slots: Uploa
       return;
     }
     if (err instanceof z.ZodError) { send(res, errorPage(pc(res), 400, 'That view does not exist (check the address).'), 400); return; }
+    const body = bodyParserError(err);
+    if (body?.aborted) { logAbortedBody(ctx.log, req, err); res.end(); return; }
+    if (body) { send(res, errorPage(pc(res), body.status, body.status === 413 ? 'The form sent more than a form can hold.' : 'The form could not be read.'), body.status); return; }
     ctx.log.error({ err, url: req.originalUrl }, 'page error');
     send(res, errorPage(pc(res), 500, 'The server failed on this page; the administrators have the details.'), 500);
   });

@@ -28,7 +28,7 @@ export function submissionRoutes(c: RouteContext, slots: UploadSlots): Router {
     try {
       const tmp = join(ctx.dataDir, 'uploads');
       await mkdir(tmp, { recursive: true });
-      const received = await receiveUpload(req, tmp, { maxBytes: ctx.maxUploadBytes, idleMs: ctx.uploads.idleMs, inFlight: slots.received });
+      const received = await receiveUpload(req, tmp, { maxBytes: ctx.maxUploadBytes, idleMs: ctx.uploads.idleMs, minBytesPerSecond: ctx.uploads.minBytesPerSecond, inFlight: slots.received });
       const row = await submit(ctx, req.user!, received);
       ctx.scorer.kick();
       res.status(202).location(`/api/submissions/${row.id}`).json({ id: row.id, status: row.status });

@@ -18,11 +18,11 @@ export interface TestServer extends Running {
 }
 
 /** `overrides` set what no environment value can (a fraction of a second, say). */
-export async function testServer(env: Record<string, string> = {}, overrides: Partial<Config> = {}): Promise<TestServer> {
+export async function testServer(env: Record<string, string> = {}, overrides: Partial<Config> = {}, log: pino.Logger = pino({ level: 'silent' })): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'isb-server-'));
   const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', SCORING_WORKERS: '1', LOG_LEVEL: 'silent', ...env });
   Object.assign(config, overrides);
-  const running = await startServer(config, pino({ level: 'silent' }));
+  const running = await startServer(config, log);
   return Object.assign(running, {
     dataDir,
     user: (name: string, admin = false) => createUserWithToken(running.q, name, admin).token,
@@ -31,6 +31,12 @@ export async function testServer(env: Record<string, string> = {}, overrides: Pa
       rmSync(dataDir, { recursive: true, force: true });
     },
   });
+}
+
+/** A logger whose lines (parsed) are kept for a test to read. */
+export function capturedLog(level: pino.Level = 'info'): { log: pino.Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  return { lines, log: pino({ level }, { write: (s: string) => { lines.push(JSON.parse(s)); } }) };
 }
 
 /** Prediction zips for the server's mini split (same seed, so the same file names). */
