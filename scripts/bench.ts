@@ -44,7 +44,7 @@ import { indexRoot } from '../datasets/imagenet-s/dataset-index.ts';
 import { readToolboxSplit } from '../datasets/imagenet-s/splits.ts';
 import { zipDirectory } from '../datasets/imagenet-s/zip-write.ts';
 import { freePort, startServerProcess } from './server-process.ts';
-import { hostileUploads } from './bench-hostile.ts';
+import { hostileClients, hostileUploads } from './bench-hostile.ts';
 import { pagesBench } from './bench-pages.ts';
 import { drawGt, makeImage, rng } from '../datasets/imagenet-s/synth-image.ts';
 import { decodePng } from '../evaluator/png.ts';
@@ -399,6 +399,8 @@ if (run('pages')) {
 if (run('hostile')) {
   console.log('\n7. Hostile uploads (a separate server process; stall = the server\'s longest event-loop delay during the upload)');
   await hostileUploads(BENCH);
+  console.log('\n7b. Hostile clients (overlay floods, a big board, sign-in floods, slow bodies; a separate server process)');
+  await hostileClients(BENCH);
 }
 
 async function serverLoad(): Promise<void> {

@@ -10,7 +10,7 @@ export async function freePort(): Promise<number> {
   return new Promise((res) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => res(p)); }); });
 }
 
-export interface ServerProcess { proc: ChildProcess; base: string; kill(signal?: NodeJS.Signals): Promise<void>; peakRssMB(): number }
+export interface ServerProcess { proc: ChildProcess; base: string; kill(signal?: NodeJS.Signals): Promise<void>; peakRssMB(): number; rssMB(): number }
 
 /** Starts `server/main.ts` with `env` on `port` and waits until /api/health answers. */
 export async function startServerProcess(env: Record<string, string | undefined>, port: number): Promise<ServerProcess> {
@@ -32,6 +32,11 @@ export async function startServerProcess(env: Record<string, string | undefined>
     /** Peak resident set size of the server process (Linux: VmHWM). */
     peakRssMB() {
       const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${proc.pid}/status`, 'utf8'));
+      return m ? Number(m[1]) / 1024 : NaN;
+    },
+    /** Its resident set size now (VmRSS). */
+    rssMB() {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${proc.pid}/status`, 'utf8'));
       return m ? Number(m[1]) / 1024 : NaN;
     },
   };
