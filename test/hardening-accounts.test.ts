@@ -54,6 +54,12 @@ test('password guessing: after five failures an account waits 1 s, then 2 s, …
   assert.match(wrong.text, /too many failed sign-ins to this account; try again in 1 s/);
   const right = await browser(srv, '203.0.113.51').login('gail', PASSWORD);
   assert.equal(right.status, 429, 'no guessing through the wait');
+  // (the CSRF token a page showed before a sign-in does not outlive it)
+  const renewed = browser(srv, '198.51.100.9');
+  const form = await renewed.agent.get('/login').expect(200);
+  await withPassword(srv, 'kim');
+  await renewed.agent.post('/login').type('form').send({ _csrf: csrfOf(form.text), next: '/', username: 'kim', password: PASSWORD }).expect(303);
+  await renewed.agent.post('/logout').type('form').send({ _csrf: csrfOf(form.text) }).expect(403);
   // after the wait: one more wrong guess doubles it
   await new Promise((r) => setTimeout(r, 1100));
   assert.equal((await browser(srv, '203.0.113.52').login('gail', 'guess 7')).status, 200);
@@ -88,6 +94,11 @@ test('password guessing: failures per address across accounts, 429 with Retry-Af
   await withPassword(direct, 'ivan');
   for (let i = 0; i < 3; i++) assert.equal((await browser(direct, `192.0.2.${i}`).login('ivan', 'guess')).status, 200);
   assert.equal((await browser(direct, '192.0.2.99').login('ivan', PASSWORD)).status, 429);
+  // the same for API tokens (the bearer limiter once believed X-Forwarded-For from any loopback peer)
+  const bearer = await server({ AUTH_FAILURES_PER_MINUTE: '3' });
+  for (let i = 0; i < 3; i++) await request(bearer.server).get('/api/me').set('X-Forwarded-For', `192.0.2.${i}`).set('Authorization', 'Bearer isb_wrong').expect(401);
+  const refused = await request(bearer.server).get('/api/me').set('X-Forwarded-For', '192.0.2.99').set('Authorization', 'Bearer isb_wrong').expect(429);
+  assert.ok(Number(refused.headers['retry-after']) >= 1);
 });
 
 test('scrypt: at most two hashes at once, whatever the number of sign-ins; a static file is served meanwhile; past 48 waiting, 503 with Retry-After', async () => {

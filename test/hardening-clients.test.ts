@@ -5,7 +5,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -13,7 +13,7 @@ import request from 'supertest';
 import { overlayStats } from '../server/overlay.ts';
 import { miniPredictions, signedInAgent, testServer, waitFor, type TestServer } from './helpers/server.ts';
 import { fillBoard } from './helpers/board.ts';
-import { zipDirectory } from '../datasets/imagenet-s/zip-write.ts';
+import { craftZip } from './helpers/zip.ts';
 import { Manifest } from '../baselines/runner/manifest.ts';
 
 const VAL = 'imagenetsmini.semi-supervised.validation';
@@ -122,21 +122,20 @@ test('a 300-entry board: computed once per board version whoever views, off the 
   assert.doesNotMatch((await request(srv.server).get(`/leaderboards/${B}`).expect(200)).text, /secret method/);
 });
 
-test('small ones: a match.json nested 40,000 deep is a coded 400; a non-ASCII CSRF token is 403; a model manifest naming a path is refused', async () => {
-  const dir = join(work, 'deep');
-  cpSync(mini.subsets.test.predictionsDir!, dir, { recursive: true });
-  // random JSON whitespace between the brackets keeps it under the zip's compression-ratio limit
-  const ws = () => ' \t\n\r'[Math.floor(Math.random() * 4)];
-  const nest = (c: string) => Array.from({ length: 40_000 }, () => c + ws() + ws()).join('');
-  writeFileSync(join(dir, 'match.json'), `{"1": ${nest('[')}${nest(']')}}`);
+test('small ones: a match.json of objects nested 40,000 deep is a coded 400; a non-ASCII CSRF token is 403; a model manifest naming a path is refused', async () => {
+  const t = mini.subsets.test;
   const zip = join(work, 'deep.zip');
-  await zipDirectory(dir, zip);
+  // stored, not deflated: the compression-ratio limit would refuse it before it is parsed
+  await craftZip(zip, (z) => {
+    for (const m of t.masks) z.addFile(join(t.predictionsDir!, m), m);
+    z.addBuffer(Buffer.from(`{"1": ${'{"":'.repeat(40_000)}0${'}'.repeat(40_000)}}`), 'match.json', { compress: false });
+  });
   const r = await request(srv.server).post('/api/submissions').set('Authorization', `Bearer ${token}`).field('benchmark', 'imagenetsmini.fully-unsupervised.test').attach('file', zip);
   assert.equal(r.status, 400, JSON.stringify(r.body).slice(0, 300));
   const p = r.body.problems.find((x: { code: string }) => x.code === 'match-bad-values');
   assert.ok(p, JSON.stringify(r.body.problems).slice(0, 300));
   assert.equal(p.file, 'match.json');
-  assert.deepEqual(p.details.values, ['1 → an array']);
+  assert.deepEqual(p.details.values, ['1 → an object']);
 
   // a 43-character non-ASCII CSRF token (its bytes outnumber its characters)
   const agent = request.agent(srv.server);
