@@ -95,6 +95,10 @@ export async function rankRows(rows: BoardSourceRow[], scores: ScoreCache, sort:
     });
   }
   const leaderRow = kept[0];
+  // a rank is a place by quality (the metric's own direction), whichever way the board is shown:
+  // equal values share it; the rank interval below is by quality too
+  const rankOf = new Map<(typeof kept)[number], number>();
+  kept.forEach((p, i) => rankOf.set(p, i > 0 && best(kept[i - 1], p) === 0 ? rankOf.get(kept[i - 1])! : i + 1));
   const cmp = by(order);
   kept = [...kept].sort((a, b) => cmp(a, b) || a.row.id - b.row.id);
   const stats = statsOf && (BOOTSTRAP_METRICS as readonly string[]).includes(sort) && kept.length > 0
@@ -102,9 +106,8 @@ export async function rankRows(rows: BoardSourceRow[], scores: ScoreCache, sort:
     : kept.map(() => ({ rank_ci: null, tied_with_leader: null }));
   const out: BoardRow[] = [];
   kept.forEach((p, i) => {
-    const rank = i > 0 && cmp(kept[i - 1], p) === 0 ? out[i - 1].rank : i + 1;
     out.push({
-      rank, submission: p.row.id, user: p.row.user_name, method: p.row.method, description: p.row.description, link: p.row.link,
+      rank: rankOf.get(p)!, submission: p.row.id, user: p.row.user_name, method: p.row.method, description: p.row.description, link: p.row.link,
       baseline: p.row.baseline === 1, private: p.row.private === 1, submitted_at: p.row.created_at, metrics: p.metrics,
       ci: p.ci, ...stats[i], run: baselineRun(p.row, phase),
     });

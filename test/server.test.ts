@@ -289,6 +289,13 @@ test('leaderboard: order, shared ranks for ties, one row per user unless all, pr
   for (const row of rowsWithStats) assert.ok(row.ci.mIoU[0] <= row.metrics.mIoU && row.metrics.mIoU <= row.ci.mIoU[1]);
   const asc = (await board('?order=asc').expect(200)).body.rows;
   assert.equal(asc[0].user, otherBetter ? 'bob' : 'carol');
+  // a rank is a place by quality in either order, and agrees with its rank interval (ascending, the
+  // best row comes last, still rank 1)
+  type Ranked = { submission: number; rank: number; rank_ci: [number, number] };
+  const places = (rows: Ranked[]) => new Map(rows.map((x) => [x.submission, [x.rank, x.rank_ci]]));
+  const ascAll = (await board('?order=asc&all=true').expect(200)).body.rows as Ranked[];
+  assert.deepEqual(places(ascAll), places(rowsWithStats as unknown as Ranked[]));
+  assert.deepEqual(ascAll.map((x) => x.rank), [3, 3, 1, 1]);
   const byF = (await board('?sort=FMeasure&all=1').expect(200)).body;
   assert.equal(byF.sort, 'FMeasure');
   for (let i = 1; i < byF.rows.length; i++) assert.ok(byF.rows[i - 1].metrics.FMeasure >= byF.rows[i].metrics.FMeasure);
