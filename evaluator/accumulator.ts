@@ -8,6 +8,7 @@
  * `merge()` is not offered for that reason: two float32 partial sums cannot be combined into the
  * sequential result. The exact integer sums are kept alongside (`exact`) for diagnostics.
  */
+import { metricsOf, type ScalarMetrics } from './metrics.ts';
 import type { ImageRecord } from './image-record.ts';
 
 const f32 = Math.fround;
@@ -16,7 +17,8 @@ const EPS20 = f32(1e-20);
 const BETA = f32(0.3);
 const ONE_PLUS_BETA = f32(1.3);
 
-export const SIZE_GROUPS = ['S', 'MS', 'ML', 'L'] as const;
+/** The object-size groups, smallest first: the metric table's size metrics, in its order. */
+export const SIZE_GROUPS = metricsOf('size').map((m) => m.key);
 
 /**
  * Six histograms of length K = C + 1: predicted pixels per class, GT pixels, their intersection,
@@ -69,16 +71,11 @@ export interface ImageContribution {
   hit: boolean;
 }
 
-export interface Metrics {
-  Acc: number;
-  mIoU: number;
-  mBIoU: number;
-  S: number | null; MS: number | null; ML: number | null; L: number | null;
-  BS: number | null; BMS: number | null; BML: number | null; BL: number | null;
-  FMeasure: number;
+/** The metric table's scalars (metrics.ts) and the per-class arrays, class 0 = other. */
+export type Metrics = ScalarMetrics & {
   IoUs: number[];
   BIoUs: number[];
-}
+};
 
 export class OfficialAccumulator {
   readonly K: number;
@@ -217,16 +214,16 @@ export class OfficialAccumulator {
       }
       return vals.length === 0 ? null : f32mean(vals) * 100;
     };
-    return {
+    // every row of the metric table; the type asks for a new row's value here
+    const scalars: ScalarMetrics = {
       Acc: f32(this.ACC / N) * 100,
       mIoU: f32mean(IoUs),
       mBIoU: f32mean(BIoUs),
       S: group(0, false), MS: group(1, false), ML: group(2, false), L: group(3, false),
       BS: group(0, true), BMS: group(1, true), BML: group(2, true), BL: group(3, true),
       FMeasure: f32(this.F / N) * 100,
-      IoUs,
-      BIoUs,
     };
+    return { ...scalars, IoUs, BIoUs };
   }
 }
 

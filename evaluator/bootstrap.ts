@@ -24,11 +24,16 @@
  * (`bootstrapParallel`); see `npm run bench -- bootstrap`.
  */
 import { namesHash } from './names.ts';
+import { METRIC_KEYS, metricsOf, type MetricKey } from './metrics.ts';
 import type { ImageContribution } from './accumulator.ts';
 
-export const BOOTSTRAP_METRICS = ['mIoU', 'mBIoU', 'Acc', 'FMeasure', 'S', 'MS', 'ML', 'L', 'BS', 'BMS', 'BML', 'BL'] as const;
-export type BootstrapMetric = (typeof BOOTSTRAP_METRICS)[number];
+/** Every metric of the table is resampled, in its order (the order resamples are stored in). */
+export const BOOTSTRAP_METRICS = METRIC_KEYS;
+export type BootstrapMetric = MetricKey;
 const M = BOOTSTRAP_METRICS.length;
+/** A metric's place in a resample's output. */
+const AT = Object.fromEntries(BOOTSTRAP_METRICS.map((k, i) => [k, i])) as Record<MetricKey, number>;
+const SIZE_AT = metricsOf('size').map((m) => AT[m.key]), BOUNDARY_SIZE_AT = metricsOf('boundary-size').map((m) => AT[m.key]);
 
 /** The number of resamples of every interval the project reports. */
 export const BOOTSTRAP_B = 1000;
@@ -277,10 +282,10 @@ function metricsInto(t: ContributionTable, s: Scratch, out: Float64Array, at: nu
     if (!t.refGt[k] || all[o + 1] > 0) { m += all[o + 2] / (all[o] + all[o + 1] - all[o + 2] + EPS10); count++; }
     if (!t.refBGt[k] || all[o + 4] > 0) { mb += all[o + 5] / (all[o + 3] + all[o + 4] - all[o + 5] + EPS10); bCount++; }
   }
-  out[at] = count ? (m / count) * 100 : NaN;
-  out[at + stride] = bCount ? (mb / bCount) * 100 : NaN;
-  out[at + 2 * stride] = (s.acc / s.drawn) * 100;
-  out[at + 3 * stride] = (s.F / s.drawn) * 100;
+  out[at + AT.mIoU * stride] = count ? (m / count) * 100 : NaN;
+  out[at + AT.mBIoU * stride] = bCount ? (mb / bCount) * 100 : NaN;
+  out[at + AT.Acc * stride] = (s.acc / s.drawn) * 100;
+  out[at + AT.FMeasure * stride] = (s.F / s.drawn) * 100;
   for (let g = 0; g < 4; g++) {
     let sum = 0, cnt = 0, bsum = 0, bcnt = 0;
     for (let k = 0; k < K; k++) {
@@ -288,8 +293,8 @@ function metricsInto(t: ContributionTable, s: Scratch, out: Float64Array, at: nu
       if (grp[o + 1] > 0) { sum += grp[o + 2] / (grp[o] + grp[o + 1] - grp[o + 2] + EPS10); cnt++; }
       if (grp[o + 4] > 0) { bsum += grp[o + 5] / (grp[o + 3] + grp[o + 4] - grp[o + 5] + EPS10); bcnt++; }
     }
-    out[at + (4 + g) * stride] = cnt ? (sum / cnt) * 100 : NaN;
-    out[at + (8 + g) * stride] = bcnt ? (bsum / bcnt) * 100 : NaN;
+    out[at + SIZE_AT[g] * stride] = cnt ? (sum / cnt) * 100 : NaN;
+    out[at + BOUNDARY_SIZE_AT[g] * stride] = bcnt ? (bsum / bcnt) * 100 : NaN;
   }
 }
 

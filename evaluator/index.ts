@@ -21,7 +21,7 @@ export { openPredictionSource, DirectorySource, ZipSource, TooLargeError, DEFAUL
 export { parseMatch, matchToObject, type Match } from './match.ts';
 export { parseNamesList, splitLines } from './names.ts';
 export { resultToJson, fullResultJson, bootstrapJson, firstDifference, formatSummary, formatProblems, fmt, type ResultJson, type Difference } from './report.ts';
-export { METRICS, type MetricInfo } from './metrics.ts';
+export { METRICS, METRIC_KEYS, METRIC_GROUPS, METRIC_TABLE, metricInfo, metricsOf, pickScalars, type MetricGroup, type MetricInfo, type MetricKey, type ScalarMetrics } from './metrics.ts';
 export { PairPool, defaultWorkers } from './pool.ts';
 export { buildGtStore, type BuildGtOptions } from './gt-cache.ts';
 export type { GtStore, GtStoreBuild } from './gt-store.ts';

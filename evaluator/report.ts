@@ -5,12 +5,10 @@ import { roundHalfEven } from './round.ts';
 import type { Problem } from './rules.ts';
 import type { Provenance } from './provenance.ts';
 import { BOOTSTRAP_METRICS, type BootstrapMetric, type BootstrapResult } from './bootstrap.ts';
+import { metricsOf, pickScalars, type ScalarMetrics } from './metrics.ts';
 
-export interface ResultJson {
-  Acc: number; mIoU: number; mBIoU: number;
-  S: number | null; MS: number | null; ML: number | null; L: number | null;
-  BS: number | null; BMS: number | null; BML: number | null; BL: number | null;
-  FMeasure: number;
+/** The result JSON: every scalar of the metric table, then the per-class IoUs and the rest. */
+export type ResultJson = ScalarMetrics & {
   IoUs: number[];
   images: number;
   warnings: EvaluationResult['warnings'];
@@ -22,7 +20,7 @@ export interface ResultJson {
   provenance?: Provenance;
   /** The command that reproduces this result offline (paths as given, or placeholders on a server). */
   reproduce?: string;
-}
+};
 
 /** The evaluation output with its intervals, resamples and provenance (the CLI's --json, the server's result.json). */
 export function fullResultJson(r: EvaluationResult, extra: { boot?: BootstrapResult; provenance: Provenance; reproduce?: string }): ResultJson {
@@ -72,10 +70,7 @@ export function firstDifference(stored: unknown, fresh: unknown, path = ''): Dif
 export function resultToJson(r: EvaluationResult): ResultJson {
   const m = r.metrics;
   const out: ResultJson = {
-    Acc: m.Acc, mIoU: m.mIoU, mBIoU: m.mBIoU,
-    S: m.S, MS: m.MS, ML: m.ML, L: m.L,
-    BS: m.BS, BMS: m.BMS, BML: m.BML, BL: m.BL,
-    FMeasure: m.FMeasure,
+    ...pickScalars(m),
     IoUs: m.IoUs,
     images: r.images,
     warnings: r.warnings,
@@ -94,10 +89,10 @@ export function formatSummary(r: EvaluationResult, classNames?: string[]): strin
   const m = r.metrics;
   const lines: string[] = [];
   lines.push(`images: ${r.images}`);
-  lines.push(`mIoU ${fmt(m.mIoU)}   b-mIoU ${fmt(m.mBIoU)}   Img-Acc ${fmt(m.Acc)}   F-measure ${fmt(m.FMeasure)}`);
-  lines.push(`size groups      S       MS      ML      L`);
-  lines.push(`  mIoU     ${[m.S, m.MS, m.ML, m.L].map((v) => fmt(v).padStart(7)).join(' ')}`);
-  lines.push(`  b-mIoU   ${[m.BS, m.BMS, m.BML, m.BL].map((v) => fmt(v).padStart(7)).join(' ')}`);
+  lines.push(metricsOf('main').map((x) => `${x.label} ${fmt(m[x.key])}`).join('   '));
+  lines.push(`size groups${metricsOf('size').map((x) => x.short.padStart(7)).join(' ')}`);
+  lines.push(`  mIoU     ${metricsOf('size').map((x) => fmt(m[x.key]).padStart(7)).join(' ')}`);
+  lines.push(`  b-mIoU   ${metricsOf('boundary-size').map((x) => fmt(m[x.key]).padStart(7)).join(' ')}`);
   lines.push('');
   lines.push(' id  class                              IoU    b-IoU');
   m.IoUs.forEach((iou, k) => {

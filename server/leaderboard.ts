@@ -4,7 +4,7 @@
  * direction), all rows on request.
  * A metric that is null (an empty size group) sorts after every number, whatever the order.
  */
-import { METRICS, BOOTSTRAP_METRICS, BOOTSTRAP_B, type BootstrapMetric } from '../evaluator/index.ts';
+import { METRIC_KEYS, METRICS, BOOTSTRAP_METRICS, BOOTSTRAP_B, type BootstrapMetric } from '../evaluator/index.ts';
 import type { Benchmark } from './catalogue.ts';
 import type { BoardSourceRow, Queries } from './queries.ts';
 import { ScoreCache, type ScoreRecord } from './score-record.ts';
@@ -13,7 +13,7 @@ import type { BoardStatsJob } from './board-stats-worker.ts';
 import { WorkerPool } from '../util/pool.ts';
 import { reportedFor, type ModelKey } from '../baselines/reported.ts';
 
-export const SORT_KEYS = METRICS.map((m) => m.key);
+export const SORT_KEYS = METRIC_KEYS;
 export type SortKey = (typeof SORT_KEYS)[number];
 
 export interface BoardRow {

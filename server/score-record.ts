@@ -3,17 +3,17 @@
  * `metrics` and what leaderboards read. One schema, versioned, validated once when read.
  */
 import { z } from 'zod';
-import { METRICS, BOOTSTRAP_METRICS, type BootstrapResult, type ConfusionPair, type EvaluationResult, type Provenance } from '../evaluator/index.ts';
+import { METRICS, BOOTSTRAP_METRICS, pickScalars, type BootstrapResult, type ConfusionPair, type EvaluationResult, type MetricKey, type Provenance, type ScalarMetrics as TableScalars } from '../evaluator/index.ts';
 
 /** 2: intervals, provenance and (public-GT phases) error analysis; 1 records are read as they are. */
 export const SCORE_RECORD_VERSION = 2;
 
-const percent = z.number();
-const maybe = z.number().nullable();
-/** The evaluator's metrics: the official scalar keys (metrics.ts) and the per-class arrays, class 0 = other. */
+/** Each row of the metric table (metrics.ts): a number, or null where the row allows it. */
+const scalarSchemas = Object.fromEntries(METRICS.map((m) => [m.key, m.nullable ? z.number().nullable() : z.number()])) as unknown as
+  { [K in MetricKey]: z.ZodType<TableScalars[K]> };
+/** The evaluator's metrics: the metric table's scalars and the per-class arrays, class 0 = other. */
 export const ScoreMetrics = z.object({
-  mIoU: percent, mBIoU: percent, Acc: percent, FMeasure: percent,
-  S: maybe, MS: maybe, ML: maybe, L: maybe, BS: maybe, BMS: maybe, BML: maybe, BL: maybe,
+  ...scalarSchemas,
   IoUs: z.array(z.number()),
   BIoUs: z.array(z.number()),
 });
@@ -48,7 +48,7 @@ export function scoreRecordOf(result: EvaluationResult, extra: { boot?: Bootstra
   const record: ScoreRecord = {
     version: SCORE_RECORD_VERSION,
     images: result.images,
-    metrics: { mIoU: m.mIoU, mBIoU: m.mBIoU, Acc: m.Acc, FMeasure: m.FMeasure, S: m.S, MS: m.MS, ML: m.ML, L: m.L, BS: m.BS, BMS: m.BMS, BML: m.BML, BL: m.BL, IoUs: m.IoUs, BIoUs: m.BIoUs },
+    metrics: { ...pickScalars(m), IoUs: m.IoUs, BIoUs: m.BIoUs },
   };
   if (extra.boot) { record.ci = extra.boot.ci; record.bootstrap = { seed: extra.boot.seed, B: extra.boot.B }; }
   if (extra.provenance) record.provenance = extra.provenance;

@@ -6,7 +6,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { Description, HttpUrl, MethodName } from './schemas.ts';
-import { bootstrapJson, matchToObject, paired, problem, unpackSamples, type PairedResult, BOOTSTRAP_METRICS, type BootstrapMetric, type Problem, type ResultJson, type Warning } from '../evaluator/index.ts';
+import { bootstrapJson, matchToObject, paired, pickScalars, problem, unpackSamples, type PairedResult, BOOTSTRAP_METRICS, type BootstrapMetric, type Problem, type ResultJson, type Warning } from '../evaluator/index.ts';
 import { Catalogue, type Benchmark } from './catalogue.ts';
 import { readScoreRecord, type ScoreMetrics, type ScoreRecord } from './score-record.ts';
 import { Conflict, Forbidden, InvalidInput, QuotaExceeded, Unavailable, UploadRejected } from './domain-errors.ts';
@@ -231,7 +231,7 @@ export function resultJsonOf(ctx: SubmitContext, s: SubmissionRow): ResultJson |
   const m = record.metrics;
   const samples = unpackSamples(stored.values, stored.B);
   const out: ResultJson = {
-    Acc: m.Acc, mIoU: m.mIoU, mBIoU: m.mBIoU, S: m.S, MS: m.MS, ML: m.ML, L: m.L, BS: m.BS, BMS: m.BMS, BML: m.BML, BL: m.BL, FMeasure: m.FMeasure,
+    ...pickScalars(m),
     IoUs: m.IoUs, images: record.images, warnings: s.warnings ? JSON.parse(s.warnings) : [],
   };
   if (s.computed_match) out.match = JSON.parse(s.computed_match);

@@ -2,7 +2,7 @@
  * A benchmark's leaderboard: sortable by any metric (plain links; the view lives in the query
  * string), grouped columns, badges, exports, the progress chart and the metric definitions.
  */
-import { METRICS, type MetricInfo } from '../../evaluator/index.ts';
+import { METRIC_GROUPS, METRICS, metricInfo, metricsOf, type MetricInfo } from '../../evaluator/index.ts';
 import type { BoardRow } from '../../server/leaderboard.ts';
 import { progressChart } from '../charts.ts';
 import { intervalTitle, pct, plusMinus, rankRange, when } from '../format.ts';
@@ -19,14 +19,9 @@ export interface BoardPageData {
   all: boolean;
 }
 
-const GROUPS: { label: string; keys: MetricInfo['key'][] }[] = [
-  { label: 'Main', keys: ['mIoU', 'mBIoU', 'Acc', 'FMeasure'] },
-  { label: 'mIoU by object size', keys: ['S', 'MS', 'ML', 'L'] },
-  { label: 'b-mIoU by object size', keys: ['BS', 'BMS', 'BML', 'BL'] },
-];
-/** In a size group, the column says only the size (its group heading says which metric). */
-const SHORT: Partial<Record<MetricInfo['key'], string>> = { S: 'S', MS: 'MS', ML: 'ML', L: 'L', BS: 'S', BMS: 'MS', BML: 'ML', BL: 'L' };
-const info = (k: string) => METRICS.find((m) => m.key === k)!;
+/** Column groups of the metric table; in a size group the column says only the size (its group heading says which metric). */
+const GROUPS = METRIC_GROUPS.map((g) => ({ label: g.label, keys: metricsOf(g.group).map((m) => m.key) }));
+const info = metricInfo;
 
 export function leaderboardPage(c: PageContext, d: BoardPageData): Html {
   const b = d.benchmark;
@@ -36,7 +31,7 @@ export function leaderboardPage(c: PageContext, d: BoardPageData): Html {
     const active = d.sort === k;
     const nextOrder = active ? (d.order === 'desc' ? 'asc' : 'desc') : (info(k).higherIsBetter ? 'desc' : 'asc');
     const arrow = active ? (d.order === 'desc' ? '↓' : '↑') : '';
-    return html`<a class="sort" href="${withQuery(path, query, { sort: k, order: nextOrder })}" title="${`Sort by ${info(k).label}: ${info(k).description}`}" aria-label="${`${info(k).label}, sort`}">${SHORT[k] ?? info(k).label}<span class="arrow" aria-hidden="true">${arrow}</span></a>`;
+    return html`<a class="sort" href="${withQuery(path, query, { sort: k, order: nextOrder })}" title="${`Sort by ${info(k).label}: ${info(k).description}`}" aria-label="${`${info(k).label}, sort`}">${info(k).short}<span class="arrow" aria-hidden="true">${arrow}</span></a>`;
   };
   const ariaSort = (k: string) => (d.sort === k ? (d.order === 'desc' ? 'descending' : 'ascending') : null);
   const sortInfo = info(d.sort);

@@ -3,7 +3,7 @@
  * size groups, and per-class IoU and b-IoU (up to 919 classes) as a sorted profile and a
  * sortable, searchable table (all in the query string).
  */
-import { METRICS } from '../../evaluator/index.ts';
+import { metricInfo, metricsOf, type MetricKey } from '../../evaluator/index.ts';
 import { classProfile, sizeGroupsChart } from '../charts.ts';
 import { intervalTitle, pct, when } from '../format.ts';
 import type { SubmissionView } from '../../server/submissions.ts';
@@ -39,8 +39,8 @@ export interface SubmissionPageData {
   table: { sort: 'id' | 'name' | 'IoU' | 'BIoU'; order: 'asc' | 'desc'; q: string };
 }
 
-const MAIN = ['mIoU', 'mBIoU', 'Acc', 'FMeasure'] as const;
-const label = (k: string) => METRICS.find((m) => m.key === k)?.label ?? k;
+const MAIN = metricsOf('main').map((m) => m.key);
+const SIZES = metricsOf('size'), BOUNDARY_SIZES = metricsOf('boundary-size');
 
 export function submissionPage(c: PageContext, d: SubmissionPageData): Html {
   const title = d.method ?? `Submission ${d.id}`;
@@ -75,9 +75,9 @@ ${d.owner ? ownerActions(c, d) : ''}
 }
 
 /** One metric as a tile, with its interval under the value when there is one. */
-function tile(d: SubmissionPageData, k: string): Html {
+function tile(d: SubmissionPageData, k: MetricKey): Html {
   const ci = d.ci?.[k as keyof NonNullable<SubmissionPageData['ci']>];
-  return html`<div class="tile"><div class="k">${label(k)}</div><div class="v">${pct(d.metrics![k] as number | null)}</div>${ci ? html`<div class="ci" title="${intervalTitle(ci)}">${pct(ci[0])} – ${pct(ci[1])}</div>` : ''}</div>`;
+  return html`<div class="tile"><div class="k">${metricInfo(k).label}</div><div class="v">${pct(d.metrics![k] as number | null)}</div>${ci ? html`<div class="ci" title="${intervalTitle(ci)}">${pct(ci[0])} – ${pct(ci[1])}</div>` : ''}</div>`;
 }
 
 /** Where it went wrong (public-GT phases): the worst images and the most confused classes. */
@@ -121,7 +121,7 @@ ${d.reproduce ? html`<p>Re-score it offline and check every number (exit 0, or t
 function aggregates(d: SubmissionPageData): Html {
   const m = d.metrics!;
   return html`<h2>Results</h2>
-<div class="tiles">${[...MAIN, 'S', 'MS', 'ML', 'L'].map((k) => tile(d, k))}</div>
+<div class="tiles">${[...MAIN, ...SIZES.map((m) => m.key)].map((k) => tile(d, k))}</div>
 <p class="muted">Per-class results of a test submission are shown to its owner only.</p>`;
 }
 
@@ -183,13 +183,13 @@ function results(d: SubmissionPageData): Html {
 <div class="tiles">${MAIN.map((k) => tile(d, k))}</div>
 ${d.ci ? html`<p class="muted small">Under each value, its 95 % bootstrap interval: 1,000 resamples of the ${d.progress.total.toLocaleString('en-US')} images, the same for every submission to this benchmark. It covers test-set sampling only, not training randomness. To tell whether another entry is really better, <a href="/leaderboards/${d.benchmark}">tick both on the board</a> and compare.</p>` : ''}
 <div class="side-by-side">
-${sizeGroupsChart((['S', 'MS', 'ML', 'L'] as const).map((k) => ({ label: k, miou: m[k] as number | null, bmiou: m[`B${k}`] as number | null })))}
+${sizeGroupsChart(SIZES.map((s, g) => ({ label: s.short, miou: m[s.key] as number | null, bmiou: m[BOUNDARY_SIZES[g].key] as number | null })))}
 <div class="table-wrap compact"><table>
 <caption>mIoU and boundary mIoU by object size (share of the image an object covers). “–”: no object of that size.</caption>
 <thead><tr><th scope="col"></th><th scope="col" class="num">S (≤ 5%)</th><th scope="col" class="num">MS (5–25%)</th><th scope="col" class="num">ML (25–50%)</th><th scope="col" class="num">L (&gt; 50%)</th></tr></thead>
 <tbody>
-<tr><th scope="row">mIoU</th>${(['S', 'MS', 'ML', 'L'] as const).map((k) => html`<td class="num">${pct(m[k] as number | null)}</td>`)}</tr>
-<tr><th scope="row">b-mIoU</th>${(['BS', 'BMS', 'BML', 'BL'] as const).map((k) => html`<td class="num">${pct(m[k] as number | null)}</td>`)}</tr>
+<tr><th scope="row">mIoU</th>${SIZES.map((s) => html`<td class="num">${pct(m[s.key] as number | null)}</td>`)}</tr>
+<tr><th scope="row">b-mIoU</th>${BOUNDARY_SIZES.map((s) => html`<td class="num">${pct(m[s.key] as number | null)}</td>`)}</tr>
 </tbody></table></div>
 </div>
 ${d.match_url ? html`<p>The default matching computed for this submission: <a href="${d.match_url}" download>match.json</a>.</p>` : ''}
