@@ -3,11 +3,8 @@
  * `Authorization: Bearer <token>`. Failed attempts are rate-limited per client address.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { NextFunction, Request, Response } from 'express';
 import type { Queries, UserRow } from './queries.ts';
-import { Conflict, Forbidden, RateLimited, Unauthenticated } from './domain-errors.ts';
-import { cookies, SESSION_COOKIE } from './cookies.ts';
-import { sessionUser } from './sessions.ts';
+import { Conflict, RateLimited } from './domain-errors.ts';
 import { nameSkeleton } from './schemas.ts';
 
 export const TOKEN_PREFIX = 'isb_';
@@ -45,10 +42,6 @@ export interface AuthUser { id: number; name: string; isAdmin: boolean; tokenId:
 export function tokenUser(q: Queries, token: string): AuthUser | null {
   const row = q.activeTokenByHash(hashToken(token));
   return row ? { id: row.user_id, name: row.name, isAdmin: row.is_admin === 1, tokenId: row.id } : null;
-}
-
-declare module 'express-serve-static-core' {
-  interface Request { user?: AuthUser }
 }
 
 /** Counts failures (or attempts) per key in a sliding window (a minute unless told). */
@@ -123,46 +116,4 @@ export class SignInLimits {
   succeeded(account: string | null): void {
     if (account !== null) this.accounts.succeeded(account);
   }
-}
-
-/** How often a token's last-used time is written: each write is a synced commit. */
-export const TOKEN_TOUCH_MS = 60_000;
-
-/**
- * Sets req.user when a valid token is given; `required` makes it mandatory (401 otherwise).
- * `touched` (token id → last write) is shared by the middlewares of one app.
- */
-export function authenticate(q: Queries, limiter: FailureLimiter, required: boolean, touched: Map<number, number>) {
-  return (req: Request, _res: Response, next: NextFunction): void => {
-    const header = req.get('authorization');
-    if (!header) {
-      // a browser session may read (GET: progress events, exports); writes need a token or a
-      // page form with its CSRF token
-      const session = req.method === 'GET' || req.method === 'HEAD' ? sessionUser(q, cookies(req)[SESSION_COOKIE]) : null;
-      if (session) { req.user = session; return next(); }
-      if (required) return next(new Unauthenticated('authentication required: send "Authorization: Bearer <token>"'));
-      return next();
-    }
-    const key = req.ip ?? 'unknown';
-    const wait = limiter.wait(key);
-    if (wait > 0) return next(new RateLimited(`too many failed authentications; try again in ${wait} s`, { retry_after: wait }));
-    const m = /^Bearer\s+(\S+)$/i.exec(header);
-    const user = m ? tokenUser(q, m[1]) : null;
-    if (!user) {
-      limiter.fail(key);
-      return next(new Unauthenticated('invalid or revoked token'));
-    }
-    const now = Date.now();
-    if (now - (touched.get(user.tokenId) ?? 0) >= TOKEN_TOUCH_MS) {
-      q.touchToken(user.tokenId);
-      touched.set(user.tokenId, now);
-    }
-    req.user = user;
-    next();
-  };
-}
-
-export function requireAdmin(req: Request, _res: Response, next: NextFunction): void {
-  if (!req.user?.isAdmin) return next(new Forbidden('admin only'));
-  next();
 }

@@ -7,36 +7,17 @@
 import { METRIC_KEYS, METRICS, BOOTSTRAP_METRICS, BOOTSTRAP_B, type BootstrapMetric } from '../evaluator/index.ts';
 import type { Benchmark } from './catalogue.ts';
 import type { BoardSourceRow, Queries } from './queries.ts';
-import { ScoreCache, type ScoreRecord } from './score-record.ts';
+import { ScoreCache } from './score-record.ts';
 import type { RowStats } from './board-stats.ts';
 import type { BoardStatsJob } from './board-stats-worker.ts';
 import { WorkerPool } from '../util/pool.ts';
 import { reportedFor, type ModelKey } from '../baselines/reported.ts';
+import type { BoardRow } from '../leaderboard-ui/views.ts';
 
 export const SORT_KEYS = METRIC_KEYS;
 export type SortKey = (typeof SORT_KEYS)[number];
 
-export interface BoardRow {
-  rank: number;
-  submission: number;
-  user: string;
-  method: string | null;
-  description: string | null;
-  link: string | null;
-  baseline: boolean;
-  /** Shown to its owner only (the board of anyone else leaves it out). */
-  private: boolean;
-  submitted_at: string;
-  metrics: Record<string, number | null | number[]>;
-  /** 95 % bootstrap intervals per metric (null for scores from before intervals were kept). */
-  ci: ScoreRecord['ci'] | null;
-  /** The row's rank within each bootstrap resample, 2.5th–97.5th percentile (by the board's sort metric). */
-  rank_ci: [number, number] | null;
-  /** The paired interval of (this row − the leader) includes 0; null for the leader and rows without resamples. */
-  tied_with_leader: boolean | null;
-  /** A baseline the server ran: its provenance, and the authors' reported mIoU for this phase (never the server's). */
-  run: { provenance: string; reported: ReturnType<typeof reportedFor> } | null;
-}
+export type { BoardRow } from '../leaderboard-ui/views.ts';
 
 /** What a baseline row carries beyond its scores (rows of a run this server made). */
 export function baselineRun(r: Pick<BoardSourceRow, 'baseline' | 'baseline_run' | 'baseline_manifest'>, phase: 'validation' | 'test'): BoardRow['run'] {

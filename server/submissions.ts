@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { Description, HttpUrl, MethodName } from './schemas.ts';
 import { bootstrapJson, matchToObject, paired, pickScalars, problem, unpackSamples, type PairedResult, BOOTSTRAP_METRICS, type BootstrapMetric, type Problem, type ResultJson, type Warning } from '../evaluator/index.ts';
 import { Catalogue, type Benchmark } from './catalogue.ts';
-import { readScoreRecord, type ScoreMetrics, type ScoreRecord } from './score-record.ts';
+import { readScoreRecord, type ScoreRecord } from './score-record.ts';
 import { Conflict, Forbidden, InvalidInput, QuotaExceeded, Unavailable, UploadRejected } from './domain-errors.ts';
 import type { Scorer } from './scorer.ts';
 import type { Queries, SubmissionRow } from './queries.ts';
@@ -16,6 +16,7 @@ import type { Received } from './upload-receive.ts';
 import { checkUpload } from './upload-check.ts';
 import type { AuthUser } from './auth.ts';
 import type { ServerMetrics } from './metrics.ts';
+import type { SubmissionView } from '../leaderboard-ui/views.ts';
 
 export const SubmitFields = z.object({
   benchmark: z.string().min(1).max(100),
@@ -125,35 +126,7 @@ async function checkAndQueue(ctx: SubmitContext, user: AuthUser, rec: Received):
   }
 }
 
-/** The API view of a submission. */
-export interface SubmissionView {
-  id: number; benchmark: string; status: string; progress: { done: number; total: number };
-  /** Handed to the scoring queue, waiting for a worker to take it (its place among those; when a worker was last seen). */
-  waiting_for_worker?: { position: number; worker_last_seen: string | null };
-  method: string | null; description: string | null; link: string | null;
-  private: boolean; hidden: boolean; baseline: boolean;
-  created_at: string; started_at: string | null; finished_at: string | null;
-  warnings: Warning[];
-  metrics?: ScoreMetrics;
-  evaluator_version?: string;
-  classes?: { id: number; wnid: string | null; name: string; IoU: number; BIoU: number | null }[];
-  scores?: { evaluator_version: string; created_at: string; mIoU: number }[];
-  match_url?: string;
-  error?: string;
-  problems?: Problem[];
-  match?: string;
-  /** 95 % bootstrap intervals of the aggregate metrics (evaluator/bootstrap.ts). */
-  ci?: ScoreRecord['ci'];
-  /** What the score was computed from, by hash (evaluator/provenance.ts). */
-  provenance?: ScoreRecord['provenance'];
-  /** Public-GT phases: the offline command that re-scores and verifies it, and the result it verifies. */
-  reproduce?: { command: string; result_url: string; names_url: string };
-  /** Public-GT phases only: the most confused class pairs and the worst images. */
-  analysis?: {
-    confusion: { gt: { id: number; name: string }; predicted: { id: number; name: string }; pixels: number }[];
-    worst: { index: number; image: string; size: [number, number] | null; mIoU: number; fmeasure: number; gt_overlay: string; prediction_overlay: string }[];
-  };
-}
+export type { SubmissionView } from '../leaderboard-ui/views.ts';
 
 const className = (b: Benchmark | undefined, k: number): string => (k === 0 ? 'other' : b?.split.classes[k - 1]?.name ?? `class ${k}`);
 

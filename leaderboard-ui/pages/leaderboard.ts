@@ -3,7 +3,7 @@
  * string), grouped columns, badges, exports, the progress chart and the metric definitions.
  */
 import { METRIC_GROUPS, METRICS, metricInfo, metricsOf, type MetricInfo } from '../../evaluator/index.ts';
-import type { BoardRow } from '../../server/leaderboard.ts';
+import type { BoardRow } from '../views.ts';
 import { progressChart } from '../charts.ts';
 import { intervalTitle, pct, plusMinus, rankRange, when } from '../format.ts';
 import { html, safeUrl, withQuery, type Html } from '../html.ts';

@@ -6,7 +6,7 @@
 import { metricInfo, metricsOf, type MetricKey } from '../../evaluator/index.ts';
 import { classProfile, sizeGroupsChart } from '../charts.ts';
 import { intervalTitle, pct, when } from '../format.ts';
-import type { SubmissionView } from '../../server/submissions.ts';
+import type { SubmissionView } from '../views.ts';
 import { html, safeUrl, withQuery, type Html } from '../html.ts';
 import { page, type PageContext } from '../layout.ts';
 
