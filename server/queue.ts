@@ -106,7 +106,10 @@ export class QueueExecutor implements ScoreExecutor {
           if (!j) { await add(); return; }
           const state = await j.getState();
           if (state === 'active') opts.onStarted?.();
-          if (state === 'completed') settle(() => resolve(decodeOutcome(j.returnvalue)));
+          if (state === 'completed') {
+            // a result that fails its check fails the job (a server fault), never hangs it
+            settle(() => { try { resolve(decodeOutcome(j.returnvalue)); } catch (e) { this.log.error({ submission: job.id, jobId, err: e }, 'a queue worker\'s result was refused'); reject(e); } });
+          }
           else if (state === 'failed') {
             const reason = j.failedReason ?? 'unknown';
             this.log.error({ submission: job.id, jobId, reason }, 'a queue worker failed the job');

@@ -1,14 +1,15 @@
 /**
  * One scoring job, from a zip and the hosted GT to a score record and its extras: no database, no
  * HTTP. The in-process scorer runs it in its scoring thread (scoring-worker.ts); queue workers run
- * it in their own processes (scripts/worker.ts). What crosses a process boundary is encoded by
+ * it in their own processes (worker-main.ts, `npm run worker`). What crosses a process boundary is encoded by
  * encodeOutcome / decodeOutcome (typed arrays as base64).
  */
 import {
-  evaluate, InputError, matchToObject, PairPool, parseMatch, ZipSource, bootstrapParallel, bootstrapSeed, packContributions, packSamples,
+  BOOTSTRAP_METRICS, evaluate, InputError, matchToObject, PairPool, parseMatch, ZipSource, bootstrapParallel, bootstrapSeed, packContributions, packSamples,
   confusionPairs, perImageScores, provenanceOf, buildGtStore, namesHash, type GtStoreBuild, type Problem, type SourceLimits, type Warning,
 } from '../evaluator/index.ts';
-import { scoreRecordOf, worstImages, type ScoreExtras, type ScoreRecord } from './score-record.ts';
+import { ScoreRecord, scoreRecordOf, worstImages, type ScoreExtras } from './score-record.ts';
+import { z } from 'zod';
 
 export interface ScoreJob {
   id: number;
@@ -88,7 +89,7 @@ async function groundTruth(job: ScoreJob, signal: AbortSignal): Promise<GtStoreB
 const gtStoreLog: GtStoreEvent[] = [];
 
 /**
- * Scores one job: the thread's (scoring-worker.ts) and a queue worker's (scripts/worker.ts) one
+ * Scores one job: the thread's (scoring-worker.ts) and a queue worker's (worker-main.ts) one
  * code path. `pool` is made on the first job (job.workers threads) and kept, with the GT stores.
  */
 export async function runScoreJob(job: ScoreJob, { progress, signal }: { progress: (p: ScoreProgress) => void; signal: AbortSignal }): Promise<ScoreOutcome> {
@@ -164,15 +165,46 @@ export function encodeOutcome(o: ScoreOutcome): unknown {
   };
 }
 
+/**
+ * What a queue worker sends back, checked before it is believed: a worker of another version, or a
+ * corrupted job record in Redis, fails the job with a clear reason instead of writing a malformed
+ * score. The resamples must hold B values of every metric.
+ */
+const b64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/);
+const WireOutcome = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('result'),
+    record: ScoreRecord,
+    warnings: z.array(z.object({ code: z.string(), message: z.string(), files: z.number(), pixels: z.number().optional(), examples: z.array(z.string()) })),
+    computedMatch: z.record(z.string(), z.number()).nullable(),
+    extras: z.object({
+      samples: z.object({ seed: z.string(), B: z.number().int().positive(), values: b64 }),
+      perImage: z.object({ mIoU: b64, fmeasure: b64 }).nullable(),
+    }),
+    gtStores: z.array(z.object({ gtDir: z.string(), masks: z.number(), bytes: z.number(), seconds: z.number(), keptBytes: z.number() })).optional(),
+    gtCache: z.object({ hit: z.boolean(), bytes: z.number() }).optional(),
+  }),
+  z.object({
+    type: z.literal('input-error'),
+    message: z.string(),
+    problems: z.array(z.object({ code: z.string(), file: z.string(), problem: z.string(), details: z.record(z.string(), z.unknown()).optional() })),
+    fault: z.enum(['submission', 'server']),
+  }),
+]);
+
 export function decodeOutcome(v: unknown): ScoreOutcome {
-  const o = v as ScoreOutcome & { extras?: { samples: { seed: string; B: number; values: string }; perImage: { mIoU: string; fmeasure: string } | null } };
-  if (o.type !== 'result') return o;
+  const parsed = WireOutcome.safeParse(v);
+  if (!parsed.success) throw new Error(`a queue worker's result does not have the expected shape: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const o = parsed.data;
+  if (o.type !== 'result') return o as ScoreOutcome;
   const bytes = (s: string) => { const b = Buffer.from(s, 'base64'); return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength); };
-  const e = o.extras!;
+  const e = o.extras;
+  const values = new Float64Array(bytes(e.samples.values));
+  if (values.length !== e.samples.B * BOOTSTRAP_METRICS.length) throw new Error(`a queue worker's result holds ${values.length} resampled values, not ${e.samples.B} × ${BOOTSTRAP_METRICS.length}`);
   return {
     ...o,
     extras: {
-      samples: { seed: e.samples.seed, B: e.samples.B, values: new Float64Array(bytes(e.samples.values)) },
+      samples: { seed: e.samples.seed, B: e.samples.B, values },
       perImage: e.perImage ? { mIoU: new Float32Array(bytes(e.perImage.mIoU)), fmeasure: new Float32Array(bytes(e.perImage.fmeasure)) } : null,
     },
   } as ScoreOutcome;
