@@ -10,11 +10,11 @@ import './stdout.ts';
 import { Command } from 'commander';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { DEVICES, loadBaseline, Manifest, measureParity, predict, type Device } from '../baselines/runner/model.ts';
+import { DEVICES, loadBaseline, Manifest, measureParity, type Device } from '../baselines/runner/model.ts';
+import { runModel } from '../baselines/runner/run.ts';
 import { RECIPES, recipesOf } from '../baselines/reported.ts';
-import { encodeMask } from '../datasets/imagenet-s/png-write.ts';
 import { DirectorySource, evaluate, parseNamesList } from '../evaluator/index.ts';
 import { matchToJsonText } from '../evaluator/match.ts';
 import { zipDirectory } from '../datasets/imagenet-s/zip-write.ts';
@@ -71,17 +71,9 @@ program.command('run')
     for (const f of b.fallbacks) process.stderr.write(`note: ${f.provider} passed over: ${f.reason}\n`);
     const lines = (await readFile(o.names, 'utf8')).split(/\r?\n/).filter((l) => l.trim());
     const progress = process.stderr.isTTY ? new Progress(process.stderr) : null;
-    const started = performance.now();
-    for (const [i, mask] of names.masks.entries()) {
-      const image = lines[i].trim().split(/\s+/)[0];
-      const p = await predict(b, join(o.images, image));
-      const out = join(o.out, mask);
-      await mkdir(dirname(out), { recursive: true });
-      await writeFile(out, encodeMask(p.ids, p.width, p.height));
-      progress?.update(i + 1, names.masks.length);
-    }
+    const inputs = names.masks.map((mask, i) => ({ image: join(o.images, lines[i].trim().split(/\s+/)[0]), mask }));
+    const { seconds } = await runModel(b, inputs, o.out, { onImage: (done, total) => progress?.update(done, total) });
     progress?.done();
-    const seconds = (performance.now() - started) / 1000;
     // PASS predicts cluster ids: on validation (GT beside the images) the default match is computed
     // and written beside them, as the reference does; on test the validation match is applied
     if (b.manifest.family === 'pass') {
