@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { EVALUATOR_VERSION } from './version.ts';
-import { namesHash } from './names.ts';
+import { namesHash } from './input/names.ts';
 
 export { namesHash };
 

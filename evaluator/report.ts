@@ -1,11 +1,11 @@
 /** Turning results and problems into the CLI's text and the JSON contract. */
-import type { EvaluationResult } from './evaluate.ts';
-import { matchToObject } from './match.ts';
-import { roundHalfEven } from './round.ts';
-import type { Problem } from './rules.ts';
+import type { EvaluationResult } from './run/evaluate.ts';
+import { matchToObject } from './input/match.ts';
+import { roundHalfEven } from './metrics/round.ts';
+import type { Problem } from './input/rules.ts';
 import type { Provenance } from './provenance.ts';
-import { BOOTSTRAP_METRICS, type BootstrapMetric, type BootstrapResult } from './bootstrap.ts';
-import { metricsOf, pickScalars, type ScalarMetrics } from './metrics.ts';
+import { BOOTSTRAP_METRICS, type BootstrapMetric, type BootstrapResult } from './statistics/bootstrap.ts';
+import { metricsOf, pickScalars, type ScalarMetrics } from './metrics/metrics.ts';
 
 /** The result JSON: every scalar of the metric table, then the per-class IoUs and the rest. */
 export type ResultJson = ScalarMetrics & {

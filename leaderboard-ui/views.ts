@@ -1,6 +1,6 @@
 /**
- * The data the pages show, owned by the pages: the server builds these (server/leaderboard.ts,
- * server/submissions.ts) and the API sends them as JSON; nothing here knows where they come from.
+ * The data the pages show, owned by the pages: the server builds these (server/domain/leaderboard.ts,
+ * server/domain/submissions.ts) and the API sends them as JSON; nothing here knows where they come from.
  * Types only, from the evaluator and the baselines' reported numbers (both below the server).
  */
 import type { MetricKey, Problem, Provenance, ScalarMetrics, Warning } from '../evaluator/index.ts';
@@ -49,7 +49,7 @@ export interface SubmissionView {
   error?: string;
   problems?: Problem[];
   match?: string;
-  /** 95 % bootstrap intervals of the aggregate metrics (evaluator/bootstrap.ts). */
+  /** 95 % bootstrap intervals of the aggregate metrics (evaluator/statistics/bootstrap.ts). */
   ci?: Intervals;
   /** What the score was computed from, by hash (evaluator/provenance.ts). */
   provenance?: Provenance;

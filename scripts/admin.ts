@@ -14,14 +14,14 @@ import './stdout.ts';
 import { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createUserWithToken, issueToken } from '../server/auth.ts';
+import { createUserWithToken, issueToken } from '../server/domain/auth.ts';
 import { configOrExit, loadConfig, settingsTable } from '../server/config.ts';
-import { dbFile, NewerDatabase, openDb, type Db } from '../server/db.ts';
-import { DomainError } from '../server/domain-errors.ts';
-import { Queries } from '../server/queries.ts';
-import { UserName } from '../server/schemas.ts';
-import { setPassword } from '../server/sessions.ts';
-import { backup, BackupError, restore } from '../server/backup.ts';
+import { dbFile, NewerDatabase, openDb, type Db } from '../server/storage/db.ts';
+import { DomainError } from '../server/domain/errors.ts';
+import { Queries } from '../server/storage/queries.ts';
+import { UserName } from '../server/domain/schemas.ts';
+import { setPassword } from '../server/domain/sessions.ts';
+import { backup, BackupError, restore } from '../server/storage/backup.ts';
 
 // settings and the database are opened by the commands that need them (settings and restore must
 // work where the database cannot be opened)

@@ -16,7 +16,7 @@ import { DEVICES, loadBaseline, Manifest, measureParity, type Device } from '../
 import { runModel } from '../baselines/runner/run.ts';
 import { RECIPES, recipesOf } from '../baselines/reported.ts';
 import { DirectorySource, evaluate, parseNamesList } from '../evaluator/index.ts';
-import { matchToJsonText } from '../evaluator/match.ts';
+import { matchToJsonText } from '../evaluator/input/match.ts';
 import { zipDirectory } from '../datasets/imagenet-s/zip-write.ts';
 import { Progress } from './progress.ts';
 import { writeJsonAtomic } from '../util/files.ts';

@@ -13,7 +13,7 @@ import yazl from 'yazl';
 import { writeMiniSplit } from '../datasets/imagenet-s/mini.ts';
 import { overlappingZip, rawZip, withPaddingChunk } from '../test/helpers/zip.ts';
 import { fillBoard } from '../test/helpers/board.ts';
-import { dbFile, openDb } from '../server/db.ts';
+import { dbFile, openDb } from '../server/storage/db.ts';
 import { freePort, startServerProcess, type ServerProcess } from './server-process.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');

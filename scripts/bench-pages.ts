@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { BOOTSTRAP_METRICS, METRICS } from '../evaluator/index.ts';
 import { leaderboardPage } from '../leaderboard-ui/pages/leaderboard.ts';
 import { submissionPage, type SubmissionPageData } from '../leaderboard-ui/pages/submission.ts';
-import type { BoardRow } from '../server/leaderboard.ts';
+import type { BoardRow } from '../server/domain/leaderboard.ts';
 import { rng } from '../datasets/imagenet-s/synth-image.ts';
 import { freePort, startServerProcess } from './server-process.ts';
 import { miniSplitWithZip } from './bench-fixtures.ts';

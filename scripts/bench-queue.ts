@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { freePort, startServerProcess } from './server-process.ts';
 import { Redis, WorkerProcess } from '../test/helpers/queue.ts';
 import { rng } from '../datasets/imagenet-s/synth-image.ts';
-import { dbFile, openDb } from '../server/db.ts';
+import { dbFile, openDb } from '../server/storage/db.ts';
 import { miniSplitWithZip } from './bench-fixtures.ts';
 
 const ROOT = join(import.meta.dirname, '..');

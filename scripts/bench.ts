@@ -30,15 +30,15 @@ import { existsSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { decodeOnlyPass, evaluate } from '../evaluator/evaluate.ts';
-import { boundaryFlags, dilationWidth } from '../evaluator/boundary.ts';
-import { interiorIntervals, IntervalScratch } from '../evaluator/boundary-runs.ts';
-import { CooccurrenceAccumulator } from '../evaluator/match.ts';
-import { parseNamesList } from '../evaluator/names.ts';
-import { idsToRuns } from '../evaluator/runs.ts';
-import { DirectorySource } from '../evaluator/sources.ts';
-import { PairPool } from '../evaluator/pool.ts';
-import { munkres } from '../evaluator/munkres.ts';
+import { decodeOnlyPass, evaluate } from '../evaluator/run/evaluate.ts';
+import { boundaryFlags, dilationWidth } from '../evaluator/metrics/boundary.ts';
+import { interiorIntervals, IntervalScratch } from '../evaluator/metrics/boundary-runs.ts';
+import { CooccurrenceAccumulator } from '../evaluator/input/match.ts';
+import { parseNamesList } from '../evaluator/input/names.ts';
+import { idsToRuns } from '../evaluator/metrics/runs.ts';
+import { DirectorySource } from '../evaluator/input/sources.ts';
+import { PairPool } from '../evaluator/run/pool.ts';
+import { munkres } from '../evaluator/metrics/munkres.ts';
 import { writeSynthSet, type SynthItem } from '../datasets/imagenet-s/synth-set.ts';
 import { indexRoot } from '../datasets/imagenet-s/dataset-index.ts';
 import { readToolboxSplit } from '../datasets/imagenet-s/splits.ts';
@@ -47,9 +47,9 @@ import { freePort, startServerProcess } from './server-process.ts';
 import { hostileClients, hostileUploads } from './bench-hostile.ts';
 import { pagesBench } from './bench-pages.ts';
 import { drawGt, makeImage, rng } from '../datasets/imagenet-s/synth-image.ts';
-import { decodePng } from '../evaluator/png.ts';
-import { bootstrap, bootstrapParallel, bootstrapSeed, packContributions } from '../evaluator/bootstrap.ts';
-import { buildGtStore } from '../evaluator/gt-cache.ts';
+import { decodePng } from '../evaluator/input/png.ts';
+import { bootstrap, bootstrapParallel, bootstrapSeed, packContributions } from '../evaluator/statistics/bootstrap.ts';
+import { buildGtStore } from '../evaluator/run/gt-cache.ts';
 import { deadlineBench } from './bench-queue.ts';
 import { baselinesBench } from './bench-baselines.ts';
 import sharp from 'sharp';
@@ -248,7 +248,7 @@ if (run('throughput')) {
 
 /**
  * Our mask decoder against sharp (libvips) on the same files, in memory, one at a time on one
- * thread, each to class ids (sharp: raw RGB, then id = R + 256·G). evaluator/png.ts cites this.
+ * thread, each to class ids (sharp: raw RGB, then id = R + 256·G). evaluator/input/png.ts cites this.
  */
 async function decoderVsSharp(set: { pred: string; names: string }): Promise<void> {
   const masks = parseNamesList(readFileSync(set.names, 'utf8')).masks.slice(0, 400);

@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Catalogue } from '../server/catalogue.ts';
+import { Catalogue } from '../server/domain/catalogue.ts';
 import { fuzzMasks, fuzzUploads } from '../test/helpers/fuzz.ts';
 import { miniPredictions } from '../test/helpers/server.ts';
 

@@ -10,8 +10,8 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { hashToken } from '../server/auth.ts';
-import { migrate, schemaLevel } from '../server/db.ts';
+import { hashToken } from '../server/domain/auth.ts';
+import { migrate, schemaLevel } from '../server/storage/db.ts';
 import { MINI_CLASSES } from '../datasets/imagenet-s/mini.ts';
 
 export const FIXTURE_DIR = resolve(import.meta.dirname, '..', 'test', 'fixtures', 'migrations');
@@ -73,7 +73,7 @@ export function makeFixture(level: number, path: string): void {
     });
     if (mIoU === null) continue;
     const metrics = fixtureMetrics(mIoU);
-    // before level 3 a score was its bare metrics; from 3 on a versioned record (server/score-record.ts)
+    // before level 3 a score was its bare metrics; from 3 on a versioned record (server/domain/score-record.ts)
     if (hasColumn(db, 'scores', 'metrics')) insert(db, 'scores', { submission_id: id, evaluator_version: '0.1.0-fixture', metrics: JSON.stringify(metrics), created_at: at });
     else insert(db, 'scores', { submission_id: id, evaluator_version: '0.1.0-fixture', record: JSON.stringify({ version: 1, images: 36, metrics }), created_at: at });
   }

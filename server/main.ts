@@ -1,7 +1,7 @@
 /** `npm start`: serve on PORT with state in DATA_DIR (see server/config.ts). */
 import { configOrExit, loadConfig } from './config.ts';
 import { startServer } from './server.ts';
-import { NewerDatabase } from './db.ts';
+import { NewerDatabase } from './storage/db.ts';
 
 // a bad setting, or a database from a newer version, stops the start here with one line (exit code 2)
 const running = await startServer(configOrExit(() => loadConfig())).catch((e: unknown) => {

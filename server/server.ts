@@ -6,18 +6,18 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { createApp } from './app.ts';
-import { Catalogue } from './catalogue.ts';
+import { createApp } from './http/app.ts';
+import { Catalogue } from './domain/catalogue.ts';
 import type { Config } from './config.ts';
-import { dbFile, openDb, type Db } from './db.ts';
-import { Leaderboards } from './leaderboard.ts';
-import { Queries } from './queries.ts';
-import { Scorer, ThreadExecutor } from './scorer.ts';
-import { QueueExecutor } from './queue.ts';
-import { Baselines, type RuntimeStatus } from './baselines.ts';
-import { readiness } from './health.ts';
+import { dbFile, openDb, type Db } from './storage/db.ts';
+import { Leaderboards } from './domain/leaderboard.ts';
+import { Queries } from './storage/queries.ts';
+import { Scorer, ThreadExecutor } from './queue/scorer.ts';
+import { QueueExecutor } from './queue/queue.ts';
+import { Baselines, type RuntimeStatus } from './domain/baselines.ts';
+import { readiness } from './domain/health.ts';
 import { ServerMetrics } from './metrics.ts';
-import { UploadSlots } from './upload-receive.ts';
+import { UploadSlots } from './http/upload-receive.ts';
 
 export interface Running {
   url: string;

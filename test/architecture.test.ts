@@ -69,3 +69,9 @@ test('the evaluator knows nothing of HTTP or SQL; the pages nothing of the serve
     .filter((f) => /from\s+['"](express|better-sqlite3|bullmq|ioredis)['"]/.test(readFileSync(join(ROOT, f), 'utf8')));
   assert.deepEqual(offending, []);
 });
+
+test('docs/architecture.md lists the modules as they are (npm run -s docs:architecture)', async () => {
+  const { DOC, withMap } = await import('../scripts/architecture-map.ts');
+  const doc = readFileSync(DOC, 'utf8');
+  assert.equal(doc, withMap(doc), 'the module map is stale: run npm run -s docs:architecture');
+});

@@ -13,9 +13,9 @@ import pino from 'pino';
 import request from 'supertest';
 import { writeMiniSplit } from '../datasets/imagenet-s/mini.ts';
 import { zipDirectory } from '../datasets/imagenet-s/zip-write.ts';
-import { backup } from '../server/backup.ts';
+import { backup } from '../server/storage/backup.ts';
 import { loadConfig } from '../server/config.ts';
-import { dbFile, openDb } from '../server/db.ts';
+import { dbFile, openDb } from '../server/storage/db.ts';
 import { startServer } from '../server/server.ts';
 import { miniPredictions, testServer, waitFor, type TestServer } from './helpers/server.ts';
 

@@ -377,7 +377,7 @@ print('ok')
 
 test('reported numbers: by architecture, RF-Next variant, recipe and phase; shown beside the measured mIoU of a baseline row, with its provenance, never in its place', async () => {
   const { reportedFor, recipeOf } = await import('../baselines/reported.ts');
-  const { baselineRun } = await import('../server/leaderboard.ts');
+  const { baselineRun } = await import('../server/domain/leaderboard.ts');
   const { leaderboardPage } = await import('../leaderboard-ui/pages/leaderboard.ts');
   const { fakeBoard } = await import('../scripts/bench-pages.ts');
   assert.equal(reportedFor({ arch: 'pass-r18', classes: 50 }, 'test')?.mIoU, 29.3);

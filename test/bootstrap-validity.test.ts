@@ -1,5 +1,5 @@
 /**
- * The bootstrap's validity study (evaluator/bootstrap.ts), on a known population: thousands of
+ * The bootstrap's validity study (evaluator/statistics/bootstrap.ts), on a known population: thousands of
  * synthetic images with predictions (test/helpers/population.ts), whose population metrics are
  * computed once. Test sets are drawn from it at random, as a benchmark's test set is drawn from
  * the world's images; each gets its intervals; we count how often they are right. Deterministic
@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { population, symmetricPair } from './helpers/population.ts';
-import { bootstrap, bootstrapSeed, paired, resampleMetrics, selectRows } from '../evaluator/bootstrap.ts';
+import { bootstrap, bootstrapSeed, paired, resampleMetrics, selectRows } from '../evaluator/statistics/bootstrap.ts';
 import { rng } from '../datasets/imagenet-s/synth-image.ts';
 
 const SETS = 200, SIZE = 300;

@@ -1,5 +1,5 @@
 /**
- * Bootstrap intervals (evaluator/bootstrap.ts): the resample formulas reproduce the official
+ * Bootstrap intervals (evaluator/statistics/bootstrap.ts): the resample formulas reproduce the official
  * metrics on the unresampled set, resamples are fixed by the names list (the same for every
  * submission), and intervals shrink as the test set grows.
  */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { boundaryFlags, boundaryFlagsReference, dilationWidth } from '../evaluator/boundary.ts';
+import { boundaryFlags, boundaryFlagsReference, dilationWidth } from '../evaluator/metrics/boundary.ts';
 import { rng } from '../datasets/imagenet-s/synth-image.ts';
 
 test('dilation width rounds half to even like Python (§2.1)', () => {

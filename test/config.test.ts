@@ -40,10 +40,10 @@ test('a bad setting stops the server\'s start with exit code 2 and one line nami
 });
 
 test('a queue worker checks the same table in its own scope: QUEUE is required, a bad value stops it (exit 2)', () => {
-  const none = start('server/worker-main.ts', { QUEUE: '' });
+  const none = start('server/queue/worker-main.ts', { QUEUE: '' });
   assert.equal(none.status, 2, none.stderr);
   assert.match(none.stderr, /QUEUE/);
-  const bad = start('server/worker-main.ts', { QUEUE: 'redis://127.0.0.1:1', QUEUE_LOCK_SECONDS: '0' });
+  const bad = start('server/queue/worker-main.ts', { QUEUE: 'redis://127.0.0.1:1', QUEUE_LOCK_SECONDS: '0' });
   assert.equal(bad.status, 2, bad.stderr);
   assert.match(bad.stderr, /^QUEUE_LOCK_SECONDS="0" is not allowed \(below 1\)/);
   assert.throws(() => loadWorkerConfig({}), ConfigError);

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Catalogue, type Benchmark } from '../server/catalogue.ts';
+import { Catalogue, type Benchmark } from '../server/domain/catalogue.ts';
 import { fuzzMasks, fuzzUploads } from './helpers/fuzz.ts';
 import { miniPredictions } from './helpers/server.ts';
 

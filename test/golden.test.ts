@@ -6,13 +6,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { evaluate } from '../evaluator/evaluate.ts';
-import { buildGtStore } from '../evaluator/gt-cache.ts';
-import { parseMatch, matchToJsonText } from '../evaluator/match.ts';
-import { parseNamesList } from '../evaluator/names.ts';
-import { OFFICIAL_HIST_NAMES } from '../evaluator/accumulator.ts';
+import { evaluate } from '../evaluator/run/evaluate.ts';
+import { buildGtStore } from '../evaluator/run/gt-cache.ts';
+import { parseMatch, matchToJsonText } from '../evaluator/input/match.ts';
+import { parseNamesList } from '../evaluator/input/names.ts';
+import { OFFICIAL_HIST_NAMES } from '../evaluator/metrics/accumulator.ts';
 import { resultToJson } from '../evaluator/report.ts';
-import { DirectorySource } from '../evaluator/sources.ts';
+import { DirectorySource } from '../evaluator/input/sources.ts';
 import { compareMetrics, goldenSkip, goldenSuites, SUMMARY_KEYS, type GoldenSuite } from './helpers/golden.ts';
 
 async function run(s: GoldenSuite, match?: 'auto' | 'file' | null, workers = 2, gtOnce = false) {

@@ -6,8 +6,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { hashing, setPassword } from '../server/sessions.ts';
-import { issueToken } from '../server/auth.ts';
+import { hashing, setPassword } from '../server/domain/sessions.ts';
+import { issueToken } from '../server/domain/auth.ts';
 import { signedInAgent, testServer, type TestServer } from './helpers/server.ts';
 
 const servers: TestServer[] = [];

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import request from 'supertest';
-import { overlayStats } from '../server/overlay.ts';
+import { overlayStats } from '../server/domain/overlay.ts';
 import { miniPredictions, signedInAgent, testServer, waitFor, type TestServer } from './helpers/server.ts';
 import { fillBoard } from './helpers/board.ts';
 import { craftZip } from './helpers/zip.ts';

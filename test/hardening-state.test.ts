@@ -10,12 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { encodeMask } from '../datasets/imagenet-s/png-write.ts';
-import { IGNORE_ID } from '../evaluator/image-record.ts';
-import { decodePng } from '../evaluator/png.ts';
-import { openDb } from '../server/db.ts';
-import { csvCell } from '../server/leaderboard.ts';
-import { Queries } from '../server/queries.ts';
-import type { ScoreRecord } from '../server/score-record.ts';
+import { IGNORE_ID } from '../evaluator/metrics/image-record.ts';
+import { decodePng } from '../evaluator/input/png.ts';
+import { openDb } from '../server/storage/db.ts';
+import { csvCell } from '../server/domain/leaderboard.ts';
+import { Queries } from '../server/storage/queries.ts';
+import type { ScoreRecord } from '../server/domain/score-record.ts';
 import { miniPredictions, testServer, waitFor, type TestServer } from './helpers/server.ts';
 import { craftZip } from './helpers/zip.ts';
 

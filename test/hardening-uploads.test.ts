@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { ZipSource, DEFAULT_SOURCE_LIMITS } from '../evaluator/index.ts';
-import { maxMaskBytes } from '../server/upload-check.ts';
+import { maxMaskBytes } from '../server/domain/upload-check.ts';
 import { miniPredictions, testServer, waitFor, type TestServer } from './helpers/server.ts';
 import { craftZip, rawZip, withPaddingChunk } from './helpers/zip.ts';
 

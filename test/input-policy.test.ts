@@ -4,10 +4,10 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluate, type EvaluationResult } from '../evaluator/evaluate.ts';
-import { parseMatch, type Match } from '../evaluator/match.ts';
+import { evaluate, type EvaluationResult } from '../evaluator/run/evaluate.ts';
+import { parseMatch, type Match } from '../evaluator/input/match.ts';
 import { InputError, type Problem } from '../evaluator/index.ts';
-import { DirectorySource } from '../evaluator/sources.ts';
+import { DirectorySource } from '../evaluator/input/sources.ts';
 import { encodeMask } from '../datasets/imagenet-s/png-write.ts';
 import { boxMask, TempSuite, type MaskSpec } from './helpers/suite.ts';
 

@@ -58,7 +58,7 @@ test('an older Node or npm is refused before anything is written: engines with e
 test('a production install (--omit=dev) has every package the server, the worker and the admin and baseline commands import', async () => {
   // the running code's whole import graph, from the entry points `npm start`, `npm run worker`,
   // `npm run admin` / `baseline` / `dataset` / `evaluate` and the install/start hooks run
-  const entries = ['server/main.ts', 'server/worker-main.ts', 'server/scoring-worker.ts', 'server/baseline-worker.ts', 'scripts/admin.ts', 'scripts/baseline.ts', 'scripts/dataset.ts', 'scripts/evaluate.ts', 'scripts/build-ui.ts', 'scripts/gpu-install.ts'];
+  const entries = ['server/main.ts', 'server/queue/worker-main.ts', 'server/queue/scoring-worker.ts', 'server/domain/baseline-worker.ts', 'scripts/admin.ts', 'scripts/baseline.ts', 'scripts/dataset.ts', 'scripts/evaluate.ts', 'scripts/build-ui.ts', 'scripts/gpu-install.ts'];
   const r = await build({ entryPoints: entries.map((e) => join(ROOT, e)), bundle: true, platform: 'node', format: 'esm', packages: 'external', metafile: true, write: false, outdir: join(tmpdir(), 'isb-graph'), logLevel: 'silent' });
   const builtin = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
   const imported = new Set<string>();

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
-import { munkres } from '../evaluator/munkres.ts';
-import { CooccurrenceAccumulator, matchToJsonText, parseMatch } from '../evaluator/match.ts';
+import { munkres } from '../evaluator/metrics/munkres.ts';
+import { CooccurrenceAccumulator, matchToJsonText, parseMatch } from '../evaluator/input/match.ts';
 import { rng } from '../datasets/imagenet-s/synth-image.ts';
 
 function bruteForceMin(cost: number[][]): number {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseNamesList, splitLines } from '../evaluator/names.ts';
+import { parseNamesList, splitLines } from '../evaluator/input/names.ts';
 
 test('splits lines like Python splitlines(): all line breaks, no extra entry for a trailing newline', () => {
   assert.deepEqual(splitLines('a\nb\r\nc\rd\u2028e\x85f\n'), ['a', 'b', 'c', 'd', 'e', 'f']);

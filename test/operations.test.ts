@@ -111,7 +111,7 @@ test('a host where ONNX Runtime does not load serves everything but baselines, a
   const s = await startServer(loadConfig({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', SCORING_WORKERS: '1' }), log,
     { probeRuntime: async () => ({ ok: false, reason: 'libonnxruntime.so.1: cannot open shared object file' }) });
   try {
-    const { createUserWithToken } = await import('../server/auth.ts');
+    const { createUserWithToken } = await import('../server/domain/auth.ts');
     const root = createUserWithToken(s.q, 'root', true).token;
     await request(s.server).get('/').expect(200);
     await request(s.server).get(`/leaderboards/${VAL}`).expect(200);
@@ -129,7 +129,7 @@ test('a host where ONNX Runtime does not load serves everything but baselines, a
 });
 
 test('the real probe: ONNX Runtime loads here, in a child process, and the admin page names its version', async () => {
-  const { probeOnnxRuntime } = await import('../server/baselines.ts');
+  const { probeOnnxRuntime } = await import('../server/domain/baselines.ts');
   const r = await probeOnnxRuntime();
   assert.ok(r.ok, JSON.stringify(r));
   assert.match(r.version, /^\d+\.\d+\.\d+/);

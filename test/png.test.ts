@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
-import { decodePng, PngError } from '../evaluator/png.ts';
+import { decodePng, PngError } from '../evaluator/input/png.ts';
 import { encodeMask, type MaskEncoding } from '../datasets/imagenet-s/png-write.ts';
 import { rng } from '../datasets/imagenet-s/synth-image.ts';
 

@@ -1,5 +1,5 @@
 /**
- * Scoring on workers behind BullMQ (server/queue.ts, server/worker-main.ts), with a real
+ * Scoring on workers behind BullMQ (server/queue/queue.ts, server/queue/worker-main.ts), with a real
  * redis-server and real worker processes: the server scores nothing itself; a worker killed
  * mid-job loses nothing; a Redis restart (every job lost) loses nothing; an upload a worker cannot
  * read fails once with a clear message. Each submission's metrics are the evaluator's own.
@@ -13,12 +13,12 @@ import request from 'supertest';
 import { Queue } from 'bullmq';
 import { writeMiniSplit, type MiniSplitFiles } from '../datasets/imagenet-s/mini.ts';
 import { zipDirectory } from '../datasets/imagenet-s/zip-write.ts';
-import { evaluate } from '../evaluator/evaluate.ts';
-import { DirectorySource } from '../evaluator/sources.ts';
+import { evaluate } from '../evaluator/run/evaluate.ts';
+import { DirectorySource } from '../evaluator/input/sources.ts';
 import { signedInAgent, testServer, waitFor, type TestServer } from './helpers/server.ts';
 import { freePort, Redis, redisSkip, WorkerProcess } from './helpers/queue.ts';
-import { connectionOf, QUEUE_NAME } from '../server/queue.ts';
-import type { ProgressEvent } from '../server/scorer.ts';
+import { connectionOf, QUEUE_NAME } from '../server/queue/queue.ts';
+import type { ProgressEvent } from '../server/queue/scorer.ts';
 
 const skip = redisSkip;
 const work = mkdtempSync(join(tmpdir(), 'isb-queue-'));

@@ -1,5 +1,5 @@
 /**
- * A test per input rule: each rule of evaluator/rules.ts is produced by an input built for it, and
+ * A test per input rule: each rule of evaluator/input/rules.ts is produced by an input built for it, and
  * asserted by its code (and details where they carry the facts). The last test fails when a rule is
  * added without a test here.
  */

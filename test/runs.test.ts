@@ -5,11 +5,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
-import { boundaryFlagsReference, dilationWidth } from '../evaluator/boundary.ts';
-import { interiorIntervals, IntervalScratch } from '../evaluator/boundary-runs.ts';
-import { buildImageRecord, buildImageRecordFromRuns, RecordScratch, RunRecordScratch, type ImageRecord } from '../evaluator/image-record.ts';
-import { decodePng, decodePngRuns } from '../evaluator/png.ts';
-import { idsToRuns, runsToIds } from '../evaluator/runs.ts';
+import { boundaryFlagsReference, dilationWidth } from '../evaluator/metrics/boundary.ts';
+import { interiorIntervals, IntervalScratch } from '../evaluator/metrics/boundary-runs.ts';
+import { buildImageRecord, buildImageRecordFromRuns, RecordScratch, RunRecordScratch, type ImageRecord } from '../evaluator/metrics/image-record.ts';
+import { decodePng, decodePngRuns } from '../evaluator/input/png.ts';
+import { idsToRuns, runsToIds } from '../evaluator/metrics/runs.ts';
 import { encodeMask, type MaskEncoding } from '../datasets/imagenet-s/png-write.ts';
 import { drawGt, drawPrediction, makeImage, rng } from '../datasets/imagenet-s/synth-image.ts';
 

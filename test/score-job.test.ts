@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BOOTSTRAP_METRICS, METRIC_KEYS } from '../evaluator/index.ts';
-import { decodeOutcome, encodeOutcome, type ScoreOutcome } from '../server/score-job.ts';
+import { decodeOutcome, encodeOutcome, type ScoreOutcome } from '../server/queue/score-job.ts';
 
 const B = 4;
 const metrics = Object.fromEntries(METRIC_KEYS.map((k, i) => [k, i * 1.5])) as Record<string, number>;

@@ -5,9 +5,9 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { migrate, openDb } from '../server/db.ts';
-import { Queries } from '../server/queries.ts';
-import { readScoreRecord } from '../server/score-record.ts';
+import { migrate, openDb } from '../server/storage/db.ts';
+import { Queries } from '../server/storage/queries.ts';
+import { readScoreRecord } from '../server/domain/score-record.ts';
 import { miniPredictions, testServer, waitFor } from './helpers/server.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'isb-rules-'));
@@ -39,8 +39,8 @@ test('fair queue: one user\'s twenty uploads do not block everyone', () => {
 test('migrations are numbered, applied once, and recorded', () => {
   const db = openDb(join(work, 'mig.sqlite'));
   const rows = db.prepare('SELECT version, name FROM schema_migrations').all() as { version: number; name: string }[];
-  // every file of server/migrations, numbered 1..N without a gap, applied in order
-  const files = readdirSync(join(import.meta.dirname, '..', 'server', 'migrations')).filter((f) => f.endsWith('.sql')).sort();
+  // every file of server/storage/migrations, numbered 1..N without a gap, applied in order
+  const files = readdirSync(join(import.meta.dirname, '..', 'server', 'storage', 'migrations')).filter((f) => f.endsWith('.sql')).sort();
   assert.deepEqual(files.map((f) => Number(f.slice(0, 3))), files.map((_, i) => i + 1));
   assert.deepEqual(rows.map((r) => r.version), files.map((_, i) => i + 1));
   assert.ok(files.length >= 7);

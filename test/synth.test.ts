@@ -5,13 +5,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { evaluate } from '../evaluator/evaluate.ts';
-import { DirectorySource } from '../evaluator/sources.ts';
+import { evaluate } from '../evaluator/run/evaluate.ts';
+import { DirectorySource } from '../evaluator/input/sources.ts';
 import { writeMiniSplit } from '../datasets/imagenet-s/mini.ts';
 import { permutation, rng, seedOf } from '../datasets/imagenet-s/synth-image.ts';
 import { writeLikeSplit } from '../datasets/imagenet-s/synth-like.ts';
 import { imageSize } from '../datasets/imagenet-s/image-header.ts';
-import { parseNamesList } from '../evaluator/names.ts';
+import { parseNamesList } from '../evaluator/input/names.ts';
 import { TOOLBOX, toolboxSkip } from './helpers/golden.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'isb-synth-'));

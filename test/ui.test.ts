@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import request from 'supertest';
-import { setPassword } from '../server/sessions.ts';
+import { setPassword } from '../server/domain/sessions.ts';
 import { fmt } from '../evaluator/index.ts';
 import { craftZip } from './helpers/zip.ts';
 import { miniPredictions, testServer, waitFor, type TestServer } from './helpers/server.ts';

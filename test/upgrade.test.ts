@@ -15,9 +15,9 @@ import Database from 'better-sqlite3';
 import pino from 'pino';
 import request from 'supertest';
 import { loadConfig } from '../server/config.ts';
-import { dbFile, NewerDatabase, schemaLevel } from '../server/db.ts';
+import { dbFile, NewerDatabase, schemaLevel } from '../server/storage/db.ts';
 import { startServer } from '../server/server.ts';
-import { SESSION_COOKIE } from '../server/cookies.ts';
+import { SESSION_COOKIE } from '../server/http/cookies.ts';
 import { FIXTURE_BENCHMARK, FIXTURE_SESSION, FIXTURE_SUBMISSIONS, FIXTURE_TOKENS, fixturePath } from '../scripts/make-migration-fixtures.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');

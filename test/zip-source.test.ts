@@ -1,8 +1,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { evaluate } from '../evaluator/evaluate.ts';
-import { DirectorySource, openPredictionSource, ZipSource } from '../evaluator/sources.ts';
+import { evaluate } from '../evaluator/run/evaluate.ts';
+import { DirectorySource, openPredictionSource, ZipSource } from '../evaluator/input/sources.ts';
 import { zipDirectory } from '../datasets/imagenet-s/zip-write.ts';
 import { writeMiniSplit } from '../datasets/imagenet-s/mini.ts';
 import { mkdtempSync, rmSync } from 'node:fs';

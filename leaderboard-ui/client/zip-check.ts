@@ -4,10 +4,10 @@
  * codes and their messages are the server's own modules (rules.ts, mask-header.ts, zip-layout.ts),
  * bundled, not copied; the server checks again (and more: zip safety, metadata) on upload.
  */
-import { checkMaskHeader, HEADER_BYTES } from '../../evaluator/mask-header.ts';
-import { problem, sortProblems, type Problem } from '../../evaluator/rules.ts';
-import { detectTopFolder, JUNK, METADATA } from '../../evaluator/zip-layout.ts';
-import { checkExtents } from '../../evaluator/zip-extent.ts';
+import { checkMaskHeader, HEADER_BYTES } from '../../evaluator/input/mask-header.ts';
+import { problem, sortProblems, type Problem } from '../../evaluator/input/rules.ts';
+import { detectTopFolder, JUNK, METADATA } from '../../evaluator/input/zip-layout.ts';
+import { checkExtents } from '../../evaluator/input/zip-extent.ts';
 
 export interface BenchmarkMasks { benchmark: string; subsetName: string; maxPixels: number; masks: string[]; sizes: ([number, number] | null)[] }
 interface Entry { name: string; method: number; compressedSize: number; uncompressedSize: number; offset: number; nameBytes: number }

@@ -3,7 +3,7 @@
  * own account, its metrics and resamples shifted by a different amount (so the order and the rank
  * intervals are those of distinct entries). For tests and the bench of board views.
  */
-import type { Db } from '../../server/db.ts';
+import type { Db } from '../../server/storage/db.ts';
 
 export function fillBoard(db: Db, from: number, entries: number, prefix = 'board'): void {
   const s = db.prepare('SELECT * FROM submissions WHERE id = ?').get(from) as Record<string, unknown>;

@@ -8,12 +8,12 @@ import fc from 'fast-check';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32, deflateSync, inflateSync } from 'node:zlib';
-import { evaluate } from '../../evaluator/evaluate.ts';
-import { processPair } from '../../evaluator/pair.ts';
-import { InputError } from '../../evaluator/problems.ts';
-import { ZipSource } from '../../evaluator/sources.ts';
-import type { Benchmark } from '../../server/catalogue.ts';
-import { checkUpload, uploadLimits } from '../../server/upload-check.ts';
+import { evaluate } from '../../evaluator/run/evaluate.ts';
+import { processPair } from '../../evaluator/run/pair.ts';
+import { InputError } from '../../evaluator/input/problems.ts';
+import { ZipSource } from '../../evaluator/input/sources.ts';
+import type { Benchmark } from '../../server/domain/catalogue.ts';
+import { checkUpload, uploadLimits } from '../../server/domain/upload-check.ts';
 
 export const BOUNDS = { checkMs: 5_000, evaluateMs: 15_000, pairMs: 2_000 };
 

@@ -5,11 +5,11 @@
  * accumulator) without PNG files. Tables of contributions come out, one per prediction.
  */
 import { makeImage, drawGt, drawPrediction, rng, seedOf } from '../../datasets/imagenet-s/synth-image.ts';
-import { idsToRuns } from '../../evaluator/runs.ts';
-import { buildImageRecordFromRuns, RunRecordScratch } from '../../evaluator/image-record.ts';
-import { OfficialAccumulator, identityLut } from '../../evaluator/accumulator.ts';
-import { packContributions, type ContributionTable } from '../../evaluator/bootstrap.ts';
-import type { ImageContribution } from '../../evaluator/accumulator.ts';
+import { idsToRuns } from '../../evaluator/metrics/runs.ts';
+import { buildImageRecordFromRuns, RunRecordScratch } from '../../evaluator/metrics/image-record.ts';
+import { OfficialAccumulator, identityLut } from '../../evaluator/metrics/accumulator.ts';
+import { packContributions, type ContributionTable } from '../../evaluator/statistics/bootstrap.ts';
+import type { ImageContribution } from '../../evaluator/metrics/accumulator.ts';
 
 export interface Population { classes: number; tables: ContributionTable[]; contributions: ImageContribution[][] }
 

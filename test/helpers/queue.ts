@@ -50,7 +50,7 @@ export class WorkerProcess {
   readonly child: ChildProcess;
   output = '';
   constructor(env: Record<string, string>) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'server/worker-main.ts')], {
+    this.child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'server/queue/worker-main.ts')], {
       cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'info', SCORING_WORKERS: '1', QUEUE_LOCK_SECONDS: '2', METRICS_PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     const keep = (c: Buffer) => { this.output += c.toString(); };

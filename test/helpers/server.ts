@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { loadConfig, type Config } from '../../server/config.ts';
 import { startServer, type Running } from '../../server/server.ts';
-import { createUserWithToken } from '../../server/auth.ts';
+import { createUserWithToken } from '../../server/domain/auth.ts';
 import { writeMiniSplit } from '../../datasets/imagenet-s/mini.ts';
 import { zipDirectory } from '../../datasets/imagenet-s/zip-write.ts';
-import { evaluate } from '../../evaluator/evaluate.ts';
-import { DirectorySource } from '../../evaluator/sources.ts';
+import { evaluate } from '../../evaluator/run/evaluate.ts';
+import { DirectorySource } from '../../evaluator/input/sources.ts';
 
 export interface TestServer extends Running {
   dataDir: string;

@@ -1,0 +1,56 @@
+/**
+ * Readiness: what `/readyz` answers and the admin page shows, checked afresh on each call. A check
+ * that fails and `blocks` makes the server not ready (503: a load balancer sends it no traffic);
+ * the others are warnings an operator should see (no scoring worker seen lately, no ONNX Runtime).
+ */
+import { accessSync, constants } from 'node:fs';
+import type { Db } from '../storage/db.ts';
+import type { Catalogue } from './catalogue.ts';
+import type { Scorer } from '../queue/scorer.ts';
+import type { Baselines } from './baselines.ts';
+
+export interface Check { name: string; ok: boolean; blocks: boolean; detail: string }
+
+export interface HealthSources {
+  db: Db;
+  dataDir: string;
+  catalogue: Catalogue;
+  scorer: Scorer;
+  baselines: Baselines;
+  workerSilentMs: number;
+}
+
+const ago = (ms: number) => (ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`);
+
+export async function readiness(s: HealthSources): Promise<Check[]> {
+  const checks: Check[] = [];
+  try {
+    accessSync(s.dataDir, constants.W_OK);
+    // takes the write lock and lets it go: a read-only, locked-out or broken database fails here
+    s.db.exec('BEGIN IMMEDIATE');
+    s.db.exec('ROLLBACK');
+    checks.push({ name: 'database', ok: true, blocks: true, detail: 'writable' });
+  } catch (e) {
+    checks.push({ name: 'database', ok: false, blocks: true, detail: `not writable: ${(e as Error).message}` });
+  }
+  const all = [...s.catalogue.benchmarks.values()];
+  const open = all.filter((b) => !b.closed).length;
+  checks.push({ name: 'datasets', ok: open > 0, blocks: true, detail: `${s.catalogue.splits.size} split(s) indexed, ${open} of ${all.length} benchmark(s) open` });
+  const h = await s.scorer.queueHealth();
+  if (h) {
+    checks.push({ name: 'queue', ok: h.reachable, blocks: true, detail: h.reachable ? 'Redis answers' : `Redis does not answer (${h.reason})` });
+    if (h.reachable) {
+      const silent = h.workerSeenAt === null ? null : Date.now() - h.workerSeenAt;
+      const ok = silent !== null && silent <= s.workerSilentMs;
+      checks.push({
+        name: 'workers', ok, blocks: false,
+        detail: h.workerSeenAt === null ? 'no scoring worker has been seen: start one with npm run worker' : ok ? `a scoring worker was seen ${ago(silent!)} ago` : `no scoring worker seen for ${ago(silent!)}: submissions wait until one runs`,
+      });
+    }
+  } else {
+    checks.push({ name: 'scoring', ok: true, blocks: true, detail: 'in this process' });
+  }
+  const rt = s.baselines.runtime();
+  checks.push({ name: 'baselines', ok: !!rt?.ok, blocks: false, detail: rt === null ? 'checking whether ONNX Runtime loads' : rt.ok ? `ONNX Runtime ${rt.version}` : `unavailable: ONNX Runtime does not load here (${rt.reason})` });
+  return checks;
+}

@@ -1,0 +1,35 @@
+/** The caller's account: quotas and API tokens. */
+import { Router } from 'express';
+import { z } from 'zod';
+import { issueToken } from '../../domain/auth.ts';
+import { NotFound } from '../../domain/errors.ts';
+import { quotaLeft } from '../../domain/submissions.ts';
+import { Id, type RouteContext } from './context.ts';
+
+export function accountRoutes({ ctx, requireAuth }: RouteContext): Router {
+  const r = Router();
+  r.get('/me', requireAuth, (req, res) => {
+    const quotas = [...ctx.catalogue.benchmarks.values()].map((b) => ({ benchmark: b.id, ...quotaLeft(ctx, req.user!, b) }));
+    res.json({ id: req.user!.id, name: req.user!.name, admin: req.user!.isAdmin, quotas });
+  });
+  r.get('/me/tokens', requireAuth, (req, res) => {
+    res.json(ctx.q.tokensOf(req.user!.id).map((t) => ({ id: t.id, prefix: t.prefix, label: t.label, created_at: t.created_at, last_used_at: t.last_used_at, revoked_at: t.revoked_at, current: t.id === req.user!.tokenId })));
+  });
+  r.post('/me/tokens', requireAuth, (req, res) => {
+    const { label } = z.object({ label: z.string().max(100).optional() }).strict().parse(req.body ?? {});
+    res.status(201).json(issueToken(ctx.q, req.user!.id, label ?? null));
+  });
+  // browser sessions: where and when each was made and last seen; any can be ended
+  r.get('/me/sessions', requireAuth, (req, res) => {
+    res.json(ctx.q.sessionsOf(req.user!.id, new Date().toISOString()).map((x) => ({ ...x, current: x.id === req.user!.sessionId })));
+  });
+  r.delete('/me/sessions/:id', requireAuth, (req, res) => {
+    if (!ctx.q.endSessionOf(req.user!.id, Id.parse(req.params.id))) throw new NotFound('no such session');
+    res.status(204).end();
+  });
+  r.delete('/me/tokens/:id', requireAuth, (req, res) => {
+    if (!ctx.q.revokeToken(Id.parse(req.params.id), req.user!.id)) throw new NotFound('no such active token');
+    res.status(204).end();
+  });
+  return r;
+}

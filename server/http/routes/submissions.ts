@@ -1,0 +1,79 @@
+/** Submissions: upload, read, progress (SSE), computed match, edit and cancel, by their owner. */
+import { Router } from 'express';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { NotFound, RateLimited } from '../../domain/errors.ts';
+import { Description, HttpUrl, MethodName } from '../../domain/schemas.ts';
+import { cancelSubmission, resultJsonOf, submissionView, submit } from '../../domain/submissions.ts';
+import { receiveUpload, type UploadSlots } from '../upload-receive.ts';
+import { submissionFor, type RouteContext } from './context.ts';
+
+const MetaPatch = z.object({
+  method: MethodName.nullable().optional(),
+  description: Description.nullable().optional(),
+  link: HttpUrl.nullable().optional(),
+  private: z.boolean().optional(),
+}).strict();
+
+export function submissionRoutes(c: RouteContext, slots: UploadSlots): Router {
+  const { ctx, requireAuth } = c;
+  const r = Router();
+  r.post('/submissions', requireAuth, async (req, res) => {
+    const release = slots.take(req.user!.id);
+    if (!release) {
+      res.set('retry-after', '30');
+      throw new RateLimited('too many uploads in progress; try again when yours have finished', { close: true });
+    }
+    try {
+      const tmp = join(ctx.dataDir, 'uploads');
+      await mkdir(tmp, { recursive: true });
+      const received = await receiveUpload(req, tmp, { maxBytes: ctx.maxUploadBytes, idleMs: ctx.uploads.idleMs, minBytesPerSecond: ctx.uploads.minBytesPerSecond, inFlight: slots.received });
+      const row = await submit(ctx, req.user!, received);
+      ctx.scorer.kick();
+      res.status(202).location(`/api/submissions/${row.id}`).json({ id: row.id, status: row.status });
+    } finally {
+      release();
+    }
+  });
+  r.get('/submissions', requireAuth, (req, res) => {
+    res.json(ctx.q.submissionsOf(req.user!.id).map((s) => submissionView(ctx, s)));
+  });
+  r.get('/submissions/:id', requireAuth, (req, res) => {
+    res.json(submissionView(ctx, submissionFor(c, req, 'owner-or-admin')));
+  });
+  r.get('/submissions/:id/match.json', requireAuth, (req, res) => {
+    const s = submissionFor(c, req, 'owner-or-admin');
+    if (!s.computed_match) throw new NotFound('no computed match for this submission');
+    res.type('application/json').attachment(`match-${s.id}.json`).send(s.computed_match);
+  });
+  r.get('/submissions/:id/result.json', requireAuth, (req, res) => {
+    const s = submissionFor(c, req, 'owner-or-admin');
+    const result = resultJsonOf(ctx, s);
+    if (!result) throw new NotFound('no verifiable result for this submission (a private-GT phase, or scored before results carried their resamples)');
+    res.type('application/json').attachment(`result-${s.id}.json`).send(JSON.stringify(result));
+  });
+  r.get('/submissions/:id/events', requireAuth, (req, res) => {
+    const s = submissionFor(c, req, 'owner-or-admin');
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    const send = (e: { status: string; done: number; total: number }): void => {
+      res.write(`event: progress\ndata: ${JSON.stringify({ id: s.id, ...e })}\n\n`);
+      if (['finished', 'failed', 'cancelled'].includes(e.status)) res.end();
+    };
+    const now = ctx.q.submission(s.id)!;
+    send({ status: now.status, done: now.progress_done, total: now.images });
+    if (res.writableEnded) return;
+    const off = ctx.scorer.subscribe(s.id, send);
+    const ping = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    res.on('close', () => { off(); clearInterval(ping); });
+  });
+  r.patch('/submissions/:id', requireAuth, (req, res) => {
+    const s = submissionFor(c, req, 'owner');
+    ctx.q.updateMeta(s.id, MetaPatch.parse(req.body ?? {}));
+    res.json(submissionView(ctx, ctx.q.submission(s.id)!));
+  });
+  r.delete('/submissions/:id', requireAuth, (req, res) => {
+    res.json(submissionView(ctx, cancelSubmission(ctx, submissionFor(c, req, 'owner'))));
+  });
+  return r;
+}
