@@ -54,3 +54,18 @@ export async function readiness(s: HealthSources): Promise<Check[]> {
   checks.push({ name: 'baselines', ok: !!rt?.ok, blocks: false, detail: rt === null ? 'checking whether ONNX Runtime loads' : rt.ok ? `ONNX Runtime ${rt.version}` : `unavailable: ONNX Runtime does not load here (${rt.reason})` });
   return checks;
 }
+
+/**
+ * With queue workers: a line for the submission pages when none has been seen for
+ * WORKER_SILENT_SECONDS (from the last health check, refreshed in the background for the next view).
+ */
+export function workerWarning(scorer: Pick<Scorer, 'lastQueueHealth' | 'queued' | 'queueHealth'>, workerSilentMs: number): string | null {
+  const h = scorer.lastQueueHealth;
+  if (!scorer.queued) return null;
+  void scorer.queueHealth().catch(() => {});
+  if (!h) return null;
+  if (!h.reachable) return 'The scoring queue does not answer; the administrators have been told by the server\'s readiness check.';
+  if (h.workerSeenAt === null) return 'No scoring worker has been seen yet: scoring starts when one runs.';
+  const silent = Date.now() - h.workerSeenAt;
+  return silent > workerSilentMs ? `No scoring worker seen for ${Math.round(silent / 60_000) || 1} min: scoring starts when one runs again.` : null;
+}

@@ -15,7 +15,7 @@ import { accountRoutes } from './routes/accounts.ts';
 import { adminRoutes } from './routes/admin.ts';
 import type { AppContext, RouteContext } from './routes/context.ts';
 import { hostingRoutes } from './routes/hosting.ts';
-import { pageRoutes } from './routes/pages.ts';
+import { pageRoutes } from './routes/pages/index.ts';
 import { leaderboardRoutes } from './routes/leaderboards.ts';
 import { submissionRoutes } from './routes/submissions.ts';
 import { UploadSlots } from './upload-receive.ts';

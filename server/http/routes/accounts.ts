@@ -1,7 +1,8 @@
-/** The caller's account: quotas and API tokens. */
+/** The caller's account: quotas, API tokens and browser sessions (domain/accounts.ts). */
 import { Router } from 'express';
 import { z } from 'zod';
 import { issueToken } from '../../domain/auth.ts';
+import { sessionsOf, tokensOf } from '../../domain/accounts.ts';
 import { NotFound } from '../../domain/errors.ts';
 import { quotaLeft } from '../../domain/submissions.ts';
 import { Id, type RouteContext } from './context.ts';
@@ -13,7 +14,7 @@ export function accountRoutes({ ctx, requireAuth }: RouteContext): Router {
     res.json({ id: req.user!.id, name: req.user!.name, admin: req.user!.isAdmin, quotas });
   });
   r.get('/me/tokens', requireAuth, (req, res) => {
-    res.json(ctx.q.tokensOf(req.user!.id).map((t) => ({ id: t.id, prefix: t.prefix, label: t.label, created_at: t.created_at, last_used_at: t.last_used_at, revoked_at: t.revoked_at, current: t.id === req.user!.tokenId })));
+    res.json(tokensOf(ctx.q, req.user!));
   });
   r.post('/me/tokens', requireAuth, (req, res) => {
     const { label } = z.object({ label: z.string().max(100).optional() }).strict().parse(req.body ?? {});
@@ -21,7 +22,7 @@ export function accountRoutes({ ctx, requireAuth }: RouteContext): Router {
   });
   // browser sessions: where and when each was made and last seen; any can be ended
   r.get('/me/sessions', requireAuth, (req, res) => {
-    res.json(ctx.q.sessionsOf(req.user!.id, new Date().toISOString()).map((x) => ({ ...x, current: x.id === req.user!.sessionId })));
+    res.json(sessionsOf(ctx.q, req.user!));
   });
   r.delete('/me/sessions/:id', requireAuth, (req, res) => {
     if (!ctx.q.endSessionOf(req.user!.id, Id.parse(req.params.id))) throw new NotFound('no such session');

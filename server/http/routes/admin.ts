@@ -7,7 +7,9 @@ import { NotFound } from '../../domain/errors.ts';
 import { UserName } from '../../domain/schemas.ts';
 import { deleteSubmission, rescoreSubmission, submissionView } from '../../domain/submissions.ts';
 import type { UploadSlots } from '../upload-receive.ts';
-import { Id, submissionFor, type RouteContext } from './context.ts';
+import { administerSubmission } from '../../domain/access.ts';
+import { rescoreBenchmark } from '../../domain/admin.ts';
+import { Id, type RouteContext } from './context.ts';
 import type { BaselineRow } from '../../storage/queries.ts';
 
 /** A baseline run as the API shows it (its manifest parsed; where its model is kept stays on the server). */
@@ -32,7 +34,7 @@ export function adminRoutes(c: RouteContext, slots: UploadSlots): Router {
   });
   for (const flag of ['hidden', 'baseline'] as const) {
     r.post(`/admin/submissions/:id/${flag === 'hidden' ? 'hide' : 'baseline'}`, (req, res) => {
-      const s = submissionFor(c, req, 'admin');
+      const s = administerSubmission(ctx, req.user, Id.parse(req.params.id));
       ctx.q.setFlag(s.id, flag, Flag.parse(req.body ?? {}).value);
       res.json(submissionView(ctx, ctx.q.submission(s.id)!));
     });
@@ -50,19 +52,15 @@ export function adminRoutes(c: RouteContext, slots: UploadSlots): Router {
     res.json(baselineView(row));
   });
   r.post('/admin/submissions/:id/rescore', (req, res) => {
-    const s = submissionFor(c, req, 'admin');
+    const s = administerSubmission(ctx, req.user, Id.parse(req.params.id));
     rescoreSubmission(ctx, s);
     res.status(202).json({ id: s.id, status: 'queued' });
   });
   r.post('/admin/benchmarks/:benchmark/rescore', (req, res) => {
-    const b = ctx.catalogue.benchmarks.get(String(req.params.benchmark));
-    if (!b) throw new NotFound('unknown benchmark');
-    const n = ctx.q.requeueBenchmark(b.id);
-    ctx.scorer.kick();
-    res.status(202).json({ benchmark: b.id, queued: n });
+    res.status(202).json(rescoreBenchmark(ctx, String(req.params.benchmark)));
   });
   r.delete('/admin/submissions/:id', async (req, res) => {
-    await deleteSubmission(ctx, submissionFor(c, req, 'admin').id);
+    await deleteSubmission(ctx, administerSubmission(ctx, req.user, Id.parse(req.params.id)).id);
     res.status(204).end();
   });
   // Operations: memory, event-loop delay (since start or the last POST …/metrics/reset), uploads, queue.

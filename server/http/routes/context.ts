@@ -1,9 +1,7 @@
 /** What every router gets: the domain context and the authentication middlewares. */
-import type { RequestHandler, Request } from 'express';
+import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { NotFound } from '../../domain/errors.ts';
-import type { SubmissionRow } from '../../storage/queries.ts';
 import type { Scorer } from '../../queue/scorer.ts';
 import type { SubmitContext } from '../../domain/submissions.ts';
 import type { Leaderboards } from '../../domain/leaderboard.ts';
@@ -57,12 +55,3 @@ export interface RouteContext {
 
 export const Id = z.coerce.number().int().positive();
 
-/** The submission named by `:id`; NotFound unless the caller may see it (its owner, or an admin when `admin`). */
-export function submissionFor(c: RouteContext, req: Request, who: 'owner' | 'owner-or-admin' | 'admin'): SubmissionRow {
-  const s = c.ctx.q.submission(Id.parse(req.params.id));
-  if (!s) throw new NotFound('no such submission');
-  const user = req.user!;
-  const allowed = who === 'admin' || s.user_id === user.id || (who === 'owner-or-admin' && user.isAdmin);
-  if (!allowed) throw new NotFound('no such submission');
-  return s;
-}

@@ -1,4 +1,4 @@
-/** Submissions: upload, read, progress (SSE), computed match, edit and cancel, by their owner. */
+/** Submissions: upload, read, progress (SSE), computed match and result, edit and cancel (access: domain/access.ts). */
 import { Router } from 'express';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -7,7 +7,8 @@ import { NotFound, RateLimited } from '../../domain/errors.ts';
 import { Description, HttpUrl, MethodName } from '../../domain/schemas.ts';
 import { cancelSubmission, resultJsonOf, submissionView, submit } from '../../domain/submissions.ts';
 import { receiveUpload, type UploadSlots } from '../upload-receive.ts';
-import { submissionFor, type RouteContext } from './context.ts';
+import { ownSubmission, readSubmission, submissionViewFor } from '../../domain/access.ts';
+import { Id, type RouteContext } from './context.ts';
 
 const MetaPatch = z.object({
   method: MethodName.nullable().optional(),
@@ -17,7 +18,7 @@ const MetaPatch = z.object({
 }).strict();
 
 export function submissionRoutes(c: RouteContext, slots: UploadSlots): Router {
-  const { ctx, requireAuth } = c;
+  const { ctx, requireAuth, optionalAuth } = c;
   const r = Router();
   r.post('/submissions', requireAuth, async (req, res) => {
     const release = slots.take(req.user!.id);
@@ -39,22 +40,22 @@ export function submissionRoutes(c: RouteContext, slots: UploadSlots): Router {
   r.get('/submissions', requireAuth, (req, res) => {
     res.json(ctx.q.submissionsOf(req.user!.id).map((s) => submissionView(ctx, s)));
   });
-  r.get('/submissions/:id', requireAuth, (req, res) => {
-    res.json(submissionView(ctx, submissionFor(c, req, 'owner-or-admin')));
+  r.get('/submissions/:id', optionalAuth, (req, res) => {
+    res.json(submissionViewFor(ctx, req.user, Id.parse(req.params.id)));
   });
-  r.get('/submissions/:id/match.json', requireAuth, (req, res) => {
-    const s = submissionFor(c, req, 'owner-or-admin');
+  r.get('/submissions/:id/match.json', optionalAuth, (req, res) => {
+    const { s } = readSubmission(ctx, req.user, Id.parse(req.params.id));
     if (!s.computed_match) throw new NotFound('no computed match for this submission');
     res.type('application/json').attachment(`match-${s.id}.json`).send(s.computed_match);
   });
-  r.get('/submissions/:id/result.json', requireAuth, (req, res) => {
-    const s = submissionFor(c, req, 'owner-or-admin');
+  r.get('/submissions/:id/result.json', optionalAuth, (req, res) => {
+    const { s } = readSubmission(ctx, req.user, Id.parse(req.params.id));
     const result = resultJsonOf(ctx, s);
     if (!result) throw new NotFound('no verifiable result for this submission (a private-GT phase, or scored before results carried their resamples)');
     res.type('application/json').attachment(`result-${s.id}.json`).send(JSON.stringify(result));
   });
-  r.get('/submissions/:id/events', requireAuth, (req, res) => {
-    const s = submissionFor(c, req, 'owner-or-admin');
+  r.get('/submissions/:id/events', optionalAuth, (req, res) => {
+    const { s } = readSubmission(ctx, req.user, Id.parse(req.params.id));
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     const send = (e: { status: string; done: number; total: number }): void => {
       res.write(`event: progress\ndata: ${JSON.stringify({ id: s.id, ...e })}\n\n`);
@@ -68,12 +69,12 @@ export function submissionRoutes(c: RouteContext, slots: UploadSlots): Router {
     res.on('close', () => { off(); clearInterval(ping); });
   });
   r.patch('/submissions/:id', requireAuth, (req, res) => {
-    const s = submissionFor(c, req, 'owner');
+    const s = ownSubmission(ctx, req.user, Id.parse(req.params.id));
     ctx.q.updateMeta(s.id, MetaPatch.parse(req.body ?? {}));
     res.json(submissionView(ctx, ctx.q.submission(s.id)!));
   });
   r.delete('/submissions/:id', requireAuth, (req, res) => {
-    res.json(submissionView(ctx, cancelSubmission(ctx, submissionFor(c, req, 'owner'))));
+    res.json(submissionView(ctx, cancelSubmission(ctx, ownSubmission(ctx, req.user, Id.parse(req.params.id)))));
   });
   return r;
 }

@@ -1,0 +1,139 @@
+/**
+ * Pages: a submission (as the viewer may see it: domain/access.ts), its result and overlays, its
+ * owner's edit and cancel, a baseline's manifest, and the upload form.
+ */
+import { Router } from 'express';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { submissionPage, type SubmissionPageData } from '../../../../leaderboard-ui/pages/submission.ts';
+import { submitPage, type SubmitData } from '../../../../leaderboard-ui/pages/submit.ts';
+import { ZipSource } from '../../../../evaluator/index.ts';
+import { ownSubmission, readSubmission, submissionViewFor } from '../../../domain/access.ts';
+import type { AuthUser } from '../../../domain/auth.ts';
+import { DomainError, InvalidInput, NotFound } from '../../../domain/errors.ts';
+import { workerWarning } from '../../../domain/health.ts';
+import { predictionOverlay } from '../../../domain/overlay.ts';
+import { Description, HttpUrl, MethodName } from '../../../domain/schemas.ts';
+import { cancelSubmission, quotaLeft, resultJsonOf, submit, utcDay } from '../../../domain/submissions.ts';
+import { uploadLimits } from '../../../domain/upload-check.ts';
+import { httpStatus } from '../../errors.ts';
+import { receiveUpload } from '../../upload-receive.ts';
+import { Id } from '../context.ts';
+import { pc, send, signedIn, type PageRouteContext } from './common.ts';
+
+const ClassView = z.object({
+  sort: z.enum(['id', 'name', 'IoU', 'BIoU']).default('IoU'),
+  order: z.enum(['asc', 'desc']).default('desc'),
+  q: z.string().max(100).default(''),
+});
+const EditForm = z.object({
+  method: MethodName.optional(),
+  description: Description.optional(),
+  link: z.union([z.literal(''), HttpUrl]).optional(),
+  private: z.literal('true').optional(),
+});
+
+export function submissionPages(c: PageRouteContext): Router {
+  const { ctx, slots } = c;
+  const r = Router();
+  r.get('/submissions/:id', (req, res) => {
+    const view = submissionViewFor(ctx, req.user, Id.parse(req.params.id));
+    const s = ctx.q.submission(view.id)!;
+    const data: SubmissionPageData = {
+      ...view,
+      user: ctx.q.userById(s.user_id)?.name ?? '?',
+      // those handed to the queue and waiting for a worker are ahead of every submission still in SQLite
+      queuePosition: view.waiting_for_worker?.position ?? (s.status === 'queued' ? (ctx.q.queuePosition(s.id) ?? 0) + ctx.scorer.waitingCount : null),
+      workerWarning: view.status === 'queued' || view.status === 'scoring' ? workerWarning(ctx.scorer, ctx.workerSilentMs) : null,
+      table: ClassView.parse(req.query),
+    };
+    send(res, submissionPage(pc(res), data));
+  });
+
+  // a baseline row's provenance: the converter's manifest (checksums, parity, preprocessing)
+  r.get('/baselines/:id/manifest.json', (req, res) => {
+    const row = ctx.baselines.get(Id.parse(req.params.id));
+    if (!row || row.status !== 'submitted') throw new NotFound('no such baseline');
+    res.type('application/json').send(JSON.stringify({ ...JSON.parse(row.manifest), run: { benchmark: row.benchmark, submission: row.submission_id, images: row.images, seconds: row.seconds, provider: row.provider, passed_over: row.fallbacks ? JSON.parse(row.fallbacks) : [], runtime: row.runtime, finished_at: row.finished_at } }, null, 2));
+  });
+
+  // error analysis and reproduction: public-GT phases only (resultJsonOf and the checks below)
+  r.get('/submissions/:id/result.json', (req, res) => {
+    const { s } = readSubmission(ctx, req.user, Id.parse(req.params.id));
+    const result = resultJsonOf(ctx, s);
+    if (!result) throw new NotFound('no verifiable result for this submission (a private-GT phase, or scored before results carried their resamples)');
+    res.type('application/json').attachment(`result-${s.id}.json`).send(JSON.stringify(result));
+  });
+  r.get('/submissions/:id/prediction/:index.webp', async (req, res) => {
+    const { s } = readSubmission(ctx, req.user, Id.parse(req.params.id));
+    const b = ctx.catalogue.benchmarks.get(s.benchmark);
+    const index = Number(req.params.index);
+    if (!b || b.gtPrivate || !Number.isInteger(index) || index < 0 || index >= b.masks.length) throw new NotFound('no such image');
+    // only a scored upload: it passed every check of its masks, not just the upload's
+    if (s.status !== 'finished') throw new NotFound('no prediction to show before the submission is scored');
+    const rel = b.masks[index];
+    // read only when the picture is not cached yet; bounded by the entry's checked extent
+    const readMask = async () => {
+      const source = await ZipSource.open(join(ctx.dataDir, s.file), b.masks, uploadLimits(b));
+      try { return new Uint8Array(await source.read(rel)); } finally { await source.close(); }
+    };
+    const m = s.match ?? s.computed_match;
+    const match = m ? new Map(Object.entries(JSON.parse(m) as Record<string, number>).map(([k, v]) => [Number(k), v])) : null;
+    const image = join(b.split.dir, b.phase, rel.replace(/\.png$/, '.JPEG'));
+    const body = await predictionOverlay(image, readMask, match, `${s.id}/${s.file}/${index}`, join(ctx.dataDir, 'cache', 'overlays'));
+    res.type('image/webp').set('cache-control', 'private, max-age=86400').send(body);
+  });
+
+  r.post('/submissions/:id/edit', (req, res) => {
+    const s = ownSubmission(ctx, signedIn(req), Id.parse(req.params.id));
+    const parsed = EditForm.safeParse(req.body);
+    if (!parsed.success) throw new InvalidInput(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    const f = parsed.data;
+    ctx.q.updateMeta(s.id, { method: f.method || null, description: f.description || null, link: f.link || null, private: f.private === 'true' });
+    res.redirect(303, `/submissions/${s.id}`);
+  });
+  r.post('/submissions/:id/cancel', (req, res) => {
+    const s = ownSubmission(ctx, signedIn(req), Id.parse(req.params.id));
+    cancelSubmission(ctx, s);
+    res.redirect(303, `/submissions/${s.id}`);
+  });
+
+  const submitData = (user: AuthUser, extra: Partial<SubmitData> = {}): SubmitData => ({
+    benchmarks: [...ctx.catalogue.benchmarks.values()].map((b) => {
+      const q = quotaLeft(ctx, user, b);
+      return { id: b.id, label: `${b.split.name} · ${b.protocol} · ${b.phase}`, open: !b.closed, quota: b.closed ? 'closed' : q.limit > 0 ? `${q.limit - q.used} of ${q.limit} left today` : 'no daily limit' };
+    }),
+    maxUploadMB: Math.round(ctx.maxUploadBytes / 1048576),
+    resetsAt: utcDay().next,
+    ...extra,
+  });
+  r.get('/submit', (req, res) => {
+    if (!req.user) { res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`); return; }
+    send(res, submitPage(pc(res), submitData(req.user, { selected: typeof req.query.benchmark === 'string' ? req.query.benchmark : undefined })));
+  });
+  r.post('/submit', async (req, res) => {
+    const user = signedIn(req);
+    const release = slots.take(user.id);
+    if (!release) { send(res, submitPage(pc(res), submitData(user, { error: 'you have uploads in progress; wait for them to finish' })), 429); return; }
+    let benchmark: string | undefined;
+    try {
+      const tmp = join(ctx.dataDir, 'uploads');
+      await mkdir(tmp, { recursive: true });
+      const received = await receiveUpload(req, tmp, { maxBytes: ctx.maxUploadBytes, idleMs: ctx.uploads.idleMs, minBytesPerSecond: ctx.uploads.minBytesPerSecond, inFlight: slots.received });
+      benchmark = received.fields.benchmark;
+      if (received.fields.private !== 'true') delete received.fields.private;
+      for (const k of ['method', 'description', 'link']) if (!received.fields[k]) delete received.fields[k];
+      const row = await submit(ctx, user, received);
+      ctx.scorer.kick();
+      res.redirect(303, `/submissions/${row.id}`);
+    } catch (e) {
+      if (!(e instanceof DomainError)) throw e;
+      const problems = (e.extra.problems ?? []) as SubmitData['problems'];
+      send(res, submitPage(pc(res), submitData(user, { selected: benchmark, error: e.message, problems })), httpStatus(e) === 413 ? 413 : 200);
+    } finally {
+      release();
+    }
+  });
+  return r;
+}
