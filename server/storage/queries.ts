@@ -132,8 +132,10 @@ export class Queries {
 
   // submissions
   insertSubmission(s: { user_id: number; benchmark: string; method: string | null; description: string | null; link: string | null; file: string; file_bytes: number; file_sha256?: string | null; images: number; has_match: boolean; match?: Record<string, number> | null; private: boolean; baseline: boolean }): SubmissionRow {
-    return this.stmt(`INSERT INTO submissions (user_id, benchmark, status, method, description, link, file, file_bytes, file_sha256, images, has_match, match, private, baseline, created_at)
-      VALUES (@user_id, @benchmark, 'queued', @method, @description, @link, @file, @file_bytes, @file_sha256, @images, @has_match, @match, @private, @baseline, @created_at) RETURNING *`)
+    // the next id above every id ever used, deleted ones included (migration 009)
+    return this.stmt(`INSERT INTO submissions (id, user_id, benchmark, status, method, description, link, file, file_bytes, file_sha256, images, has_match, match, private, baseline, created_at)
+      VALUES (MAX(COALESCE((SELECT MAX(id) FROM submissions), 0), (SELECT last FROM id_high_water WHERE name = 'submissions')) + 1,
+        @user_id, @benchmark, 'queued', @method, @description, @link, @file, @file_bytes, @file_sha256, @images, @has_match, @match, @private, @baseline, @created_at) RETURNING *`)
       .get({ ...s, file_sha256: s.file_sha256 ?? null, has_match: s.has_match ? 1 : 0, match: s.match ? JSON.stringify(s.match) : null, private: s.private ? 1 : 0, baseline: s.baseline ? 1 : 0, created_at: now() }) as SubmissionRow;
   }
   submission(id: number): SubmissionRow | undefined {
