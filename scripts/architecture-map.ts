@@ -40,7 +40,11 @@ export function moduleMap(): string {
     const subs = readdirSync(dir).filter((f) => statSync(join(dir, f)).isDirectory() && !Object.hasOwn(PARTS, `${folder}/${f}`)).sort();
     lines.push(`| **\`${folder}/\`** | | ${why} |`);
     for (const f of mods) lines.push(`| | \`${f}\` | ${firstSentence(join(dir, f))} |`);
-    for (const s of subs) lines.push(`| | \`${s}/\` | ${readdirSync(join(dir, s)).length} files |`);
+    for (const s of subs) {
+      // by what git would hold: .ts files, however deep (an empty folder left by a move is no part)
+      const n = readdirSync(join(dir, s), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).length;
+      if (n > 0) lines.push(`| | \`${s}/\` | ${n} modules |`);
+    }
   }
   return lines.join('\n');
 }

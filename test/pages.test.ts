@@ -2,7 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { testServer } from './helpers/server.ts';
+import { get } from 'node:http';
+import { gunzipSync } from 'node:zlib';
+import { join } from 'node:path';
+import { miniPredictions, testServer } from './helpers/server.ts';
 
 /** The CSRF cookie and the token a page's form carries. */
 async function formToken(agent: ReturnType<typeof request.agent>, path: string): Promise<string> {
@@ -40,5 +43,59 @@ test('sign-up: absent unless OPEN_SIGNUP; makes an account, signs it in, checks 
     assert.match(taken.text, /user &quot;dana&quot; exists/);
   } finally {
     await open.cleanup();
+  }
+});
+
+/** The raw bytes of an answer as they crossed the wire, and its headers. */
+function raw(url: string, headers: Record<string, string>): Promise<{ status: number; headers: import('node:http').IncomingHttpHeaders; bytes: Buffer }> {
+  return new Promise((resolve, reject) => {
+    get(url, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, bytes: Buffer.concat(chunks) }));
+    }).on('error', reject);
+  });
+}
+
+test('pages and JSON are sent compressed to clients that accept it, with their ETags; server-sent events are not', async () => {
+  const srv = await testServer();
+  try {
+    const token = srv.user('zed');
+    for (const path of ['/', '/leaderboards/imagenetsmini.semi-supervised.validation', '/api/benchmarks', '/api/splits/imagenetsmini/classes']) {
+      const plain = await raw(`${srv.url}${path}`, {});
+      const zipped = await raw(`${srv.url}${path}`, { 'accept-encoding': 'gzip' });
+      assert.equal(plain.status, 200, path);
+      assert.equal(plain.headers['content-encoding'], undefined, `${path}: plain unless asked`);
+      if (plain.bytes.length < 1024) continue; // below the threshold: not worth it
+      assert.equal(zipped.headers['content-encoding'], 'gzip', path);
+      assert.deepEqual(gunzipSync(zipped.bytes), plain.bytes, `${path}: the same bytes`);
+      assert.ok(zipped.bytes.length < plain.bytes.length / 2, `${path}: ${plain.bytes.length} → ${zipped.bytes.length}`);
+    }
+    const page = await raw(`${srv.url}/`, { 'accept-encoding': 'gzip' });
+    assert.ok(page.headers.etag, 'the ETag is kept');
+    // progress events stay uncompressed (each must leave at once)
+    const { zips } = await miniPredictions(join(srv.dataDir, 'p'));
+    const sub = await request(srv.server).post('/api/submissions').set('Authorization', `Bearer ${token}`).field('benchmark', 'imagenetsmini.semi-supervised.validation').attach('file', zips.validation).expect(202);
+    const events = await new Promise<import('node:http').IncomingHttpHeaders>((resolve, reject) => {
+      const r = get(`${srv.url}/api/submissions/${sub.body.id}/events`, { headers: { 'accept-encoding': 'gzip', authorization: `Bearer ${token}` } }, (res) => { resolve(res.headers); res.destroy(); });
+      r.on('error', reject);
+    });
+    assert.equal(events['content-type'], 'text/event-stream');
+    assert.equal(events['content-encoding'], undefined);
+  } finally {
+    await srv.cleanup();
+  }
+});
+
+test('signed out, /admin and /me lead to the sign-in form and back; a signed-in non-admin is told /admin is for admins', async () => {
+  const srv = await testServer();
+  try {
+    for (const path of ['/admin', '/me']) await request(srv.server).get(path).expect(303).expect('location', `/login?next=${encodeURIComponent(path)}`);
+    const agent = request.agent(srv.server);
+    const csrf = await formToken(agent, '/login');
+    await agent.post('/login').type('form').send({ _csrf: csrf, next: '/admin', token: srv.user('nobody') }).expect(303).expect('location', '/admin');
+    assert.match((await agent.get('/admin').expect(403)).text, /admins only/);
+  } finally {
+    await srv.cleanup();
   }
 });

@@ -5,7 +5,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -26,7 +26,7 @@ let srv: TestServer;
 let browser: Browser;
 let alice: string, root: string;
 const ids: Record<string, number> = {};
-const zips: Record<'good' | 'broken', string> = { good: '', broken: '' };
+const zips: Record<'good' | 'broken' | 'truncated' | 'notZip', string> = { good: '', broken: '', truncated: '', notZip: '' };
 
 before(async () => {
   if (skip) return;
@@ -44,6 +44,12 @@ before(async () => {
   }
   await waitFor(() => ['good', 'worse'].every((k) => srv.q.submission(ids[k])?.status === 'finished'), 60_000, 'scoring');
   zips.good = preds.zips.validation;
+  // cut short (a download that stopped half-way), and no zip at all
+  zips.truncated = join(work, 'truncated.zip');
+  const whole = readFileSync(zips.good);
+  writeFileSync(zips.truncated, whole.subarray(0, whole.length >> 1));
+  zips.notZip = join(work, 'notes.zip');
+  writeFileSync(zips.notZip, 'these are my notes, not a zip');
   zips.broken = join(work, 'broken.zip');
   const v = preds.mini.subsets.validation;
   await craftZip(zips.broken, (z) => {
@@ -240,6 +246,18 @@ test('upload through the page: the submission page follows it live and ends with
   const direct = (await request(srv.server).post('/api/submissions').set('Authorization', `Bearer ${alice}`).field('benchmark', 'imagenetsmini.free.validation').attach('file', zips.broken).expect(400)).body;
   assert.deepEqual(shown, direct.problems.map((p: { file: string; code: string; problem: string }) => [p.file, p.code, p.problem]));
   await shot(page, 'submit-rejected');
+  // a truncated zip and a file that is no zip: refused here with the server's own problem, never sent
+  for (const bad of [zips.truncated, zips.notZip]) {
+    await page.goto(`${srv.url}/submit`);
+    await page.getByLabel('Benchmark').selectOption('imagenetsmini.free.validation');
+    await page.getByLabel('Zip of masks').setInputFiles(bad);
+    await page.getByRole('button', { name: 'Upload and score' }).click();
+    await page.getByRole('alert').waitFor();
+    const rows = await page.locator('table tbody tr').evaluateAll((trs) => trs.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent!.trim())));
+    const server = (await request(srv.server).post('/api/submissions').set('Authorization', `Bearer ${alice}`).field('benchmark', 'imagenetsmini.free.validation').attach('file', bad).expect(400)).body;
+    assert.deepEqual(rows, server.problems.map((p: { file: string; code: string; problem: string }) => [p.file, p.code, p.problem]), bad);
+  }
+  assert.deepEqual(posts, [], 'stopped in the browser: nothing was sent');
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -31,7 +31,9 @@ if (form) {
     checkBox.hidden = false;
     checkBox.className = 'notice';
     checkBox.replaceChildren(document.createTextNode('checking the zip in your browser…'));
-    const problems = await checkZip(file, await masksOf(benchmark), (d, t) => { checkBox.firstChild!.textContent = `checking the zip in your browser: ${d} / ${t} masks`; }).catch(() => null);
+    // a file the browser cannot even read (moved, unreadable) is refused here, not sent blind
+    const problems = await checkZip(file, await masksOf(benchmark), (d, t) => { checkBox.firstChild!.textContent = `checking the zip in your browser: ${d} / ${t} masks`; })
+      .catch((e: unknown) => [{ code: 'zip-unreadable', file: 'upload', problem: `not a readable zip archive (${e instanceof Error ? e.message : String(e)})` }]);
     if (problems === null) { checkBox.hidden = true; return true; }
     if (problems.length === 0) { checkBox.replaceChildren(document.createTextNode('every mask is present and looks right; uploading…')); return true; }
     checkBox.className = 'notice error';

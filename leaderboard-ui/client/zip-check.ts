@@ -12,20 +12,29 @@ import { checkExtents } from '../../evaluator/input/zip-extent.ts';
 export interface BenchmarkMasks { benchmark: string; subsetName: string; maxPixels: number; masks: string[]; sizes: ([number, number] | null)[] }
 interface Entry { name: string; method: number; compressedSize: number; uncompressedSize: number; offset: number; nameBytes: number }
 
-/** Null when the zip cannot be listed here (zip64, damaged): the server then says why. */
-async function listZip(file: File): Promise<{ entries: Entry[]; cdOffset: number } | null> {
+/**
+ * The server's own answer for an archive it cannot open or list (sources.ts, through yauzl): the
+ * same code, file and, for a file that is no zip or was cut short, the same words.
+ */
+const NOT_A_ZIP = problem('zip-unreadable', 'upload', { reason: 'End of central directory record signature not found. Either not a zip file, or file is truncated.' });
+const CORRUPT = (reason: string) => problem('zip-corrupt', 'upload', { reason });
+
+/** The entries, or the problem that stops the server too; null when only the server can tell (zip64). */
+async function listZip(file: File): Promise<{ entries: Entry[]; cdOffset: number } | Problem | null> {
   const tailStart = Math.max(0, file.size - 65_557);
   const tail = new DataView(await file.slice(tailStart).arrayBuffer());
   let eocd = -1;
   for (let i = tail.byteLength - 22; i >= 0; i--) if (tail.getUint32(i, true) === 0x06054b50) { eocd = i; break; }
-  if (eocd < 0) return null;
+  if (eocd < 0) return NOT_A_ZIP;
   const count = tail.getUint16(eocd + 10, true), cdSize = tail.getUint32(eocd + 12, true), cdOffset = tail.getUint32(eocd + 16, true);
-  if (count === 0xffff || cdOffset === 0xffffffff || cdOffset + cdSize > file.size) return null;
+  if (count === 0xffff || cdOffset === 0xffffffff) return null;
+  if (cdOffset + cdSize > file.size) return CORRUPT('unexpected EOF');
   const cd = new DataView(await file.slice(cdOffset, cdOffset + cdSize).arrayBuffer());
   const entries: Entry[] = [];
   const utf8 = new TextDecoder('utf-8'), latin1 = new TextDecoder('latin1');
   for (let p = 0, k = 0; k < count; k++) {
-    if (p + 46 > cd.byteLength || cd.getUint32(p, true) !== 0x02014b50) return null;
+    if (p + 46 > cd.byteLength) return CORRUPT('unexpected EOF');
+    if (cd.getUint32(p, true) !== 0x02014b50) return CORRUPT(`invalid central directory file header signature: 0x${cd.getUint32(p, true).toString(16)}`);
     const flags = cd.getUint16(p + 8, true), n = cd.getUint16(p + 28, true), m = cd.getUint16(p + 30, true), c = cd.getUint16(p + 32, true);
     const raw = new Uint8Array(cd.buffer, p + 46, n);
     entries.push({ name: (flags & 0x800 ? utf8 : latin1).decode(raw).replace(/\\/g, '/'), method: cd.getUint16(p + 10, true), compressedSize: cd.getUint32(p + 20, true), uncompressedSize: cd.getUint32(p + 24, true), offset: cd.getUint32(p + 42, true), nameBytes: n });
@@ -58,6 +67,7 @@ async function head(file: File, e: Entry): Promise<Uint8Array> {
 export async function checkZip(file: File, b: BenchmarkMasks, onProgress: (done: number, total: number) => void): Promise<Problem[] | null> {
   const listed = await listZip(file);
   if (!listed) return null;
+  if ('code' in listed) return [listed];
   const { entries } = listed;
   // the server refuses overlapping or impossibly large entries before anything else: so does this
   const extents = checkExtents(entries, listed.cdOffset).problems;

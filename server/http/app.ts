@@ -4,6 +4,7 @@
  * domain errors map to statuses in errors.ts. No stack traces reach clients.
  */
 import { bodyDeadline, bodyParserError, logAbortedBody } from './body.ts';
+import compression from 'compression';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ZodError } from 'zod';
 import { problem } from '../../evaluator/index.ts';
@@ -66,6 +67,9 @@ export function createApp(ctx: AppContext, slots = new UploadSlots(ctx.uploads.m
     });
     next();
   });
+  // HTML, JSON and CSV compressed (a 919-class submission page: 250 KB → ~35 KB); server-sent
+  // events are not (each event must leave at once), nor pictures (already compressed)
+  app.use(compression({ threshold: 1024, filter: (req, res) => !String(res.getHeader('content-type') ?? '').startsWith('text/event-stream') && compression.filter(req, res) }));
   app.use(bodyDeadline(ctx.bodyTimeoutMs, ctx.log));
   app.use(express.json({ limit: '64kb' }));
 

@@ -12,6 +12,8 @@ import { pc, send, signedInAdmin, type PageRouteContext } from './common.ts';
 export function adminPages({ ctx }: PageRouteContext): Router {
   const r = Router();
   r.get('/admin', async (req, res) => {
+    // signed out: to the sign-in form, as /me does (a signed-in non-admin is told it is admins only)
+    if (!req.user) { res.redirect(303, `/login?next=${encodeURIComponent('/admin')}`); return; }
     signedInAdmin(req);
     send(res, adminPage(pc(res), await adminView(ctx)));
   });
