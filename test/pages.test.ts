@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { get } from 'node:http';
+import { writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { miniPredictions, testServer } from './helpers/server.ts';
@@ -95,6 +96,28 @@ test('signed out, /admin and /me lead to the sign-in form and back; a signed-in 
     const csrf = await formToken(agent, '/login');
     await agent.post('/login').type('form').send({ _csrf: csrf, next: '/admin', token: srv.user('nobody') }).expect(303).expect('location', '/admin');
     assert.match((await agent.get('/admin').expect(403)).text, /admins only/);
+  } finally {
+    await srv.cleanup();
+  }
+});
+
+test('a refused upload shows the form again with what was typed (escaped), the benchmark still chosen', async () => {
+  const srv = await testServer();
+  try {
+    const agent = request.agent(srv.server);
+    const csrf = await formToken(agent, '/login');
+    await agent.post('/login').type('form').send({ _csrf: csrf, next: '/submit', token: srv.user('typist') }).expect(303);
+    const token = await formToken(agent, '/submit');
+    const notZip = join(srv.dataDir, 'notes.zip');
+    writeFileSync(notZip, 'not a zip at all');
+    const r = await agent.post(`/submit?_csrf=${token}`).field('benchmark', 'imagenetsmini.free.validation').field('method', 'My "net" <v2>')
+      .field('description', 'two\nlines').field('link', 'https://example.org/p').field('private', 'true').attach('file', notZip).expect(200);
+    assert.match(r.text, /zip-unreadable/);
+    assert.match(r.text, /<option value="imagenetsmini\.free\.validation" selected>/);
+    assert.match(r.text, /name="method" maxlength="200" value="My &quot;net&quot; &lt;v2&gt;"/);
+    assert.match(r.text, /rows="3" cols="60">two\nlines<\/textarea>/);
+    assert.match(r.text, /value="https:\/\/example\.org\/p"/);
+    assert.match(r.text, /name="private" value="true" checked>/);
   } finally {
     await srv.cleanup();
   }

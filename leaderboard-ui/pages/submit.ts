@@ -5,6 +5,8 @@ import { page, type PageContext } from '../layout.ts';
 export interface SubmitData {
   benchmarks: { id: string; label: string; open: boolean; quota: string }[];
   selected?: string;
+  /** What the user typed, shown again after a refusal (the file itself cannot be: browsers forbid it). */
+  fields?: { method?: string; description?: string; link?: string; private?: boolean };
   error?: string;
   problems?: { code: string; file: string; problem: string }[];
   maxUploadMB: number;
@@ -33,12 +35,12 @@ ${d.problems?.length ? html`<div class="table-wrap"><table>
   <label for="file">Zip of masks</label>
   <input type="file" id="file" name="file" accept=".zip,application/zip" required>
   <label for="method">Method name <span class="muted">(optional; or a method.txt in the zip)</span></label>
-  <input type="text" id="method" name="method" maxlength="200">
+  <input type="text" id="method" name="method" maxlength="200" value="${d.fields?.method ?? ''}">
   <label for="description">Description <span class="muted">(optional)</span></label>
-  <textarea id="description" name="description" maxlength="4000" rows="3" cols="60"></textarea>
+  <textarea id="description" name="description" maxlength="4000" rows="3" cols="60">${d.fields?.description ?? ''}</textarea>
   <label for="link">Paper or code <span class="muted">(optional, http(s))</span></label>
-  <input type="text" id="link" name="link" maxlength="500" placeholder="https://…">
-  <label><input type="checkbox" name="private" value="true"> Private: only you see it on the leaderboard</label>
+  <input type="text" id="link" name="link" maxlength="500" placeholder="https://…" value="${d.fields?.link ?? ''}">
+  <label><input type="checkbox" name="private" value="true"${d.fields?.private ? html` checked` : ''}> Private: only you see it on the leaderboard</label>
   <p><button type="submit">Upload and score</button></p>
   <div data-precheck hidden></div>
   <div class="live" data-upload-progress hidden><progress max="1" value="0"></progress><span class="upload-text"></span></div>

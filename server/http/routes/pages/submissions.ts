@@ -117,11 +117,14 @@ export function submissionPages(c: PageRouteContext): Router {
     const release = slots.take(user.id);
     if (!release) { send(res, submitPage(pc(res), submitData(user, { error: 'you have uploads in progress; wait for them to finish' })), 429); return; }
     let benchmark: string | undefined;
+    let fields: SubmitData['fields'];
     try {
       const tmp = join(ctx.dataDir, 'uploads');
       await mkdir(tmp, { recursive: true });
       const received = await receiveUpload(req, tmp, { maxBytes: ctx.maxUploadBytes, idleMs: ctx.uploads.idleMs, minBytesPerSecond: ctx.uploads.minBytesPerSecond, inFlight: slots.received });
       benchmark = received.fields.benchmark;
+      const f = received.fields;
+      fields = { method: f.method, description: f.description, link: f.link, private: f.private === 'true' };
       if (received.fields.private !== 'true') delete received.fields.private;
       for (const k of ['method', 'description', 'link']) if (!received.fields[k]) delete received.fields[k];
       const row = await submit(ctx, user, received);
@@ -130,7 +133,7 @@ export function submissionPages(c: PageRouteContext): Router {
     } catch (e) {
       if (!(e instanceof DomainError)) throw e;
       const problems = (e.extra.problems ?? []) as SubmitData['problems'];
-      send(res, submitPage(pc(res), submitData(user, { selected: benchmark, error: e.message, problems })), httpStatus(e) === 413 ? 413 : 200);
+      send(res, submitPage(pc(res), submitData(user, { selected: benchmark, fields, error: e.message, problems })), httpStatus(e) === 413 ? 413 : 200);
     } finally {
       release();
     }
