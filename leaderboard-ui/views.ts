@@ -59,5 +59,7 @@ export interface SubmissionView {
   analysis?: {
     confusion: { gt: { id: number; name: string }; predicted: { id: number; name: string }; pixels: number }[];
     worst: { index: number; image: string; size: [number, number] | null; mIoU: number; fmeasure: number; gt_overlay: string; prediction_overlay: string }[];
+    /** The hosted names list is no longer the one the score was computed with: no worst images are shown. */
+    names_changed?: true;
   };
 }

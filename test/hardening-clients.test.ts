@@ -64,8 +64,8 @@ test('overlays: anonymous requests for one picture draw it once; a drawn picture
 test('overlays: every picture of a submission at once draws at most two at a time; none is drawn before scoring', async () => {
   const { id, body } = await scored();
   overlayStats.peak = 0;
-  const n = srv.catalogue.benchmarks.get(VAL)!.masks.length;
-  const got = await Promise.all(Array.from({ length: n }, (_, i) => request(srv.server).get(`/submissions/${id}/prediction/${i}.webp`)));
+  const masks = srv.catalogue.benchmarks.get(VAL)!.masks;
+  const got = await Promise.all(masks.map((m) => request(srv.server).get(`/submissions/${id}/prediction/${m.replace(/\.png$/, '.webp')}`)));
   for (const r of got) {
     if (r.status === 503) assert.ok(Number(r.headers['retry-after']) > 0);
     else assert.equal(r.status, 200);
@@ -76,7 +76,7 @@ test('overlays: every picture of a submission at once draws at most two at a tim
   const q = await request(srv.server).post('/api/submissions').set('Authorization', `Bearer ${token}`).field('benchmark', VAL).attach('file', zips.validation).expect(202);
   await waitFor(async () => (await request(srv.server).get(`/api/submissions/${q.body.id}`).set('Authorization', `Bearer ${token}`)).body.status === 'finished');
   srv.db.prepare(`UPDATE submissions SET status = 'queued' WHERE id = ?`).run(q.body.id);
-  await request(srv.server).get(`/submissions/${q.body.id}/prediction/0.webp`).expect(404);
+  await request(srv.server).get(`/submissions/${q.body.id}/prediction/${masks[0].replace(/\.png$/, '.webp')}`).expect(404);
 });
 
 test('a 300-entry board: computed once per board version whoever views, off the event loop; private entries seen by their owner only', async () => {

@@ -395,18 +395,32 @@ test('test phase: intervals and hashes only; no per-image data, error analysis, 
   assert.ok(srv.q.samplesOf(score.id), 'resamples are kept for paired comparisons and rank intervals');
   assert.equal(srv.q.perImageOf(score.id), undefined, 'nothing per image is stored for a test phase');
   assert.equal(JSON.parse(score.record).analysis, undefined);
-  for (const url of [`/submissions/${s.id}/result.json`, `/api/submissions/${s.id}/result.json`, `/submissions/${s.id}/prediction/0.webp`]) {
+  const firstTest = srv.catalogue.benchmarks.get(TEST)!.masks[0].replace(/\.png$/, '.webp');
+  for (const url of [`/submissions/${s.id}/result.json`, `/api/submissions/${s.id}/result.json`, `/submissions/${s.id}/prediction/${firstTest}`]) {
     await api().get(url).set('Authorization', `Bearer ${alice}`).expect(404);
   }
   const page = await api().get(`/submissions/${s.id}`).expect(200);
-  assert.doesNotMatch(page.text, /Error analysis|Worst images|prediction\/\d+\.webp|result\.json/);
+  assert.doesNotMatch(page.text, /Error analysis|Worst images|\/prediction\/|result\.json/);
   assert.match(page.text, /Ground truth \(sha256/);
   // the validation page of the same user shows all of it
   const v = await upload(alice, VAL, preds.zips.validation).expect(202);
   await finished(alice, v.body.id);
   const vPage = await api().get(`/submissions/${v.body.id}`).expect(200);
   assert.match(vPage.text, /Error analysis/);
-  assert.match(vPage.text, new RegExp(`/submissions/${v.body.id}/prediction/\\d+\\.webp`));
+  const worst = (await api().get(`/api/submissions/${v.body.id}`).set('Authorization', `Bearer ${alice}`).expect(200)).body.analysis.worst;
+  // overlays are addressed by the image's name, not its place in the list
+  assert.equal(worst[0].prediction_overlay, `/submissions/${v.body.id}/prediction/${worst[0].image.replace(/\.png$/, '.webp')}`);
+  assert.ok(vPage.text.includes(worst[0].prediction_overlay));
+  await api().get(worst[0].prediction_overlay).expect(200).expect('content-type', 'image/webp');
+  await api().get(`/submissions/${v.body.id}/prediction/n99999999/not-in-the-list.webp`).expect(404);
+  // a score computed against another names list: its worst images are not shown, nor served
+  const vScore = srv.q.latestScore(v.body.id)!;
+  srv.db.prepare(`UPDATE scores SET record = json_set(record, '$.provenance.namesSha256', 'another list') WHERE id = ?`).run(vScore.id);
+  const stale = (await api().get(`/api/submissions/${v.body.id}`).set('Authorization', `Bearer ${alice}`).expect(200)).body.analysis;
+  assert.deepEqual([stale.worst, stale.names_changed], [[], true]);
+  assert.match((await api().get(`/submissions/${v.body.id}`).expect(200)).text, /names list has changed since this submission was scored/);
+  await api().get(worst[1].prediction_overlay).expect(404);
+  srv.db.prepare('UPDATE scores SET record = ? WHERE id = ?').run(vScore.record, vScore.id);
   assert.match(vPage.text, /--ci --verify result-\d+\.json/);
   assert.ok(srv.q.perImageOf(srv.q.latestScore(v.body.id)!.id)!.mIoU.length === 36);
 });

@@ -88,6 +88,7 @@ function analysis(d: SubmissionPageData): Html {
 <p class="muted">Validation ground truth is public, so this page shows where the predictions go wrong. Test submissions show aggregate figures only.</p>
 <h3>Worst images</h3>
 <p class="muted small">Lowest per-image mIoU (over the classes in the image's ground truth or prediction). Left: ground truth; right: prediction${d.match_url ? ' (through the match, so colours agree)' : ''}. Grey: ignored pixels.</p>
+${a.names_changed ? html`<p class="notice">The hosted names list has changed since this submission was scored, so its worst images can no longer be named; re-score it to see them.</p>` : ''}
 <div class="worst">${a.worst.map((w) => {
   const h = w.size ? Math.round((240 * w.size[1]) / w.size[0]) : 180;
   return html`<figure class="card">

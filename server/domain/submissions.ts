@@ -6,7 +6,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { Description, HttpUrl, MethodName } from './schemas.ts';
-import { bootstrapJson, matchToObject, paired, pickScalars, problem, unpackSamples, type PairedResult, BOOTSTRAP_METRICS, type BootstrapMetric, type Problem, type ResultJson, type Warning } from '../../evaluator/index.ts';
+import { bootstrapJson, matchToObject, namesHash, paired, pickScalars, problem, unpackSamples, type PairedResult, BOOTSTRAP_METRICS, type BootstrapMetric, type Problem, type ResultJson, type Warning } from '../../evaluator/index.ts';
 import { Catalogue, type Benchmark } from './catalogue.ts';
 import { readScoreRecord, type ScoreRecord } from './score-record.ts';
 import { Conflict, Forbidden, InvalidInput, QuotaExceeded, Unavailable, UploadRejected } from './errors.ts';
@@ -172,13 +172,17 @@ export function submissionView(ctx: SubmitContext, s: SubmissionRow): Submission
       view.reproduce = { command: reproduceCommand(b, s), result_url: `/submissions/${s.id}/result.json`, names_url: `/api/splits/${b.split.id}/${b.phase}/list` };
     }
     if (b && !b.gtPrivate && record.analysis) {
+      // the worst images are indices into the names list the score was computed with: shown only
+      // while the hosted list is that list (after a change, an index would name another image)
+      const sameList = record.provenance?.namesSha256 === namesListHash(b);
       view.analysis = {
         confusion: record.analysis.confusion.map((p) => ({ gt: { id: p.gt, name: className(b, p.gt) }, predicted: { id: p.predicted, name: className(b, p.predicted) }, pixels: p.pixels })),
-        worst: record.analysis.worst.filter((w) => w.image < b.masks.length).map((w) => ({
+        worst: (sameList ? record.analysis.worst : []).map((w) => ({
           index: w.image, image: b.masks[w.image], size: b.sizes.get(b.masks[w.image]) ?? null, mIoU: w.mIoU, fmeasure: w.fmeasure,
           gt_overlay: `/datasets/${b.split.id}/${b.phase}/overlay/${b.masks[w.image]}`,
-          prediction_overlay: `/submissions/${s.id}/prediction/${w.image}.webp`,
+          prediction_overlay: predictionOverlayUrl(s.id, b.masks[w.image]),
         })),
+        ...(sameList ? {} : { names_changed: true }),
       };
     }
   }
@@ -194,6 +198,19 @@ export function submissionView(ctx: SubmitContext, s: SubmissionRow): Submission
  * provenance included), so `npm run evaluate -- … --verify result.json` checks it offline.
  * Undefined for private-GT phases and for scores from before resamples were kept.
  */
+/** The hosted names list's hash, once per benchmark (hashing 27,000 names on every view would show). */
+const listHashes = new WeakMap<Benchmark, string>();
+export function namesListHash(b: Benchmark): string {
+  let h = listHashes.get(b);
+  if (!h) { h = namesHash(b.masks); listHashes.set(b, h); }
+  return h;
+}
+
+/** A prediction's overlay, addressed by its image's name in the names list (`wnid/name.png`). */
+export function predictionOverlayUrl(id: number, mask: string): string {
+  return `/submissions/${id}/prediction/${mask.replace(/\.png$/, '.webp')}`;
+}
+
 export function resultJsonOf(ctx: SubmitContext, s: SubmissionRow): ResultJson | undefined {
   const b = ctx.catalogue.benchmarks.get(s.benchmark);
   const score = ctx.q.latestScore(s.id);

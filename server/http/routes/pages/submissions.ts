@@ -15,7 +15,9 @@ import { DomainError, InvalidInput, NotFound } from '../../../domain/errors.ts';
 import { workerWarning } from '../../../domain/health.ts';
 import { predictionOverlay } from '../../../domain/overlay.ts';
 import { Description, HttpUrl, MethodName } from '../../../domain/schemas.ts';
-import { cancelSubmission, quotaLeft, resultJsonOf, submit, utcDay } from '../../../domain/submissions.ts';
+import { cancelSubmission, namesListHash, quotaLeft, resultJsonOf, submit, utcDay } from '../../../domain/submissions.ts';
+import { readScoreRecord } from '../../../domain/score-record.ts';
+import type { Benchmark } from '../../../domain/catalogue.ts';
 import { uploadLimits } from '../../../domain/upload-check.ts';
 import { httpStatus } from '../../errors.ts';
 import { receiveUpload } from '../../upload-receive.ts';
@@ -33,6 +35,14 @@ const EditForm = z.object({
   link: z.union([z.literal(''), HttpUrl]).optional(),
   private: z.literal('true').optional(),
 });
+
+/** A benchmark's mask names, as a set (looked up per overlay request). */
+const maskSets = new WeakMap<Benchmark, Set<string>>();
+function maskIndex(b: Benchmark): Set<string> {
+  let m = maskSets.get(b);
+  if (!m) { m = new Set(b.masks); maskSets.set(b, m); }
+  return m;
+}
 
 export function submissionPages(c: PageRouteContext): Router {
   const { ctx, slots } = c;
@@ -65,14 +75,17 @@ export function submissionPages(c: PageRouteContext): Router {
     if (!result) throw new NotFound('no verifiable result for this submission (a private-GT phase, or scored before results carried their resamples)');
     res.type('application/json').attachment(`result-${s.id}.json`).send(JSON.stringify(result));
   });
-  r.get('/submissions/:id/prediction/:index.webp', async (req, res) => {
+  // by the image's name; only while the hosted names list is the one the upload was checked against
+  r.get('/submissions/:id/prediction/:wnid/:name.webp', async (req, res) => {
     const { s } = readSubmission(ctx, req.user, Id.parse(req.params.id));
     const b = ctx.catalogue.benchmarks.get(s.benchmark);
-    const index = Number(req.params.index);
-    if (!b || b.gtPrivate || !Number.isInteger(index) || index < 0 || index >= b.masks.length) throw new NotFound('no such image');
+    const rel = `${req.params.wnid}/${req.params.name}.png`;
+    if (!b || b.gtPrivate || !/^[\w.-]{1,100}\/[\w.-]{1,200}\.png$/.test(rel) || !maskIndex(b).has(rel)) throw new NotFound('no such image');
     // only a scored upload: it passed every check of its masks, not just the upload's
     if (s.status !== 'finished') throw new NotFound('no prediction to show before the submission is scored');
-    const rel = b.masks[index];
+    const score = ctx.q.latestScore(s.id);
+    const provenance = score ? readScoreRecord(score.record).provenance : undefined;
+    if (provenance && provenance.namesSha256 !== namesListHash(b)) throw new NotFound('the names list has changed since this submission was scored');
     // read only when the picture is not cached yet; bounded by the entry's checked extent
     const readMask = async () => {
       const source = await ZipSource.open(join(ctx.dataDir, s.file), b.masks, uploadLimits(b));
@@ -81,7 +94,7 @@ export function submissionPages(c: PageRouteContext): Router {
     const m = s.match ?? s.computed_match;
     const match = m ? new Map(Object.entries(JSON.parse(m) as Record<string, number>).map(([k, v]) => [Number(k), v])) : null;
     const image = join(b.split.dir, b.phase, rel.replace(/\.png$/, '.JPEG'));
-    const body = await predictionOverlay(image, readMask, match, `${s.id}/${s.file}/${index}`, join(ctx.dataDir, 'cache', 'overlays'));
+    const body = await predictionOverlay(image, readMask, match, `${s.id}/${s.file}/${rel}`, join(ctx.dataDir, 'cache', 'overlays'));
     res.type('image/webp').set('cache-control', 'private, max-age=86400').send(body);
   });
 
