@@ -162,7 +162,7 @@ export async function hostileClients(benchDir: string): Promise<void> {
     let statuses: (number | null)[] = [];
     let ms = 0;
     let stall = await longestStall(sp, admin, async () => {
-      [statuses, ms] = await timed(() => Promise.all(Array.from({ length: 12 * n }, (_, i) => fetch(`${sp.base}/submissions/${id}/prediction/${i % n}.webp`).then(async (r) => { await r.arrayBuffer(); return r.status; }))));
+      [statuses, ms] = await timed(() => Promise.all(Array.from({ length: 12 * n }, (_, i) => fetch(`${sp.base}/submissions/${id}/prediction/${v.masks[i % n].replace(/\.png$/, '.webp')}`).then(async (r) => { await r.arrayBuffer(); return r.status; }))));
     });
     line(`${12 * n} anonymous overlay requests at once`, `${statuses.filter((x) => x === 200).length} drawn or cached, ${statuses.filter((x) => x === 503).length} told to retry, in ${ms.toFixed(0)} ms`, stall);
 
