@@ -64,7 +64,7 @@ export async function pagesBench(benchDir: string, screenshots: boolean): Promis
   const subHtml = submissionPage(ctx, sub).value;
   console.log(`  919-class submission page, server-side render: ${median(() => submissionPage(ctx, sub)).toFixed(1)} ms (goal < 30 ms), ${(subHtml.length / 1024).toFixed(0)} KB of HTML`);
   const rows = fakeBoard(500);
-  const board = { benchmark: { id: 'imagenets919.semi-supervised.validation', splitName: 'ImageNetS919', protocol: 'semi-supervised', phase: 'validation', classes: 919, images: 12419, gtPrivate: false }, rows, history: rows, sort: 'mIoU' as const, order: 'desc' as const, all: true };
+  const board = { benchmark: { id: 'imagenets919.semi-supervised.validation', split: 'imagenets919', splitName: 'ImageNetS919', protocol: 'semi-supervised', phase: 'validation', classes: 919, images: 12419, gtPrivate: false }, rows, history: rows, sort: 'mIoU' as const, order: 'desc' as const, all: true };
   const boardHtml = leaderboardPage(ctx, board).value;
   console.log(`  500-entry leaderboard page, server-side render: ${median(() => leaderboardPage(ctx, board)).toFixed(1)} ms, ${(boardHtml.length / 1024).toFixed(0)} KB of HTML`);
   const js = join(ROOT, 'leaderboard-ui', 'static', 'js');

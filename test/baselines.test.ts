@@ -397,7 +397,7 @@ test('reported numbers: by architecture, RF-Next variant, recipe and phase; show
   assert.equal(baselineRun({ baseline: 1, baseline_run: null, baseline_manifest: null }, 'validation'), null, 'a row flagged baseline by an admin has no run');
   // the page: measured value first, the reported one under it, marked as the authors'
   const rows = fakeBoard(3).map((r, i) => ({ ...r, baseline: i === 1, run: i === 1 ? run : null }));
-  const page = leaderboardPage({ viewer: null, csrf: 'x'.repeat(43), path: '/' }, { benchmark: { id: 'imagenets50.fully-unsupervised.validation', splitName: 'ImageNetS50', protocol: 'fully-unsupervised', phase: 'validation', classes: 50, images: 752, gtPrivate: false }, rows, history: rows, sort: 'mIoU', order: 'desc', all: false }).value;
+  const page = leaderboardPage({ viewer: null, csrf: 'x'.repeat(43), path: '/' }, { benchmark: { id: 'imagenets50.fully-unsupervised.validation', split: 'imagenets50', splitName: 'ImageNetS50', protocol: 'fully-unsupervised', phase: 'validation', classes: 50, images: 752, gtPrivate: false }, rows, history: rows, sort: 'mIoU', order: 'desc', all: false }).value;
   const row = page.split('<tr').find((t) => t.includes(`/submissions/${rows[1].submission}"`))!;
   assert.match(row, new RegExp(`>${(rows[1].metrics.mIoU as number).toFixed(2)}<span class="sub">.*?<span class="sub reported" title="Reported by the authors \\(PASS README[^"]*\\); the value above is this server&#39;s own run">reported 29\\.2</span>`));
   assert.match(row, /Run by this server from the authors' checkpoint · <a href="\/baselines\/7\/manifest\.json"[^>]*>provenance<\/a>/);

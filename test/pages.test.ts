@@ -122,3 +122,26 @@ test('a refused upload shows the form again with what was typed (escaped), the b
     await srv.cleanup();
   }
 });
+
+test('a board links its names list (downloadable, the list the API serves) and a submit form with the benchmark chosen; a split page links every subset\'s list', async () => {
+  const srv = await testServer();
+  try {
+    const B = 'imagenetsmini.semi-supervised.validation';
+    const board = (await request(srv.server).get(`/leaderboards/${B}`).expect(200)).text;
+    const list = /href="(\/api\/splits\/[^"]+\/list)" download/.exec(board)![1];
+    const names = (await request(srv.server).get(list).expect(200)).text.trim().split('\n');
+    assert.equal(names.length, srv.catalogue.benchmarks.get(B)!.masks.length);
+    assert.match(board, new RegExp(`href="/submit\\?benchmark=${B.replace(/\./g, '\\.')}">Submit to this benchmark`));
+    const agent = request.agent(srv.server);
+    const csrf = await formToken(agent, '/login');
+    await agent.post('/login').type('form').send({ _csrf: csrf, next: '/', token: srv.user('sub') }).expect(303);
+    assert.match((await agent.get(`/submit?benchmark=${B}`).expect(200)).text, new RegExp(`<option value="${B.replace(/\./g, '\\.')}" selected>`));
+    const split = (await request(srv.server).get('/datasets/imagenetsmini').expect(200)).text;
+    for (const subset of ['validation', 'test']) {
+      assert.match(split, new RegExp(`href="/api/splits/imagenetsmini/${subset}/list" download`));
+      await request(srv.server).get(`/api/splits/imagenetsmini/${subset}/list`).expect(200);
+    }
+  } finally {
+    await srv.cleanup();
+  }
+});

@@ -20,8 +20,9 @@ export function datasetPage(c: PageContext, d: DatasetData): Html {
 <h1>${d.split.name}</h1>
 <div class="table-wrap compact"><table>
 <caption>Subsets hosted here. Test ground truth is private to this server.</caption>
-<thead><tr><th scope="col">Subset</th><th scope="col" class="num">Images</th><th scope="col" class="num">Masks</th><th scope="col">Browse</th></tr></thead>
+<thead><tr><th scope="col">Subset</th><th scope="col" class="num">Images</th><th scope="col" class="num">Masks</th><th scope="col">Names list</th><th scope="col">Browse</th></tr></thead>
 <tbody>${d.subsets.map((s) => html`<tr><th scope="row">${s.name}</th><td class="num">${s.images.toLocaleString('en-US')}</td><td class="num">${s.masks === null ? html`<span class="muted">private</span>` : s.masks.toLocaleString('en-US')}</td>
+<td><a href="/api/splits/${d.split.id}/${s.name}/list" download="${`${d.split.id}-${s.name}.txt`}">${s.name}.txt</a></td>
 <td>${s.browsable ? html`<a href="${withQuery(path, {}, { subset: s.name })}#browse">images with ground truth</a>` : html`<span class="muted">–</span>`}</td></tr>`)}</tbody>
 </table></div>
 ${d.browse ? html`<h2 id="browse">${d.browse.subset}: page ${d.browse.page} of ${d.browse.pages}</h2>

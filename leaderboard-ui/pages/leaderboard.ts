@@ -10,7 +10,7 @@ import { html, safeUrl, withQuery, type Html } from '../html.ts';
 import { page, type PageContext } from '../layout.ts';
 
 export interface BoardPageData {
-  benchmark: { id: string; splitName: string; protocol: string; phase: string; classes: number; images: number; closed?: string; gtPrivate: boolean };
+  benchmark: { id: string; split: string; splitName: string; protocol: string; phase: string; classes: number; images: number; closed?: string; gtPrivate: boolean };
   rows: BoardRow[];
   /** Every visible entry (all=true), for the progress chart. */
   history: BoardRow[];
@@ -47,6 +47,8 @@ export function leaderboardPage(c: PageContext, d: BoardPageData): Html {
   <li><strong>${b.images.toLocaleString('en-US')}</strong> images</li>
   <li>ground truth ${b.gtPrivate ? html`<strong>private</strong> (per-class results are their owners')` : html`<strong>public</strong>`}</li>
   <li>${b.closed ? html`<span class="badge closed">closed</span> ${b.closed}` : html`<span class="badge open">open</span> for submissions`}</li>
+  <li><a href="/api/splits/${b.split}/${b.phase}/list" download="${`${b.split}-${b.phase}.txt`}">names list</a> (the masks to submit, in the order they are scored)</li>
+  ${b.closed ? '' : html`<li><a href="${withQuery('/submit', {}, { benchmark: b.id })}">Submit to this benchmark</a></li>`}
 </ul>
 
 <div class="toolbar">

@@ -49,7 +49,7 @@ export function boardPages(c: PageRouteContext): Router {
       if (hit && hit.version === version) { send(res, hit.body); return; }
     }
     const body = leaderboardPage(pc(res), {
-      benchmark: { id: b.id, splitName: b.split.name, protocol: b.protocol, phase: b.phase, classes: b.classes, images: b.masks.length, closed: b.closed, gtPrivate: b.gtPrivate },
+      benchmark: { id: b.id, split: b.split.id, splitName: b.split.name, protocol: b.protocol, phase: b.phase, classes: b.classes, images: b.masks.length, closed: b.closed, gtPrivate: b.gtPrivate },
       rows: await boards.rows(b, viewer, { sort: v.sort, order: v.order, all }),
       history: await boards.rows(b, viewer, { sort: v.sort, order: v.order, all: true }),
       sort: v.sort, order: v.order, all,
