@@ -35,8 +35,8 @@ export interface SubmissionPageData {
   provenance?: SubmissionView['provenance'];
   reproduce?: SubmissionView['reproduce'];
   analysis?: SubmissionView['analysis'];
-  /** Query: per-class table sort (id, name, IoU, BIoU), order and filter. */
-  table: { sort: 'id' | 'name' | 'IoU' | 'BIoU'; order: 'asc' | 'desc'; q: string };
+  /** Query: per-class table sort (id, name, IoU, BIoU), order, filter, and every class rather than the two ends. */
+  table: { sort: 'id' | 'name' | 'IoU' | 'BIoU'; order: 'asc' | 'desc'; q: string; all?: boolean };
 }
 
 const MAIN = metricsOf('main').map((m) => m.key);
@@ -70,6 +70,7 @@ ${d.warnings.length ? html`<h2>Warnings</h2><ul>${d.warnings.map((w) => html`<li
 ${d.metrics && d.classes ? results(d) : d.metrics ? aggregates(d) : ''}
 ${d.analysis ? analysis(d) : ''}
 ${d.provenance ? provenance(d) : ''}
+${d.metrics && d.classes ? perClass(d) : ''}
 ${d.owner ? ownerActions(c, d) : ''}
 `, { wide: true, scripts: d.status === 'queued' || d.status === 'scoring' ? ['live'] : [] });
 }
@@ -159,26 +160,9 @@ ${problems.length ? html`<div class="table-wrap"><table>
 </table></div>` : ''}`;
 }
 
+/** The summary: the main metrics with their intervals, and the size groups. */
 function results(d: SubmissionPageData): Html {
   const m = d.metrics!;
-  const classes = d.classes!;
-  const path = `/submissions/${d.id}`;
-  const t = d.table;
-  const q = t.q.trim().toLowerCase();
-  const shown = classes
-    .filter((c) => !q || c.name.toLowerCase().includes(q) || (c.wnid ?? '').includes(q) || String(c.id) === q)
-    .sort((a, b) => {
-      const va = a[t.sort] ?? -1, vb = b[t.sort] ?? -1;
-      const cmp = typeof va === 'string' ? va.localeCompare(vb as string) : (va as number) - (vb as number);
-      return (t.order === 'asc' ? cmp : -cmp) || a.id - b.id;
-    });
-  const query = { sort: t.sort, order: t.order, q: t.q || undefined };
-  const head = (k: SubmissionPageData['table']['sort'], text: string, num: boolean) => {
-    const active = t.sort === k;
-    const next = active ? (t.order === 'desc' ? 'asc' : 'desc') : num ? 'desc' : 'asc';
-    return html`<th scope="col" class="${num ? 'num' : ''}${active ? ' sorted' : ''}"${active ? html` aria-sort="${t.order === 'desc' ? 'descending' : 'ascending'}"` : ''}><a class="sort" href="${withQuery(path, query, { sort: k, order: next })}#classes">${text}<span class="arrow" aria-hidden="true">${active ? (t.order === 'desc' ? '↓' : '↑') : ''}</span></a></th>`;
-  };
-  const mean = (m.mIoU as number) ?? 0;
   return html`
 <h2>Results</h2>
 <div class="tiles">${MAIN.map((k) => tile(d, k))}</div>
@@ -193,8 +177,39 @@ ${sizeGroupsChart(SIZES.map((s, g) => ({ label: s.short, miou: m[s.key] as numbe
 <tr><th scope="row">b-mIoU</th>${BOUNDARY_SIZES.map((s) => html`<td class="num">${pct(m[s.key] as number | null)}</td>`)}</tr>
 </tbody></table></div>
 </div>
-${d.match_url ? html`<p>The default matching computed for this submission: <a href="${d.match_url}" download>match.json</a>.</p>` : ''}
+${d.match_url ? html`<p>The default matching computed for this submission: <a href="${d.match_url}" download>match.json</a>.</p>` : ''}`;
+}
 
+/** Classes listed at each end of the table unless all are asked for (a 919-class page stays short). */
+const ENDS = 25;
+
+/** Per class: the profile, then the table (the worst and best ENDS by the chosen order, or all of them, or a search). */
+function perClass(d: SubmissionPageData): Html {
+  const m = d.metrics!;
+  const classes = d.classes!;
+  const path = `/submissions/${d.id}`;
+  const t = d.table;
+  const q = t.q.trim().toLowerCase();
+  const shown = classes
+    .filter((c) => !q || c.name.toLowerCase().includes(q) || (c.wnid ?? '').includes(q) || String(c.id) === q)
+    .sort((a, b) => {
+      const va = a[t.sort] ?? -1, vb = b[t.sort] ?? -1;
+      const cmp = typeof va === 'string' ? va.localeCompare(vb as string) : (va as number) - (vb as number);
+      return (t.order === 'asc' ? cmp : -cmp) || a.id - b.id;
+    });
+  const query = { sort: t.sort, order: t.order, q: t.q || undefined, all: t.all ? 'true' : undefined };
+  const head = (k: SubmissionPageData['table']['sort'], text: string, num: boolean) => {
+    const active = t.sort === k;
+    const next = active ? (t.order === 'desc' ? 'asc' : 'desc') : num ? 'desc' : 'asc';
+    return html`<th scope="col" class="${num ? 'num' : ''}${active ? ' sorted' : ''}"${active ? html` aria-sort="${t.order === 'desc' ? 'descending' : 'ascending'}"` : ''}><a class="sort" href="${withQuery(path, query, { sort: k, order: next })}#classes">${text}</a></th>`;
+  };
+  const mean = (m.mIoU as number) ?? 0;
+  const cut = !t.all && !q && shown.length > 2 * ENDS;
+  const row = (c: (typeof classes)[number]) => html`<tr><td class="num">${c.id}</td><td>${c.name}</td><td class="hide-narrow"><code>${c.wnid ?? ''}</code></td><td class="num">${pct(c.IoU)}</td><td class="num">${pct(c.BIoU)}</td></tr>`;
+  const body = cut
+    ? html`${shown.slice(0, ENDS).map(row)}<tr class="gap"><td colspan="5"><a href="${withQuery(path, query, { all: 'true' })}#classes">… ${(shown.length - 2 * ENDS).toLocaleString('en-US')} more: show all ${shown.length.toLocaleString('en-US')} classes</a></td></tr>${shown.slice(-ENDS).map(row)}`
+    : html`${shown.map(row)}`;
+  return html`
 <h2 id="classes">Per class</h2>
 ${classProfile(classes.map((c) => ({ name: `${c.id} ${c.name}`, value: c.IoU })), { metric: 'IoU', mean })}
 <form method="get" action="${path}#classes" class="toolbar" role="search">
@@ -202,11 +217,11 @@ ${classProfile(classes.map((c) => ({ name: `${c.id} ${c.name}`, value: c.IoU }))
   <input type="search" id="q" name="q" value="${t.q}" placeholder="name, wnid or id">
   <input type="hidden" name="sort" value="${t.sort}"><input type="hidden" name="order" value="${t.order}">
   <button type="submit" class="secondary">Filter</button>
-  <span class="muted">${shown.length} of ${classes.length} classes</span>
+  <span class="muted">${cut ? `the first and last ${ENDS} of ${classes.length} classes` : `${shown.length} of ${classes.length} classes`}${t.all && !q && classes.length > 2 * ENDS ? html` · <a href="${withQuery(path, query, { all: null })}#classes">first and last ${ENDS} only</a>` : ''}</span>
 </form>
 <div class="table-wrap"><table class="classes">
 <caption>IoU and boundary IoU per class, in %. Class 0 is “other” (background).</caption>
 <thead><tr>${head('id', 'Id', true)}${head('name', 'Class', false)}<th scope="col" class="hide-narrow">wnid</th>${head('IoU', 'IoU', true)}${head('BIoU', 'b-IoU', true)}</tr></thead>
-<tbody>${shown.map((c) => html`<tr><td class="num">${c.id}</td><td>${c.name}</td><td class="hide-narrow"><code>${c.wnid ?? ''}</code></td><td class="num">${pct(c.IoU)}</td><td class="num">${pct(c.BIoU)}</td></tr>`)}</tbody>
+<tbody>${body}</tbody>
 </table></div>`;
 }

@@ -28,6 +28,7 @@ const ClassView = z.object({
   sort: z.enum(['id', 'name', 'IoU', 'BIoU']).default('IoU'),
   order: z.enum(['asc', 'desc']).default('desc'),
   q: z.string().max(100).default(''),
+  all: z.enum(['true', 'false']).optional().transform((v) => v === 'true'),
 });
 const EditForm = z.object({
   method: MethodName.optional(),

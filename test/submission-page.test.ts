@@ -1,0 +1,30 @@
+/** The submission page leads with what matters, and a 919-class table stays short until asked. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { submissionPage } from '../leaderboard-ui/pages/submission.ts';
+import { fakeSubmission } from '../scripts/bench-pages.ts';
+
+const ctx = { viewer: null, csrf: 'x'.repeat(43), path: '/submissions/1' };
+const rows = (html: string) => (/<table class="classes">[\s\S]*?<tbody>([\s\S]*?)<\/tbody>/.exec(html)![1].match(/<tr[ >]/g) ?? []).length;
+
+test('919 classes: the worst and best 25 by the chosen order, a link to all of them; all on demand; a search shows every match', () => {
+  const d = { ...fakeSubmission(919), analysis: { confusion: [{ gt: { id: 1, name: 'a' }, predicted: { id: 2, name: 'b' }, pixels: 10 }], worst: [] } };
+  const short = submissionPage(ctx, { ...d, table: { sort: 'IoU', order: 'desc', q: '' } }).value;
+  assert.equal(rows(short), 25 + 1 + 25, 'two ends and the gap row');
+  assert.match(short, /show all 920 classes<\/a>/);
+  assert.match(short, /the first and last 25 of 920 classes/);
+  // the ends are the best and the worst by IoU
+  const ious = d.classes!.map((c) => c.IoU).sort((a, b) => b - a);
+  const shownIoUs = [...short.matchAll(/<tr><td class="num">\d+<\/td><td>[^<]*<\/td><td class="hide-narrow"><code>[^<]*<\/code><\/td><td class="num">([\d.–]+)<\/td>/g)].map((m) => m[1]);
+  assert.equal(shownIoUs.length, 50);
+  assert.equal(shownIoUs[0], (Math.round(ious[0] * 100) / 100).toFixed(2));
+  assert.equal(shownIoUs.at(-1), (Math.round(ious.at(-1)! * 100) / 100).toFixed(2));
+  const all = submissionPage(ctx, { ...d, table: { sort: 'IoU', order: 'desc', q: '', all: true } }).value;
+  assert.equal(rows(all), 920);
+  const found = submissionPage(ctx, { ...d, table: { sort: 'id', order: 'asc', q: '1', all: false } }).value;
+  assert.equal(rows(found), d.classes!.filter((c) => c.name.toLowerCase().includes('1') || (c.wnid ?? '').includes('1') || String(c.id) === '1').length);
+  // what matters first: results, then where it went wrong and what it was scored against, then per class
+  const at = (s: string) => short.indexOf(s);
+  assert.ok(at('<h2>Results</h2>') < at('id="analysis"') && at('id="analysis"') < at('id="classes"'), 'analysis before the per-class table');
+  assert.ok(short.length < all.length / 2, `${short.length} vs ${all.length} bytes`);
+});
