@@ -1,8 +1,9 @@
-/** The submission page leads with what matters, and a 919-class table stays short until asked. */
+/** Pages as functions of data: the submission page leads with what matters (a 919-class table stays short until asked); a board charts progress from two entries. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { submissionPage } from '../leaderboard-ui/pages/submission.ts';
-import { fakeSubmission } from '../scripts/bench-pages.ts';
+import { fakeBoard, fakeSubmission } from '../scripts/bench-pages.ts';
+import { leaderboardPage } from '../leaderboard-ui/pages/leaderboard.ts';
 
 const ctx = { viewer: null, csrf: 'x'.repeat(43), path: '/submissions/1' };
 const rows = (html: string) => (/<table class="classes">[\s\S]*?<tbody>([\s\S]*?)<\/tbody>/.exec(html)![1].match(/<tr[ >]/g) ?? []).length;
@@ -27,4 +28,14 @@ test('919 classes: the worst and best 25 by the chosen order, a link to all of t
   const at = (s: string) => short.indexOf(s);
   assert.ok(at('<h2>Results</h2>') < at('id="analysis"') && at('id="analysis"') < at('id="classes"'), 'analysis before the per-class table');
   assert.ok(short.length < all.length / 2, `${short.length} vs ${all.length} bytes`);
+});
+
+test('a board draws its progress chart only from the second entry on', () => {
+  const board = (n: number) => leaderboardPage(ctx, {
+    benchmark: { id: 'imagenets50.semi-supervised.validation', split: 'imagenets50', splitName: 'ImageNetS50', protocol: 'semi-supervised', phase: 'validation', classes: 50, images: 752, gtPrivate: false },
+    rows: fakeBoard(n), history: fakeBoard(n), sort: 'mIoU', order: 'desc', all: true,
+  }).value;
+  assert.doesNotMatch(board(1), /over time; 1 submissions/);
+  assert.match(board(1), /appears with the second entry/);
+  assert.match(board(2), /aria-label="Best mIoU over time; 2 submissions"/);
 });

@@ -97,7 +97,7 @@ ${GROUPS.map((g, gi) => g.keys.map((k, i) => {
 <p class="muted small legend"><strong>How sure is a rank?</strong> Under each value, <span class="nowrap">± half the width</span> of its 95 % bootstrap interval (1,000 resamples of the ${b.images.toLocaleString('en-US')} images, the same for every entry); hover for the interval. Under each rank, the 95 % interval of that rank over the resamples. <span class="badge tied">≈ #1</span> marks entries statistically tied with the leader: the paired interval of their difference includes 0. Intervals cover test-set sampling only, not training randomness (seeds).</p>`}
 
 <h2>Progress</h2>
-${points.length ? progressChart(points, { metric: sortInfo.label, higherIsBetter: sortInfo.higherIsBetter }) : html`<p class="muted">The chart appears with the first entry.</p>`}
+${points.length >= 2 ? progressChart(points, { metric: sortInfo.label, higherIsBetter: sortInfo.higherIsBetter }) : html`<p class="muted">The chart of the state of the art over time appears with the second entry.</p>`}
 
 <details class="defs"><summary>Metric definitions</summary>
 <dl>${METRICS.map((m) => html`<dt>${m.label}</dt><dd>${m.description} (${m.unit}, ${m.higherIsBetter ? 'higher is better' : 'lower is better'})</dd>`)}</dl>
