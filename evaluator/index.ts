@@ -13,7 +13,7 @@ export {
   paired, rankIntervals, packSamples, unpackSamples, BOOTSTRAP_METRICS, BOOTSTRAP_B,
   type BootstrapResult, type BootstrapMetric, type ContributionTable, type PairedResult,
 } from './statistics/bootstrap.ts';
-export { confusionPairs, perImageScores, type ConfusionPair } from './metrics/accumulator.ts';
+export { classGroundTruth, confusionPairs, perImageScores, type ConfusionPair } from './metrics/accumulator.ts';
 export { validate, parseMethodTxt, CLI_POLICY, UPLOAD_POLICY, MAX_MATCH_BYTES, MAX_METHOD_BYTES, type ValidationPolicy, type Validation, type ValidateOptions, type MethodMeta } from './input/validate.ts';
 export { problem, RULES, RuleError, sortProblems, type Problem, type RuleCode, type Severity } from './input/rules.ts';
 export { InputError, type Warning, type WarningCode } from './input/problems.ts';

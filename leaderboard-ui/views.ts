@@ -43,7 +43,8 @@ export interface SubmissionView {
   warnings: Warning[];
   metrics?: MetricsView;
   evaluator_version?: string;
-  classes?: { id: number; wnid: string | null; name: string; IoU: number; BIoU: number | null }[];
+  /** Per class; on public-GT phases also its ground-truth images and pixels over the set. */
+  classes?: { id: number; wnid: string | null; name: string; IoU: number; BIoU: number | null; gt_images?: number; gt_pixels?: number }[];
   scores?: { evaluator_version: string; created_at: string; mIoU: number }[];
   match_url?: string;
   error?: string;

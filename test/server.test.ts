@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import request from 'supertest';
 import { encodeMask } from '../datasets/imagenet-s/png-write.ts';
-import { EVALUATOR_VERSION } from '../evaluator/index.ts';
+import { decodePng, EVALUATOR_VERSION } from '../evaluator/index.ts';
 import { zipDirectory } from '../datasets/imagenet-s/zip-write.ts';
 import { evaluatorResult, miniPredictions, testServer, waitFor, type TestServer } from './helpers/server.ts';
 import { craftZip } from './helpers/zip.ts';
@@ -86,7 +86,7 @@ test('a good upload is scored with the same metrics the evaluator CLI gives for 
   const { BIoUs, ...official } = s.metrics;
   assert.deepEqual(official, expected, 'the official keys, IoUs included, as the CLI gives them');
   assert.equal(s.classes.length, 7);
-  assert.deepEqual(s.classes[1], { id: 1, wnid: 'n90000001', name: 'synthetic ellipse one', IoU: expected.IoUs[1], BIoU: s.classes[1].BIoU });
+  assert.deepEqual(s.classes[1], { id: 1, wnid: 'n90000001', name: 'synthetic ellipse one', IoU: expected.IoUs[1], BIoU: s.classes[1].BIoU, gt_images: s.classes[1].gt_images, gt_pixels: s.classes[1].gt_pixels });
   // per-class b-IoU is not in the CLI's JSON: compare with the evaluator's own accumulator
   const own = await evaluatorResult(srv, VAL, preds.mini.subsets.validation.predictionsDir!);
   assert.deepEqual(s.classes.map((c: { BIoU: number }) => c.BIoU), own.metrics.BIoUs);
@@ -106,6 +106,18 @@ test('a good upload is scored with the same metrics the evaluator CLI gives for 
   // the intervals and the error analysis of a validation submission
   for (const k of ['mIoU', 'mBIoU', 'Acc', 'FMeasure']) assert.ok(s.ci[k][0] <= s.metrics[k] && s.metrics[k] <= s.ci[k][1], k);
   assert.ok(s.analysis.worst.length > 0 && s.analysis.confusion.length > 0);
+  // public GT: each class's ground-truth images and pixels, as the evaluator's own contributions give them
+  // counted here from the GT masks themselves
+  const bench = srv.catalogue.benchmarks.get(VAL)!;
+  const gtImages = new Array<number>(own.metrics.IoUs.length).fill(0), gtPixels = new Array<number>(own.metrics.IoUs.length).fill(0);
+  for (const m of bench.masks) {
+    const { ids } = decodePng(readFileSync(join(bench.gtDir, m)));
+    const seen = new Set<number>();
+    for (const id of ids) if (id < gtPixels.length) { gtPixels[id]++; seen.add(id); }
+    for (const id of seen) gtImages[id]++;
+  }
+  assert.deepEqual(s.classes.map((c: { gt_images: number }) => c.gt_images), gtImages);
+  assert.deepEqual(s.classes.map((c: { gt_pixels: number }) => c.gt_pixels), gtPixels);
   assert.ok(s.analysis.worst.every((w: { mIoU: number }, i: number, a: { mIoU: number }[]) => i === 0 || a[i - 1].mIoU <= w.mIoU), 'worst first');
   const overlay = await api().get(s.analysis.worst[0].prediction_overlay).set('Authorization', `Bearer ${alice}`).expect(200);
   assert.equal(overlay.headers['content-type'], 'image/webp');
@@ -391,6 +403,7 @@ test('test phase: intervals and hashes only; no per-image data, error analysis, 
   assert.match(s.provenance.gtSha256, /^[0-9a-f]{64}$/);
   assert.equal(s.analysis, undefined);
   assert.equal(s.reproduce, undefined);
+  assert.ok(s.classes.every((c: { gt_images?: number; gt_pixels?: number }) => c.gt_images === undefined && c.gt_pixels === undefined), 'nothing of the test GT per class');
   const score = srv.q.latestScore(s.id)!;
   assert.ok(srv.q.samplesOf(score.id), 'resamples are kept for paired comparisons and rank intervals');
   assert.equal(srv.q.perImageOf(score.id), undefined, 'nothing per image is stored for a test phase');

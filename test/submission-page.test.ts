@@ -39,3 +39,14 @@ test('a board draws its progress chart only from the second entry on', () => {
   assert.match(board(1), /appears with the second entry/);
   assert.match(board(2), /aria-label="Best mIoU over time; 2 submissions"/);
 });
+
+test('a class with no ground truth in the set reads "no GT", never 0.00; the table shows each class\'s GT images', () => {
+  const base = fakeSubmission(919);
+  const classes = base.classes!.map((c) => ({ ...c, gt_images: c.id % 100 === 7 ? 0 : 1 + (c.id % 13), gt_pixels: c.id % 100 === 7 ? 0 : 1000 }));
+  const html = submissionPage(ctx, { ...base, classes, table: { sort: 'id', order: 'asc', q: '', all: true } }).value;
+  const row = (id: number) => new RegExp(`<tr><td class="num">${id}</td>.*?</tr>`).exec(html)![0];
+  assert.match(row(7), /<td class="num hide-narrow">0<\/td><td class="num"><span class="muted"[^>]*>no GT<\/span><\/td><td class="num"><span class="muted"[^>]*>no GT<\/span>/);
+  assert.doesNotMatch(row(8), /no GT/);
+  assert.match(row(8), /<td class="num hide-narrow">9<\/td>/);
+  assert.match(html, /<th scope="col" class="num hide-narrow">GT images<\/th>/);
+});

@@ -254,6 +254,23 @@ export function perImageScores(acc: OfficialAccumulator): { mIoU: Float32Array; 
   return { mIoU, fmeasure };
 }
 
+/**
+ * Per class (0..C): the ground-truth pixels over the whole set and the images whose ground truth
+ * holds the class (from an accumulator made with contributions). A class with no GT image scores
+ * IoU 0 officially; the pages say "no GT" for it instead of a number that reads as a failure.
+ * Public-GT phases only: this describes the ground truth.
+ */
+export function classGroundTruth(acc: OfficialAccumulator): { pixels: number[]; images: number[] } {
+  const pixels = new Array<number>(acc.K).fill(0), images = new Array<number>(acc.K).fill(0);
+  for (const c of acc.contributions) {
+    for (let j = 0; j < c.classes.length; j++) {
+      const gt = c.values[j * 6 + 1];
+      if (gt > 0) { pixels[c.classes[j]] += gt; images[c.classes[j]]++; }
+    }
+  }
+  return { pixels, images };
+}
+
 /** The non-zero classes of an image's histograms, six values each (read before fold clears them). */
 function sparse(h: HistSet, touched: Set<number>): { classes: Int32Array; values: Float64Array } {
   const arrays = h.arrays();

@@ -10,7 +10,7 @@ import type { SubmissionView } from '../views.ts';
 import { html, safeUrl, withQuery, type Html } from '../html.ts';
 import { page, type PageContext } from '../layout.ts';
 
-export interface ClassResult { id: number; wnid: string | null; name: string; IoU: number; BIoU: number | null }
+export type ClassResult = NonNullable<SubmissionView['classes']>[number];
 export interface SubmissionPageData {
   id: number; benchmark: string; status: string; progress: { done: number; total: number };
   method: string | null; description: string | null; link: string | null;
@@ -205,9 +205,12 @@ function perClass(d: SubmissionPageData): Html {
   };
   const mean = (m.mIoU as number) ?? 0;
   const cut = !t.all && !q && shown.length > 2 * ENDS;
-  const row = (c: (typeof classes)[number]) => html`<tr><td class="num">${c.id}</td><td>${c.name}</td><td class="hide-narrow"><code>${c.wnid ?? ''}</code></td><td class="num">${pct(c.IoU)}</td><td class="num">${pct(c.BIoU)}</td></tr>`;
+  // public-GT phases know each class's ground truth: a class with none is "no GT", not a 0.00 that reads as a failure
+  const counts = classes.some((c) => c.gt_images !== undefined);
+  const noGt = html`<span class="muted" title="no image of this set has this class in its ground truth; officially it counts 0">no GT</span>`;
+  const row = (c: (typeof classes)[number]) => html`<tr><td class="num">${c.id}</td><td>${c.name}</td><td class="hide-narrow"><code>${c.wnid ?? ''}</code></td>${counts ? html`<td class="num hide-narrow">${(c.gt_images ?? 0).toLocaleString('en-US')}</td>` : ''}<td class="num">${c.gt_images === 0 ? noGt : pct(c.IoU)}</td><td class="num">${c.gt_images === 0 ? noGt : pct(c.BIoU)}</td></tr>`;
   const body = cut
-    ? html`${shown.slice(0, ENDS).map(row)}<tr class="gap"><td colspan="5"><a href="${withQuery(path, query, { all: 'true' })}#classes">… ${(shown.length - 2 * ENDS).toLocaleString('en-US')} more: show all ${shown.length.toLocaleString('en-US')} classes</a></td></tr>${shown.slice(-ENDS).map(row)}`
+    ? html`${shown.slice(0, ENDS).map(row)}<tr class="gap"><td colspan="${counts ? 6 : 5}"><a href="${withQuery(path, query, { all: 'true' })}#classes">… ${(shown.length - 2 * ENDS).toLocaleString('en-US')} more: show all ${shown.length.toLocaleString('en-US')} classes</a></td></tr>${shown.slice(-ENDS).map(row)}`
     : html`${shown.map(row)}`;
   return html`
 <h2 id="classes">Per class</h2>
@@ -221,7 +224,7 @@ ${classProfile(classes.map((c) => ({ name: `${c.id} ${c.name}`, value: c.IoU }))
 </form>
 <div class="table-wrap"><table class="classes">
 <caption>IoU and boundary IoU per class, in %. Class 0 is “other” (background).</caption>
-<thead><tr>${head('id', 'Id', true)}${head('name', 'Class', false)}<th scope="col" class="hide-narrow">wnid</th>${head('IoU', 'IoU', true)}${head('BIoU', 'b-IoU', true)}</tr></thead>
+<thead><tr>${head('id', 'Id', true)}${head('name', 'Class', false)}<th scope="col" class="hide-narrow">wnid</th>${counts ? html`<th scope="col" class="num hide-narrow">GT images</th>` : ''}${head('IoU', 'IoU', true)}${head('BIoU', 'b-IoU', true)}</tr></thead>
 <tbody>${body}</tbody>
 </table></div>`;
 }

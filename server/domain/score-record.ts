@@ -34,6 +34,8 @@ export const ScoreRecord = z.object({
     confusion: z.array(z.object({ gt: z.number().int(), predicted: z.number().int(), pixels: z.number() })),
     /** The images with the lowest per-image mIoU (index in the names list), worst first. */
     worst: z.array(z.object({ image: z.number().int().nonnegative(), mIoU: z.number(), fmeasure: z.number() })),
+    /** Per class: its ground-truth pixels and images over the set (records from before it lack it). */
+    class_gt: z.object({ pixels: z.array(z.number()), images: z.array(z.number().int()) }).optional(),
   }).optional(),
 });
 export type ScoreRecord = z.infer<typeof ScoreRecord>;

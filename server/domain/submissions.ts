@@ -164,6 +164,8 @@ export function submissionView(ctx: SubmitContext, s: SubmissionRow): Submission
       name: k === 0 ? 'other' : b?.split.classes[k - 1]?.name ?? `class ${k}`,
       IoU: iou,
       BIoU: record.metrics.BIoUs[k] ?? null,
+      // public-GT phases: how much ground truth the class has (none: its IoU 0 says nothing of the method)
+      ...(b && !b.gtPrivate && record.analysis?.class_gt ? { gt_images: record.analysis.class_gt.images[k] ?? 0, gt_pixels: record.analysis.class_gt.pixels[k] ?? 0 } : {}),
     }));
     view.scores = ctx.q.scoresOf(s.id).map((x) => ({ evaluator_version: x.evaluator_version, created_at: x.created_at, mIoU: readScoreRecord(x.record).metrics.mIoU }));
     if (record.ci) view.ci = record.ci;

@@ -5,7 +5,7 @@
  * encodeOutcome / decodeOutcome (typed arrays as base64).
  */
 import {
-  BOOTSTRAP_METRICS, evaluate, InputError, matchToObject, PairPool, parseMatch, ZipSource, bootstrapParallel, bootstrapSeed, packContributions, packSamples,
+  BOOTSTRAP_METRICS, classGroundTruth, evaluate, InputError, matchToObject, PairPool, parseMatch, ZipSource, bootstrapParallel, bootstrapSeed, packContributions, packSamples,
   confusionPairs, perImageScores, provenanceOf, buildGtStore, namesHash, type GtStoreBuild, type Problem, type SourceLimits, type Warning,
 } from '../../evaluator/index.ts';
 import { ScoreRecord, scoreRecordOf, worstImages, type ScoreExtras } from '../domain/score-record.ts';
@@ -125,7 +125,7 @@ export async function runScoreJob(job: ScoreJob, { progress, signal }: { progres
     const provenance = provenanceOf(job.masks, result.gtDigests, job.zipSha256);
     // error analysis reads the GT image by image: never on a private-GT phase
     const perImage = job.privateGt ? null : perImageScores(result.accumulator);
-    const analysis = perImage ? { confusion: confusionPairs(result.accumulator, 20), worst: worstImages(perImage) } : undefined;
+    const analysis = perImage ? { confusion: confusionPairs(result.accumulator, 20), worst: worstImages(perImage), class_gt: classGroundTruth(result.accumulator) } : undefined;
     return {
       type: 'result', record: scoreRecordOf(result, { boot, provenance, analysis }), warnings: result.warnings,
       // the computed match is stored on its own (downloadable), beside the score record
