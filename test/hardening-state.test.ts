@@ -297,3 +297,19 @@ test('method.txt supplies method, description and link; PATCH clears a field wit
   const p = await api().patch(`/api/submissions/${r.body.id}`).set(auth(alice)).send({ description: null }).expect(200);
   assert.deepEqual([p.body.method, p.body.description, p.body.link], ['Blob-Net', null, 'https://example.org/blob']);
 });
+
+test('progress events of a queued submission carry its place in line; the first event says where it stands', async () => {
+  const ids: number[] = [];
+  for (let i = 0; i < 4; i++) ids.push((await upload(alice, VAL, preds.zips.validation).expect(202)).body.id);
+  const last = ids[3];
+  const placeNow = srv.q.submission(last)!.status === 'queued' ? srv.q.queuePosition(last) : null;
+  const res = await api().get(`/api/submissions/${last}/events`).set(auth(alice)).buffer(true).parse((r, cb) => { let d = ''; r.on('data', (c: Buffer) => { d += c.toString(); }); r.on('end', () => cb(null, d)); }).expect(200);
+  const events = String(res.body).split('\n\n').filter((x) => x.startsWith('event: progress')).map((x) => JSON.parse(x.split('data: ')[1]) as { status: string; position?: number });
+  assert.equal(events.at(-1)!.status, 'finished');
+  assert.ok(events.filter((e) => e.status === 'finished').every((e) => e.position === undefined), 'no place once it has ended');
+  if (placeNow !== null) {
+    assert.equal(events[0].status, 'queued');
+    assert.ok(events[0].position! >= 1 && events[0].position! <= placeNow, `${events[0].position} ≤ ${placeNow}`);
+  }
+  assert.ok(events.some((e) => e.status === 'queued' && e.position! >= 1), JSON.stringify(events));
+});

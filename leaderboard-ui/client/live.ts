@@ -15,12 +15,15 @@ if (root) {
   let firstDone: { t: number; done: number } | null = null;
   const source = new EventSource(`/api/submissions/${id}/events`);
   source.addEventListener('progress', (ev) => {
-    const e = JSON.parse((ev as MessageEvent<string>).data) as { status: string; done: number; total: number };
+    const e = JSON.parse((ev as MessageEvent<string>).data) as { status: string; done: number; total: number; position?: number };
     last = Date.now();
     stall.hidden = true;
     status.textContent = e.status;
     status.className = `status ${e.status}`;
-    if (e.status === 'scoring') {
+    if (e.position) {
+      // queued, or handed to the queue and waiting for a worker: still its place in line
+      text.textContent = `queued, position ${e.position} in the queue`;
+    } else if (e.status === 'scoring') {
       bar.max = e.total;
       bar.value = e.done;
       if (!firstDone && e.done > 0) firstDone = { t: Date.now(), done: e.done };
@@ -31,7 +34,7 @@ if (root) {
       }
       text.textContent = `scoring ${e.done} / ${e.total} images${eta}`;
     } else if (e.status === 'queued') {
-      text.textContent = 'queued: waiting for the scorer';
+      text.textContent = 'queued: next for the scorer';
     } else {
       source.close();
       text.textContent = `${e.status}; loading the results…`;

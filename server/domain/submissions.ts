@@ -200,6 +200,16 @@ export function submissionView(ctx: SubmitContext, s: SubmissionRow): Submission
  * provenance included), so `npm run evaluate -- … --verify result.json` checks it offline.
  * Undefined for private-GT phases and for scores from before resamples were kept.
  */
+/**
+ * A queued submission's place in line (1: next), or null when it is not queued: those handed to the
+ * queue and waiting for a worker are ahead of every submission still in SQLite.
+ */
+export function queuePlace(ctx: SubmitContext & { scorer: Scorer }, s: SubmissionRow): number | null {
+  const waiting = s.status === 'scoring' ? ctx.scorer.waitingForWorker(s.id) : null;
+  if (waiting) return waiting.position;
+  return s.status === 'queued' ? (ctx.q.queuePosition(s.id) ?? 0) + ctx.scorer.waitingCount : null;
+}
+
 /** The hosted names list's hash, once per benchmark (hashing 27,000 names on every view would show). */
 const listHashes = new WeakMap<Benchmark, string>();
 export function namesListHash(b: Benchmark): string {

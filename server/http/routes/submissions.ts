@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { NotFound, RateLimited } from '../../domain/errors.ts';
 import { Description, HttpUrl, MethodName } from '../../domain/schemas.ts';
-import { cancelSubmission, resultJsonOf, submissionView, submit } from '../../domain/submissions.ts';
+import { cancelSubmission, queuePlace, resultJsonOf, submissionView, submit } from '../../domain/submissions.ts';
 import { receiveUpload, type UploadSlots } from '../upload-receive.ts';
 import { ownSubmission, readSubmission, submissionViewFor } from '../../domain/access.ts';
 import { Id, type RouteContext } from './context.ts';
@@ -58,7 +58,9 @@ export function submissionRoutes(c: RouteContext, slots: UploadSlots): Router {
     const { s } = readSubmission(ctx, req.user, Id.parse(req.params.id));
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     const send = (e: { status: string; done: number; total: number }): void => {
-      res.write(`event: progress\ndata: ${JSON.stringify({ id: s.id, ...e })}\n\n`);
+      // while it waits, its place in line (the page shows it and keeps it up to date)
+      const place = e.status === 'queued' || e.status === 'scoring' ? queuePlace(ctx, ctx.q.submission(s.id) ?? s) : null;
+      res.write(`event: progress\ndata: ${JSON.stringify({ id: s.id, ...e, ...(place ? { position: place } : {}) })}\n\n`);
       if (['finished', 'failed', 'cancelled'].includes(e.status)) res.end();
     };
     const now = ctx.q.submission(s.id)!;

@@ -15,7 +15,7 @@ import { DomainError, InvalidInput, NotFound } from '../../../domain/errors.ts';
 import { workerWarning } from '../../../domain/health.ts';
 import { predictionOverlay } from '../../../domain/overlay.ts';
 import { Description, HttpUrl, MethodName } from '../../../domain/schemas.ts';
-import { cancelSubmission, namesListHash, quotaLeft, resultJsonOf, submit, utcDay } from '../../../domain/submissions.ts';
+import { cancelSubmission, namesListHash, queuePlace, quotaLeft, resultJsonOf, submit, utcDay } from '../../../domain/submissions.ts';
 import { readScoreRecord } from '../../../domain/score-record.ts';
 import type { Benchmark } from '../../../domain/catalogue.ts';
 import { uploadLimits } from '../../../domain/upload-check.ts';
@@ -54,8 +54,7 @@ export function submissionPages(c: PageRouteContext): Router {
     const data: SubmissionPageData = {
       ...view,
       user: ctx.q.userById(s.user_id)?.name ?? '?',
-      // those handed to the queue and waiting for a worker are ahead of every submission still in SQLite
-      queuePosition: view.waiting_for_worker?.position ?? (s.status === 'queued' ? (ctx.q.queuePosition(s.id) ?? 0) + ctx.scorer.waitingCount : null),
+      queuePosition: queuePlace(ctx, s),
       workerWarning: view.status === 'queued' || view.status === 'scoring' ? workerWarning(ctx.scorer, ctx.workerSilentMs) : null,
       table: ClassView.parse(req.query),
     };
