@@ -15,7 +15,7 @@ export {
 } from './statistics/bootstrap.ts';
 export { classGroundTruth, confusionPairs, perImageScores, type ConfusionPair } from './metrics/accumulator.ts';
 export { validate, parseMethodTxt, CLI_POLICY, UPLOAD_POLICY, MAX_MATCH_BYTES, MAX_METHOD_BYTES, type ValidationPolicy, type Validation, type ValidateOptions, type MethodMeta } from './input/validate.ts';
-export { problem, RULES, RuleError, sortProblems, type Problem, type RuleCode, type Severity } from './input/rules.ts';
+export { HINTS, problem, RULES, RuleError, sortProblems, type Problem, type RuleCode, type Severity } from './input/rules.ts';
 export { InputError, type Warning, type WarningCode } from './input/problems.ts';
 export { openPredictionSource, DirectorySource, ZipSource, TooLargeError, DEFAULT_SOURCE_LIMITS, type PredictionSource, type SourceLimits } from './input/sources.ts';
 export { parseMatch, matchToObject, type Match } from './input/match.ts';

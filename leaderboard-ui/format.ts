@@ -1,5 +1,6 @@
 /** How numbers and dates read on the pages. */
-import { fmt } from '../evaluator/index.ts';
+import { fmt, HINTS, type RuleCode } from '../evaluator/index.ts';
+import { html, type Html } from './html.ts';
 
 /** A percentage as the official display rounds it (two decimals, half to even); missing as "–". */
 export function pct(v: number | null | undefined): string {
@@ -25,4 +26,11 @@ export function intervalTitle(ci: [number, number] | null | undefined): string {
 /** A rank interval: "1–3", or "2" when it is one rank. */
 export function rankRange(r: [number, number] | null | undefined): string {
   return !r ? '' : r[0] === r[1] ? String(r[0]) : `${r[0]}–${r[1]}`;
+}
+
+/** How to fix each kind of problem listed, once per rule code (evaluator/input/rules.ts HINTS). */
+export function fixHints(problems: readonly { code?: string }[]): Html {
+  const codes = [...new Set(problems.map((p) => p.code).filter((c): c is RuleCode => !!c && Object.hasOwn(HINTS, c)))];
+  if (!codes.length) return html``;
+  return html`<h3>How to fix</h3><dl class="hints">${codes.map((c) => html`<dt><code>${c}</code></dt><dd>${HINTS[c]}</dd>`)}</dl>`;
 }

@@ -113,6 +113,7 @@ test('a refused upload shows the form again with what was typed (escaped), the b
     const r = await agent.post(`/submit?_csrf=${token}`).field('benchmark', 'imagenetsmini.free.validation').field('method', 'My "net" <v2>')
       .field('description', 'two\nlines').field('link', 'https://example.org/p').field('private', 'true').attach('file', notZip).expect(200);
     assert.match(r.text, /zip-unreadable/);
+    assert.match(r.text, /<h3>How to fix<\/h3><dl class="hints"><dt><code>zip-unreadable<\/code><\/dt><dd>Upload a \.zip made with a standard tool/);
     assert.match(r.text, /<option value="imagenetsmini\.free\.validation" selected>/);
     assert.match(r.text, /name="method" maxlength="200" value="My &quot;net&quot; &lt;v2&gt;"/);
     assert.match(r.text, /rows="3" cols="60">two\nlines<\/textarea>/);

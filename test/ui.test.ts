@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import request from 'supertest';
 import { setPassword } from '../server/domain/sessions.ts';
-import { fmt } from '../evaluator/index.ts';
+import { fmt, HINTS } from '../evaluator/index.ts';
 import { craftZip } from './helpers/zip.ts';
 import { miniPredictions, testServer, waitFor, type TestServer } from './helpers/server.ts';
 
@@ -245,6 +245,9 @@ test('upload through the page: the submission page follows it live and ends with
   const shown = await page.locator('table tbody tr').evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent!.trim())));
   const direct = (await request(srv.server).post('/api/submissions').set('Authorization', `Bearer ${alice}`).field('benchmark', 'imagenetsmini.free.validation').attach('file', zips.broken).expect(400)).body;
   assert.deepEqual(shown, direct.problems.map((p: { file: string; code: string; problem: string }) => [p.file, p.code, p.problem]));
+  // and how to fix each kind, once per rule, as the server's own page would say
+  assert.deepEqual(await page.locator('dl.hints dt').allInnerTexts(), [...new Set(direct.problems.map((p: { code: string }) => p.code))]);
+  assert.deepEqual(await page.locator('dl.hints dd').allInnerTexts(), [...new Set(direct.problems.map((p: { code: string }) => p.code))].map((c) => HINTS[c as keyof typeof HINTS]));
   await shot(page, 'submit-rejected');
   // a truncated zip and a file that is no zip: refused here with the server's own problem, never sent
   for (const bad of [zips.truncated, zips.notZip]) {

@@ -110,6 +110,62 @@ export const RULES = {
 } satisfies Record<string, Rule<never>>;
 
 export type RuleCode = keyof typeof RULES;
+
+/**
+ * What to do about each problem, in a sentence: shown beside it on the upload page and in the
+ * browser's pre-check. Every code has one (the type says so); the ground-truth codes are the host's.
+ */
+export const HINTS: Record<RuleCode, string> = {
+  'missing-file': 'Predict every image of the names list and save its mask under the same wnid/name.png path.',
+  'extra-file': 'Remove it, or check that you zipped the masks of the right split and phase.',
+  'unexpected-file': 'Keep only the PNG masks, and match.json or method.txt if you need them.',
+  'size-mismatch': 'Resize the prediction to the image\'s own size (the ground truth\'s), nearest-neighbour, before saving.',
+  'transposed': 'Width and height are swapped: save the array as H×W (rows first), not W×H.',
+  'not-png': 'Save the mask as PNG (not JPEG or a renamed file).',
+  'truncated-png': 'Write the file again; it was cut short (a full disk or an interrupted copy).',
+  'corrupt-png': 'Write the file again with a standard PNG writer (Pillow, OpenCV, libpng).',
+  'palette-png': 'Save as RGB with id = R + 256·G, or as 8/16-bit grayscale, not as a paletted ("P" mode) image.',
+  'rgb16-png': 'Save 8 bits per channel (RGB, id = R + 256·G) or 16-bit grayscale.',
+  'unsupported-png': 'Save as 8-bit RGB (id = R + 256·G) or 8/16-bit grayscale holding the class id.',
+  'too-many-pixels': 'The mask must have the image\'s size; this one is far larger than any ImageNet-S image.',
+  'mask-too-large': 'Save the mask again with a standard PNG writer; this entry is larger than any mask of its size can be.',
+  'unreadable-prediction': 'Write the file again; if it persists, zip again with a standard tool (zip, Python\'s zipfile).',
+  'gt-unreadable': 'The host\'s ground truth is damaged: nothing to fix in the submission; the administrators have been told.',
+  'gt-invalid': 'The host\'s ground truth is damaged: nothing to fix in the submission; the administrators have been told.',
+  'zip-unreadable': 'Upload a .zip made with a standard tool (zip -r, Python\'s zipfile); check that the download or copy finished.',
+  'zip-corrupt': 'The archive is damaged or cut short: zip the masks again.',
+  'zip-too-many-entries': 'Zip only the masks of the names list (and match.json, method.txt).',
+  'zip-entry-fields': 'Zip again with a standard tool: this archive carries oversized names, extra fields or comments.',
+  'zip-slip': 'Zip the masks with relative paths (wnid/name.png), without "..".',
+  'zip-nul-name': 'Rename the file: names may not contain a NUL byte.',
+  'zip-symlink': 'Zip the files themselves, not symbolic links to them.',
+  'zip-encrypted': 'Zip without a password.',
+  'zip-method': 'Zip with deflate or store (the defaults of zip and Python\'s zipfile).',
+  'zip-entry-size': 'The entry is far larger than a mask can be: check that it is a mask.',
+  'zip-ratio': 'The entry compresses implausibly well for a mask: save it again as a normal PNG.',
+  'zip-duplicate': 'Each path may appear once: remove the duplicate.',
+  'zip-compressed-size': 'Zip again with a standard tool: the archive declares impossible sizes.',
+  'zip-overlap': 'Zip again with a standard tool: entries of this archive share their data.',
+  'scoring-timeout': 'Scoring a normal zip takes seconds: check the masks (sizes, encoding), or ask the administrators.',
+  'match-not-json': 'Write match.json with a JSON library (json.dump in Python).',
+  'match-not-object': 'match.json is one object: {"predicted id": GT class id, …}.',
+  'match-bad-keys': 'Keys are your predicted ids (0..C), as strings: {"0": 0, "1": 14}.',
+  'match-bad-values': 'Values are ImageNet-S class ids 0..C (0: other).',
+  'match-missing-id': 'Give every predicted id that occurs in the masks a key, or leave match.json out on validation to get the default matching.',
+  'match-not-allowed': 'Leave match.json out: this protocol scores class ids as they are.',
+  'match-required': 'Add match.json (the match computed on validation: download it from your validation submission\'s page).',
+  'metadata-too-large': 'Keep match.json under 256 KiB and method.txt under 16 KiB.',
+  'metadata-unreadable': 'Zip the file again.',
+  'method-not-utf8': 'Save method.txt as UTF-8 text.',
+  'blue-channel': 'Nothing required: the blue channel is ignored; save B = 0 to be sure ids are what you meant.',
+  'out-of-range-ids': 'Ids above C score as the official code scores them; map them to classes (or 0) if that was not meant.',
+  'extra-files': 'Nothing required; remove them to make the zip smaller.',
+  'file-unreadable': 'Check the path and its permissions.',
+  'invalid-field': 'Correct the field and send it again.',
+  'names-empty': 'Use the official names list of the split and phase.',
+  'names-no-mask-column': 'Use the official names list: each line is "wnid/name.JPEG wnid/name.png".',
+  'names-bad-path': 'Use the official names list: relative wnid/name.png paths.',
+};
 /** A rule's details argument: none for rules without details. */
 type DetailsOf<C extends RuleCode> = Parameters<(typeof RULES)[C]['message']>[0];
 type DetailsArgs<C extends RuleCode> = DetailsOf<C> extends NoDetails ? [] : [details: DetailsOf<C>];

@@ -5,6 +5,7 @@
  * the same as without script: the submission's page, or this form again with every problem listed.
  */
 import { checkZip, type BenchmarkMasks } from './zip-check.ts';
+import { HINTS, type RuleCode } from '../../evaluator/input/rules.ts';
 
 const form = document.querySelector<HTMLFormElement>('form[data-upload]');
 if (form) {
@@ -47,7 +48,18 @@ if (form) {
     const wrap = document.createElement('div');
     wrap.className = 'table-wrap';
     wrap.append(table);
-    checkBox.replaceChildren(wrap);
+    // how to fix each kind of problem, once per rule (the server's page says the same)
+    const hints = document.createElement('dl');
+    hints.className = 'hints';
+    for (const code of new Set(problems.map((p) => p.code))) {
+      if (!Object.hasOwn(HINTS, code)) continue;
+      const dt = document.createElement('dt'), dd = document.createElement('dd'), c = document.createElement('code');
+      c.textContent = code;
+      dt.append(c);
+      dd.textContent = HINTS[code as RuleCode];
+      hints.append(dt, dd);
+    }
+    checkBox.replaceChildren(wrap, hints);
     checkBox.setAttribute('role', 'alert');
     return false;
   };

@@ -5,7 +5,7 @@
  */
 import { metricInfo, metricsOf, type MetricKey } from '../../evaluator/index.ts';
 import { classProfile, sizeGroupsChart } from '../charts.ts';
-import { intervalTitle, pct, when } from '../format.ts';
+import { fixHints, intervalTitle, pct, when } from '../format.ts';
 import type { SubmissionView } from '../views.ts';
 import { html, safeUrl, withQuery, type Html } from '../html.ts';
 import { page, type PageContext } from '../layout.ts';
@@ -157,7 +157,7 @@ ${problems.length ? html`<div class="table-wrap"><table>
 <caption>${problems.length} problem(s), each with its file and rule code.</caption>
 <thead><tr><th scope="col">File</th><th scope="col">Rule</th><th scope="col">Problem</th></tr></thead>
 <tbody>${problems.map((p) => html`<tr><td><code>${p.file}</code></td><td><code>${p.code ?? ''}</code></td><td>${p.problem}</td></tr>`)}</tbody>
-</table></div>` : ''}`;
+</table></div>${fixHints(problems)}` : ''}`;
 }
 
 /** The summary: the main metrics with their intervals, and the size groups. */

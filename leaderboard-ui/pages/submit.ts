@@ -1,6 +1,7 @@
 /** The upload form: a benchmark, a zip, and optionally the method's name, description and link. */
 import { html, type Html } from '../html.ts';
 import { page, type PageContext } from '../layout.ts';
+import { fixHints } from '../format.ts';
 
 export interface SubmitData {
   benchmarks: { id: string; label: string; open: boolean; quota: string }[];
@@ -26,7 +27,7 @@ ${d.problems?.length ? html`<div class="table-wrap"><table>
 <caption>${d.problems.length} problem(s) with the upload, each with its file and rule code.</caption>
 <thead><tr><th scope="col">File</th><th scope="col">Rule</th><th scope="col">Problem</th></tr></thead>
 <tbody>${d.problems.slice(0, 500).map((p) => html`<tr><td><code>${p.file}</code></td><td><code>${p.code}</code></td><td>${p.problem}</td></tr>`)}</tbody>
-</table></div>${d.problems.length > 500 ? html`<p class="muted">… and ${d.problems.length - 500} more.</p>` : ''}` : ''}
+</table></div>${d.problems.length > 500 ? html`<p class="muted">… and ${d.problems.length - 500} more.</p>` : ''}${fixHints(d.problems)}` : ''}
 <form method="post" action="/submit?_csrf=${c.csrf}" enctype="multipart/form-data" class="card" data-upload>
   <label for="benchmark">Benchmark</label>
   <select id="benchmark" name="benchmark" required>
