@@ -402,3 +402,28 @@ test('pages carry a CSP without inline scripts; API answers keep theirs', { skip
   const api = await request(srv.server).get('/api/health').expect(200);
   assert.match(api.headers['content-security-policy'], /default-src 'none'/);
 });
+
+test('axe-core finds no serious or critical violation on the key pages, at 1440 and 390 px, signed in', { skip }, async () => {
+  const axe = readFileSync(join(import.meta.dirname, '..', 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+  const found: string[] = [];
+  for (const width of [1440, 390]) {
+    // the pages forbid inline scripts (CSP): the checker is injected past it, the pages' own CSP stays as served
+    const context = await browser.newContext({ viewport: { width, height: 900 }, bypassCSP: true });
+    const page = await context.newPage();
+    await page.goto(`${srv.url}/login`);
+    await page.getByLabel('API token').fill(alice);
+    await page.locator('form').nth(1).getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${srv.url}/`);
+    for (const path of ['/', `/leaderboards/${VAL}`, `/submissions/${ids.good}`, `/compare?ids=${ids.good},${ids.worse}`, '/submit']) {
+      await page.goto(srv.url + path);
+      await page.addScriptTag({ content: axe });
+      const violations = await page.evaluate(async () => {
+        const r = await (window as unknown as { axe: { run(d: Document, o: object): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe.run(document, { resultTypes: ['violations'] });
+        return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.nodes.length}: ${v.nodes[0].target.join(' ')})`);
+      });
+      for (const v of violations) found.push(`${width} px ${path}: ${v}`);
+    }
+    await context.close();
+  }
+  assert.deepEqual(found, []);
+});

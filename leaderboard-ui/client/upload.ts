@@ -47,6 +47,7 @@ if (form) {
     for (const p of problems.slice(0, 500)) body.append(row([p.file, p.code, p.problem]));
     const wrap = document.createElement('div');
     wrap.className = 'table-wrap';
+    wrap.tabIndex = 0;
     wrap.append(table);
     // how to fix each kind of problem, once per rule (the server's page says the same)
     const hints = document.createElement('dl');

@@ -47,7 +47,7 @@ export function comparePage(c: PageContext, d: CompareData): Html {
 <p class="lead">Differences are against the first entry, in points of %. This page's address is the comparison: share it.</p>
 ${verdicts.length ? html`<ul class="verdicts">${verdicts.map(verdict)}</ul>
 <p class="muted small">Paired bootstrap: both entries are re-scored on the same 1,000 resamples of the images and the difference is taken resample by resample, so images that are hard for both cancel out. It covers test-set sampling only, not training randomness (seeds). Offline, <code>npm run -s compare -- a.json b.json</code> gives the same from two <code>evaluate --ci</code> outputs.</p>` : ''}
-<div class="table-wrap"><table>
+<div tabindex="0" class="table-wrap"><table>
 <caption>Every metric of each entry; in brackets the difference from ${name(first)}.</caption>
 <thead><tr><th scope="col">Metric</th>${d.entries.map((e) => html`<th scope="col" class="num"><a href="/submissions/${e.id}">${name(e)}</a><br><span class="muted">${e.user}</span></th>`)}</tr></thead>
 <tbody>${METRICS.map((m) => html`<tr><th scope="row">${m.label}</th>${d.entries.map((e, i) => {
@@ -66,7 +66,7 @@ function classCompare(a: CompareEntry, b: CompareEntry): Html {
 ${diffBars(diffs.map((x) => ({ name: x.name, value: x.b - x.a })), { a: name(a), b: name(b) })}
 <div class="side-by-side">
 ${scatter(diffs.map((x) => ({ name: x.name, x: x.a, y: x.b })), { x: name(a), y: name(b) })}
-<div class="table-wrap"><table>
+<div tabindex="0" class="table-wrap"><table>
 <caption>The 10 classes whose IoU differs most.</caption>
 <thead><tr><th scope="col">Class</th><th scope="col" class="num">${name(a)}</th><th scope="col" class="num">${name(b)}</th><th scope="col" class="num">Difference</th></tr></thead>
 <tbody>${most.map((x) => html`<tr><td class="nowrap">${x.name}</td><td class="num">${pct(x.a)}</td><td class="num">${pct(x.b)}</td><td class="num ${x.b > x.a ? 'up' : 'down'}">${x.b - x.a >= 0 ? '+' : ''}${(x.b - x.a).toFixed(2)}</td></tr>`)}</tbody>

@@ -18,7 +18,7 @@ export function datasetPage(c: PageContext, d: DatasetData): Html {
   return page(c, d.split.name, html`
 <div class="crumbs"><a href="/">Benchmarks</a> › ${d.split.name}</div>
 <h1>${d.split.name}</h1>
-<div class="table-wrap compact"><table>
+<div tabindex="0" class="table-wrap compact"><table>
 <caption>Subsets hosted here. Test ground truth is private to this server.</caption>
 <thead><tr><th scope="col">Subset</th><th scope="col" class="num">Images</th><th scope="col" class="num">Masks</th><th scope="col">Names list</th><th scope="col">Browse</th></tr></thead>
 <tbody>${d.subsets.map((s) => html`<tr><th scope="row">${s.name}</th><td class="num">${s.images.toLocaleString('en-US')}</td><td class="num">${s.masks === null ? html`<span class="muted">private</span>` : s.masks.toLocaleString('en-US')}</td>
@@ -31,7 +31,7 @@ ${d.browse ? html`<h2 id="browse">${d.browse.subset}: page ${d.browse.page} of $
 <p class="toolbar">${d.browse.page > 1 ? html`<a href="${withQuery(path, { subset: d.browse.subset }, { page: String(d.browse.page - 1) })}#browse">← previous</a>` : ''}
 ${d.browse.page < d.browse.pages ? html`<a href="${withQuery(path, { subset: d.browse.subset }, { page: String(d.browse.page + 1) })}#browse">next →</a>` : ''}</p>` : ''}
 <h2>Classes</h2>
-<div class="table-wrap"><table>
+<div tabindex="0" class="table-wrap"><table>
 <caption>${d.classes.length} classes; id 0 is “other”, ids are what predictions encode (R + 256·G).</caption>
 <thead><tr><th scope="col" class="num">Id</th><th scope="col">wnid</th><th scope="col">Name</th></tr></thead>
 <tbody>${d.classes.map((k) => html`<tr><td class="num">${k.id}</td><td><code>${k.wnid ?? ''}</code></td><td>${k.name}</td></tr>`)}</tbody>

@@ -27,7 +27,7 @@ ${splits.map((split) => {
   const bs = d.benchmarks.filter((b) => b.split === split);
   return html`
 <h2>${bs[0].splitName} <span class="muted">· ${bs[0].classes} classes · <a href="/datasets/${split}">dataset</a></span></h2>
-<div class="table-wrap"><table>
+<div tabindex="0" class="table-wrap"><table>
 <caption>${bs[0].splitName}: ${bs.length} benchmarks. The leader is the best mIoU.</caption>
 <thead><tr><th scope="col">Protocol</th><th scope="col">Phase</th><th scope="col" class="num">Images</th><th scope="col" class="num">Entries</th><th scope="col">Leader</th><th scope="col" class="num">mIoU</th><th scope="col">State</th></tr></thead>
 <tbody>
@@ -52,13 +52,13 @@ submissions add <code>match.json</code>.</p>
 </div>
 <div class="card">
 <h3>2. Check them locally</h3>
-<pre>npm run -s evaluate -- --gt &lt;validation-segmentation&gt; \\
+<pre tabindex="0">npm run -s evaluate -- --gt &lt;validation-segmentation&gt; \\
   --pred preds.zip --names validation.txt --classes 50</pre>
 <p class="muted">The same checks and the same numbers as this server.</p>
 </div>
 <div class="card">
 <h3>3. Upload</h3>
-<pre>curl -H "Authorization: Bearer $TOKEN" \\
+<pre tabindex="0">curl -H "Authorization: Bearer $TOKEN" \\
   -F benchmark=${(d.benchmarks.find((b) => b.protocol === 'semi-supervised' && b.phase === 'validation') ?? d.benchmarks[0])?.id ?? '…'} \\
   -F file=@preds.zip ${d.origin}/api/submissions</pre>
 <p class="muted">Every problem with the zip comes back at once, with a code per problem; nothing is kept and no quota is used.</p>

@@ -62,7 +62,7 @@ export function leaderboardPage(c: PageContext, d: BoardPageData): Html {
 ${d.rows.length === 0
     ? html`<p class="notice">No entries yet. Be the first: see <a href="/#how">how to submit</a>.</p>`
     : html`<form method="get" action="/compare" id="compare"></form>
-<div class="table-wrap"><table class="board">
+<div tabindex="0" class="table-wrap"><table class="board">
 <caption>${d.rows.length} ${d.rows.length === 1 ? 'entry' : 'entries'}${d.all ? '' : ' (best per user; baselines each shown)'} on ${b.splitName} ${b.protocol} ${b.phase}. All metrics in %.</caption>
 <thead>
 <tr class="groups"><th colspan="5" scope="colgroup"></th>${GROUPS.map((g) => html`<th colspan="${g.keys.length}" scope="colgroup" class="group-start">${g.label}</th>`)}</tr>

@@ -28,7 +28,7 @@ export function mePage(c: PageContext, d: MeData): Html {
   return page(c, 'My submissions', html`
 <h1>${c.viewer!.name}</h1>
 <h2>My submissions</h2>
-${d.submissions.length === 0 ? html`<p class="muted">None yet. See <a href="/#how">how to submit</a>.</p>` : html`<div class="table-wrap"><table>
+${d.submissions.length === 0 ? html`<p class="muted">None yet. See <a href="/#how">how to submit</a>.</p>` : html`<div tabindex="0" class="table-wrap"><table>
 <caption>Your ${d.submissions.length} submission(s), newest first.</caption>
 <thead><tr><th scope="col" class="num">#</th><th scope="col">Benchmark</th><th scope="col">Method</th><th scope="col">Status</th><th scope="col" class="num">mIoU</th><th scope="col">Submitted</th></tr></thead>
 <tbody>${d.submissions.map((s) => html`<tr>
@@ -43,8 +43,8 @@ ${limited.length ? html`<p class="muted">Daily quotas (UTC): ${limited.map((q, i
 
 <h2>API tokens</h2>
 <p class="lead">For the command line and scripts: <code>Authorization: Bearer &lt;token&gt;</code>. A token is shown once, when it is made; only its digest is stored.</p>
-${d.newToken ? html`<div class="notice" role="status"><strong>Your new token</strong> (copy it now; it is not shown again):<pre>${d.newToken}</pre></div>` : ''}
-<div class="table-wrap"><table>
+${d.newToken ? html`<div class="notice" role="status"><strong>Your new token</strong> (copy it now; it is not shown again):<pre tabindex="0">${d.newToken}</pre></div>` : ''}
+<div tabindex="0" class="table-wrap"><table>
 <caption>Your tokens.</caption>
 <thead><tr><th scope="col">Token</th><th scope="col">Label</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">State</th><th scope="col"><span class="muted">Action</span></th></tr></thead>
 <tbody>${d.tokens.map((t) => html`<tr>
@@ -61,7 +61,7 @@ ${d.newToken ? html`<div class="notice" role="status"><strong>Your new token</st
 
 <h2>Signed-in browsers</h2>
 <p class="lead">Each browser signed in to this account. A session made by pasting a token ends when the token is revoked; changing the password ends every session but this one.</p>
-<div class="table-wrap"><table>
+<div tabindex="0" class="table-wrap"><table>
 <caption>Your ${d.sessions.length} session(s), newest first.</caption>
 <thead><tr><th scope="col">Browser</th><th scope="col">Address</th><th scope="col">Signed in with</th><th scope="col">Signed in</th><th scope="col">Last seen</th><th scope="col"><span class="muted">Action</span></th></tr></thead>
 <tbody>${d.sessions.map((s) => html`<tr>

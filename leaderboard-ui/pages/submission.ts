@@ -98,7 +98,7 @@ ${a.names_changed ? html`<p class="notice">The hosted names list has changed sin
 </figure>`;
 })}</div>
 <h3>Most confused classes</h3>
-${a.confusion.length ? html`<div class="table-wrap compact"><table class="confusion">
+${a.confusion.length ? html`<div tabindex="0" class="table-wrap compact"><table class="confusion">
 <caption>Pixels of a ground-truth class predicted as another, the 12 largest (whole validation set; the API lists 20).</caption>
 <thead><tr><th scope="col">Ground truth</th><th scope="col">Predicted as</th><th scope="col" class="num">Pixels</th><th scope="col" class="hide-narrow"></th></tr></thead>
 <tbody>${a.confusion.slice(0, 12).map((p) => html`<tr><td>${p.gt.id} ${p.gt.name}</td><td>${p.predicted.id} ${p.predicted.name}</td><td class="num">${p.pixels.toLocaleString('en-US')}</td><td class="hide-narrow"><svg class="bar" width="120" height="8" aria-hidden="true"><rect width="${Math.max(2, Math.round((p.pixels / most) * 120))}" height="8" rx="2"></rect></svg></td></tr>`)}</tbody>
@@ -116,7 +116,7 @@ function provenance(d: SubmissionPageData): Html {
   <dt>Evaluator (digest of its source)</dt><dd><code>${p.evaluatorVersion}</code></dd>
 </dl>
 ${d.reproduce ? html`<p>Re-score it offline and check every number (exit 0, or the first number that differs): download <a href="${d.reproduce.result_url}" download>result.json</a> and the <a href="${d.reproduce.names_url}" download>names list</a>, then run, with your zip and the ImageNet-S masks:</p>
-<pre class="cmd"><code>${d.reproduce.command}</code></pre>` : html`<p class="muted small">The ground truth of this phase is private: the hashes say what it was scored against; it cannot be re-scored outside the server.</p>`}`;
+<pre tabindex="0" class="cmd"><code>${d.reproduce.command}</code></pre>` : html`<p class="muted small">The ground truth of this phase is private: the hashes say what it was scored against; it cannot be re-scored outside the server.</p>`}`;
 }
 
 /** The aggregate metrics alone (a private-GT submission seen by someone else). */
@@ -153,7 +153,7 @@ ${d.status === 'queued' || d.status === 'scoring' ? html`<form method="post" act
 function failed(d: SubmissionPageData): Html {
   const problems = d.problems ?? [];
   return html`<div class="notice error"><strong>Scoring failed:</strong> ${d.error ?? 'no reason recorded'}</div>
-${problems.length ? html`<div class="table-wrap"><table>
+${problems.length ? html`<div tabindex="0" class="table-wrap"><table>
 <caption>${problems.length} problem(s), each with its file and rule code.</caption>
 <thead><tr><th scope="col">File</th><th scope="col">Rule</th><th scope="col">Problem</th></tr></thead>
 <tbody>${problems.map((p) => html`<tr><td><code>${p.file}</code></td><td><code>${p.code ?? ''}</code></td><td>${p.problem}</td></tr>`)}</tbody>
@@ -169,7 +169,7 @@ function results(d: SubmissionPageData): Html {
 ${d.ci ? html`<p class="muted small">Under each value, its 95 % bootstrap interval: 1,000 resamples of the ${d.progress.total.toLocaleString('en-US')} images, the same for every submission to this benchmark. It covers test-set sampling only, not training randomness. To tell whether another entry is really better, <a href="/leaderboards/${d.benchmark}">tick both on the board</a> and compare.</p>` : ''}
 <div class="side-by-side">
 ${sizeGroupsChart(SIZES.map((s, g) => ({ label: s.short, miou: m[s.key] as number | null, bmiou: m[BOUNDARY_SIZES[g].key] as number | null })))}
-<div class="table-wrap compact"><table>
+<div tabindex="0" class="table-wrap compact"><table>
 <caption>mIoU and boundary mIoU by object size (share of the image an object covers). “–”: no object of that size.</caption>
 <thead><tr><th scope="col"></th><th scope="col" class="num">S (≤ 5%)</th><th scope="col" class="num">MS (5–25%)</th><th scope="col" class="num">ML (25–50%)</th><th scope="col" class="num">L (&gt; 50%)</th></tr></thead>
 <tbody>
@@ -222,7 +222,7 @@ ${classProfile(classes.map((c) => ({ name: `${c.id} ${c.name}`, value: c.IoU }))
   <button type="submit" class="secondary">Filter</button>
   <span class="muted">${cut ? `the first and last ${ENDS} of ${classes.length} classes` : `${shown.length} of ${classes.length} classes`}${t.all && !q && classes.length > 2 * ENDS ? html` · <a href="${withQuery(path, query, { all: null })}#classes">first and last ${ENDS} only</a>` : ''}</span>
 </form>
-<div class="table-wrap"><table class="classes">
+<div tabindex="0" class="table-wrap"><table class="classes">
 <caption>IoU and boundary IoU per class, in %. Class 0 is “other” (background).</caption>
 <thead><tr>${head('id', 'Id', true)}${head('name', 'Class', false)}<th scope="col" class="hide-narrow">wnid</th>${counts ? html`<th scope="col" class="num hide-narrow">GT images</th>` : ''}${head('IoU', 'IoU', true)}${head('BIoU', 'b-IoU', true)}</tr></thead>
 <tbody>${body}</tbody>

@@ -23,7 +23,7 @@ export function submitPage(c: PageContext, d: SubmitData): Html {
 root or under one folder), up to ${d.maxUploadMB} MB. The zip is checked completely before anything is queued: every
 problem is listed at once, nothing is kept and no quota is used.</p>
 ${d.error ? html`<div class="notice error" role="alert"><strong>Not submitted:</strong> ${d.error}</div>` : ''}
-${d.problems?.length ? html`<div class="table-wrap"><table>
+${d.problems?.length ? html`<div tabindex="0" class="table-wrap"><table>
 <caption>${d.problems.length} problem(s) with the upload, each with its file and rule code.</caption>
 <thead><tr><th scope="col">File</th><th scope="col">Rule</th><th scope="col">Problem</th></tr></thead>
 <tbody>${d.problems.slice(0, 500).map((p) => html`<tr><td><code>${p.file}</code></td><td><code>${p.code}</code></td><td>${p.problem}</td></tr>`)}</tbody>
