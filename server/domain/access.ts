@@ -46,11 +46,15 @@ export function administerSubmission(ctx: AccessContext, viewer: Viewer, id: num
   return s;
 }
 
-/** The view of a submission a viewer may read, with what they may not see left out. */
-export function submissionViewFor(ctx: AccessContext & SubmitContext, viewer: Viewer, id: number): SubmissionView & { owner: boolean } {
+/** The view of a submission a viewer may read, with what they may not see left out, and its row. */
+export function readableView(ctx: AccessContext & SubmitContext, viewer: Viewer, id: number): { view: SubmissionView & { owner: boolean }; s: SubmissionRow } {
   const { s, own, perClass } = readSubmission(ctx, viewer, id);
   const view = submissionView(ctx, s);
   if (!perClass) delete view.classes;
   if (!own) { view.warnings = []; delete view.problems; delete view.error; }
-  return { ...view, owner: !!viewer && viewer.id === s.user_id };
+  return { view: { ...view, owner: !!viewer && viewer.id === s.user_id }, s };
+}
+
+export function submissionViewFor(ctx: AccessContext & SubmitContext, viewer: Viewer, id: number): SubmissionView & { owner: boolean } {
+  return readableView(ctx, viewer, id).view;
 }

@@ -269,6 +269,11 @@ export class Queries {
   latestScore(submissionId: number): ScoreRow | undefined {
     return this.stmt('SELECT * FROM scores WHERE submission_id = ? ORDER BY id DESC LIMIT 1').get(submissionId) as ScoreRow | undefined;
   }
+  /** The names-list hash a submission's latest score was computed with (read from the record by SQLite, not parsed whole). */
+  scoredNamesHash(submissionId: number): string | null {
+    const r = this.stmt(`SELECT json_extract(record, '$.provenance.namesSha256') AS h FROM scores WHERE submission_id = ? ORDER BY id DESC LIMIT 1`).get(submissionId) as { h: string | null } | undefined;
+    return r?.h ?? null;
+  }
   // baselines (server/domain/baselines.ts)
   insertBaseline(b: { benchmark: string; arch: string; model_dir: string; manifest: string; created_by: number }): BaselineRow {
     return this.stmt(`INSERT INTO baselines (benchmark, arch, model_dir, manifest, status, created_by, created_at)

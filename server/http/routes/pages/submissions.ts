@@ -9,14 +9,13 @@ import { z } from 'zod';
 import { submissionPage, type SubmissionPageData } from '../../../../leaderboard-ui/pages/submission.ts';
 import { submitPage, type SubmitData } from '../../../../leaderboard-ui/pages/submit.ts';
 import { ZipSource } from '../../../../evaluator/index.ts';
-import { ownSubmission, readSubmission, submissionViewFor } from '../../../domain/access.ts';
+import { ownSubmission, readableView, readSubmission } from '../../../domain/access.ts';
 import type { AuthUser } from '../../../domain/auth.ts';
 import { DomainError, InvalidInput, NotFound } from '../../../domain/errors.ts';
 import { workerWarning } from '../../../domain/health.ts';
 import { predictionOverlay } from '../../../domain/overlay.ts';
 import { Description, HttpUrl, MethodName } from '../../../domain/schemas.ts';
 import { cancelSubmission, namesListHash, queuePlace, quotaLeft, resultJsonOf, submit, utcDay } from '../../../domain/submissions.ts';
-import { readScoreRecord } from '../../../domain/score-record.ts';
 import type { Benchmark } from '../../../domain/catalogue.ts';
 import { uploadLimits } from '../../../domain/upload-check.ts';
 import { httpStatus } from '../../errors.ts';
@@ -49,8 +48,7 @@ export function submissionPages(c: PageRouteContext): Router {
   const { ctx, slots } = c;
   const r = Router();
   r.get('/submissions/:id', (req, res) => {
-    const view = submissionViewFor(ctx, req.user, Id.parse(req.params.id));
-    const s = ctx.q.submission(view.id)!;
+    const { view, s } = readableView(ctx, req.user, Id.parse(req.params.id));
     const data: SubmissionPageData = {
       ...view,
       user: ctx.q.userById(s.user_id)?.name ?? '?',
@@ -83,9 +81,9 @@ export function submissionPages(c: PageRouteContext): Router {
     if (!b || b.gtPrivate || !/^[\w.-]{1,100}\/[\w.-]{1,200}\.png$/.test(rel) || !maskIndex(b).has(rel)) throw new NotFound('no such image');
     // only a scored upload: it passed every check of its masks, not just the upload's
     if (s.status !== 'finished') throw new NotFound('no prediction to show before the submission is scored');
-    const score = ctx.q.latestScore(s.id);
-    const provenance = score ? readScoreRecord(score.record).provenance : undefined;
-    if (provenance && provenance.namesSha256 !== namesListHash(b)) throw new NotFound('the names list has changed since this submission was scored');
+    // every overlay request asks this: one value read by SQLite, not the whole record parsed
+    const scoredWith = ctx.q.scoredNamesHash(s.id);
+    if (scoredWith !== null && scoredWith !== namesListHash(b)) throw new NotFound('the names list has changed since this submission was scored');
     // read only when the picture is not cached yet; bounded by the entry's checked extent
     const readMask = async () => {
       const source = await ZipSource.open(join(ctx.dataDir, s.file), b.masks, uploadLimits(b));
