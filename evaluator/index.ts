@@ -9,10 +9,11 @@ export { evaluate, decodeOnlyPass, DEFAULT_MAX_PIXELS, type EvaluateOptions, typ
 export { EVALUATOR_VERSION } from './version.ts';
 export { provenanceOf, fileSha256, namesHash, groundTruthHash, type Provenance } from './provenance.ts';
 export {
-  bootstrap, bootstrapParallel, bootstrapSeed, resampleWeights, resampleMetrics, percentileInterval, packContributions, selectRows,
-  paired, rankIntervals, packSamples, unpackSamples, BOOTSTRAP_METRICS, BOOTSTRAP_B,
-  type BootstrapResult, type BootstrapMetric, type ContributionTable, type PairedResult,
+  bootstrap, bootstrapParallel, bootstrapSeed, seedFor, parseSeed, strataOf, resamplePlan, resampleWeights, resampleMetrics, packContributions, selectRows,
+  packSamples, unpackSamples, BOOTSTRAP_METRICS, BOOTSTRAP_B, DESIGN,
+  type BootstrapResult, type BootstrapMetric, type ContributionTable, type Design, type Estimates,
 } from './statistics/bootstrap.ts';
+export { bcInterval, paired, pairSpread, rankIntervals, spreadFactor, studentizedInterval, type PairedResult, type RankInterval } from './statistics/intervals.ts';
 export { classGroundTruth, confusionPairs, perImageScores, type ConfusionPair } from './metrics/accumulator.ts';
 export { validate, parseMethodTxt, CLI_POLICY, UPLOAD_POLICY, MAX_MATCH_BYTES, MAX_METHOD_BYTES, type ValidationPolicy, type Validation, type ValidateOptions, type MethodMeta } from './input/validate.ts';
 export { HINTS, problem, RULES, RuleError, sortProblems, type Problem, type RuleCode, type Severity } from './input/rules.ts';

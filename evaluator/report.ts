@@ -16,7 +16,7 @@ export type ResultJson = ScalarMetrics & {
   /** With --ci: 95 % percentile intervals, percent like the metrics. */
   ci?: Record<BootstrapMetric, [number, number] | null>;
   /** With --ci: the resamples themselves (for `compare` and `--verify`); NaN is written as null. */
-  bootstrap?: { seed: string; B: number; samples: Record<BootstrapMetric, (number | null)[]> };
+  bootstrap?: { seed: string; B: number; spread?: Record<BootstrapMetric, number | null>; samples: Record<BootstrapMetric, (number | null)[]> };
   provenance?: Provenance;
   /** The command that reproduces this result offline (paths as given, or placeholders on a server). */
   reproduce?: string;
@@ -27,7 +27,7 @@ export function fullResultJson(r: EvaluationResult, extra: { boot?: BootstrapRes
   const out = resultToJson(r);
   if (extra.boot) {
     out.ci = extra.boot.ci;
-    out.bootstrap = bootstrapJson(extra.boot.seed, extra.boot.B, extra.boot.samples);
+    out.bootstrap = bootstrapJson(extra.boot.seed, extra.boot.B, extra.boot.samples, extra.boot.spread);
   }
   out.provenance = extra.provenance;
   if (extra.reproduce) out.reproduce = extra.reproduce;
@@ -35,8 +35,8 @@ export function fullResultJson(r: EvaluationResult, extra: { boot?: BootstrapRes
 }
 
 /** Resamples as the JSON result holds them: per metric, B values, NaN (an empty size group) as null. */
-export function bootstrapJson(seed: string, B: number, samples: Record<BootstrapMetric, ArrayLike<number>>): NonNullable<ResultJson['bootstrap']> {
-  return { seed, B, samples: Object.fromEntries(BOOTSTRAP_METRICS.map((m) => [m, Array.from(samples[m], (v) => (Number.isFinite(v) ? v : null))])) as Record<BootstrapMetric, (number | null)[]> };
+export function bootstrapJson(seed: string, B: number, samples: Record<BootstrapMetric, ArrayLike<number>>, spread?: Record<BootstrapMetric, number | null>): NonNullable<ResultJson['bootstrap']> {
+  return { seed, B, ...(spread ? { spread } : {}), samples: Object.fromEntries(BOOTSTRAP_METRICS.map((m) => [m, Array.from(samples[m], (v) => (Number.isFinite(v) ? v : null))])) as Record<BootstrapMetric, (number | null)[]> };
 }
 
 /** Where a stored result and a fresh one first differ: every number exactly, every hash. */

@@ -22,6 +22,8 @@
  *  12. baselines: the ONNX Runtime runner against PyTorch eager on the CPU (PASS ResNet-50, 919 classes, random weights).
  *  11. deadline: embedded scorer against QUEUE + local workers on the real server, and the queueing simulation of a conference deadline.
  *  10. gtcache: scoring with the GT decoded once against the decode-both floor and uncached scoring, at 1,200 and 27,423 images, and the store's memory.
+ *  13. intervals (scripts/bench-intervals.ts): coverage of the 95 % intervals, the paired interval and
+ *      the board's "≈ #1" set on synthetic populations with known metrics, at ImageNet-S's sizes;
  *   9. bootstrap: the cost of 1,000 resamples (one thread, all threads) against the scoring time of the same set, at 1,200 and at the full 919-test size (27,423 images).
  * Generated sets are cached under .bench/ (delete it to regenerate).
  */
@@ -48,7 +50,8 @@ import { hostileClients, hostileUploads } from './bench-hostile.ts';
 import { pagesBench } from './bench-pages.ts';
 import { drawGt, makeImage, rng } from '../datasets/imagenet-s/synth-image.ts';
 import { decodePng } from '../evaluator/input/png.ts';
-import { bootstrap, bootstrapParallel, bootstrapSeed, packContributions } from '../evaluator/statistics/bootstrap.ts';
+import { bootstrap, bootstrapParallel, bootstrapSeed, packContributions, strataOf } from '../evaluator/statistics/bootstrap.ts';
+import { intervalsBench } from './bench-intervals.ts';
 import { buildGtStore } from '../evaluator/run/gt-cache.ts';
 import { deadlineBench } from './bench-queue.ts';
 import { baselinesBench } from './bench-baselines.ts';
@@ -60,7 +63,7 @@ const BENCH = join(ROOT, '.bench');
 const GOLDEN_TIMING = resolve(ROOT, '../shared/golden/timing-200');
 const TOOLBOX = resolve(ROOT, '../shared/imagenet-s-toolbox');
 
-const SECTIONS = ['throughput', 'boundary', 'matching', 'bootstrap', 'gtcache', 'scale', 'dataset', 'server', 'hostile', 'deadline', 'baselines', 'pages'];
+const SECTIONS = ['throughput', 'boundary', 'matching', 'bootstrap', 'intervals', 'gtcache', 'scale', 'dataset', 'server', 'hostile', 'deadline', 'baselines', 'pages'];
 const opts = new Command('bench')
   .option('--quick', 'skip the long sections (scale, dataset)')
   .option('--screenshots', 'pages section: also save screenshots of the large pages (needs chromium)')
@@ -377,11 +380,11 @@ if (run('bootstrap')) {
       const r = await evaluate({ gtRoot: set.gt, pred: await DirectorySource.open(set.pred), masks, classes: 919, pool, contributions: true });
       const scoring = (performance.now() - t) / 1000;
       t = performance.now();
-      const table = packContributions(r.accumulator.contributions, 919);
+      const table = packContributions(r.accumulator.contributions, 919, strataOf(masks));
       const single = bootstrap(table, { seed: bootstrapSeed(masks) });
       const boot1 = (performance.now() - t) / 1000;
       t = performance.now();
-      const b = await bootstrapParallel(packContributions(r.accumulator.contributions, 919), { seed: bootstrapSeed(masks), pool });
+      const b = await bootstrapParallel(packContributions(r.accumulator.contributions, 919, strataOf(masks)), { seed: bootstrapSeed(masks), pool });
       const boot = (performance.now() - t) / 1000;
       if (single.ci.mIoU![0] !== b.ci.mIoU![0] || single.ci.mIoU![1] !== b.ci.mIoU![1]) throw new Error('bootstrap: threads and one thread disagree');
       console.log(`  ${String(count).padStart(5)} images, 919 classes: scoring ${f(scoring, 2)} s; bootstrap one thread ${f(boot1, 2)} s, ${cores} threads ${f(boot, 2)} s (${f(boot / scoring, 2)}× the scoring); mIoU ${f(r.metrics.mIoU, 2)} [${b.ci.mIoU!.map((x) => f(x, 2)).join(', ')}]`);
@@ -390,6 +393,8 @@ if (run('bootstrap')) {
     }
   }
 }
+
+if (run('intervals')) await intervalsBench({ quick: opts.quick });
 
 if (run('pages')) {
   console.log('\n8. Pages (render time of large pages; the leaderboard page over HTTP; JavaScript shipped)');

@@ -7,7 +7,7 @@
 import './stdout.ts';
 import { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
-import { BOOTSTRAP_METRICS, fmt, paired, type PairedResult, type ResultJson } from '../evaluator/index.ts';
+import { BOOTSTRAP_METRICS, fmt, paired, pairSpread, type PairedResult, type ResultJson } from '../evaluator/index.ts';
 import { writeJsonAtomic } from '../util/files.ts';
 
 const program = new Command('compare')
@@ -40,7 +40,7 @@ async function main(): Promise<number> {
   for (const m of BOOTSTRAP_METRICS) {
     const va = a[m], vb = b[m];
     if (va === null || vb === null) continue;
-    out[m] = paired(a.bootstrap!.samples[m].map(nan), b.bootstrap!.samples[m].map(nan), vb - va);
+    out[m] = paired(a.bootstrap!.samples[m].map(nan), b.bootstrap!.samples[m].map(nan), vb - va, pairSpread(a.bootstrap!.spread?.[m], b.bootstrap!.spread?.[m]));
   }
   process.stdout.write(`paired bootstrap, ${a.bootstrap!.B} shared resamples of the ${a.images} images (test-set sampling only, not training randomness)\n`);
   process.stdout.write(`metric       a        b      b − a   95 % interval       \n`);

@@ -9,7 +9,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { readFile } from 'node:fs/promises';
 import {
   evaluate, DEFAULT_MAX_PIXELS, EVALUATOR_VERSION, parseMatch, parseNamesList, InputError, problem, type Problem,
-  formatProblems, formatSummary, fullResultJson, firstDifference, openPredictionSource, bootstrap, bootstrapParallel, bootstrapSeed,
+  formatProblems, formatSummary, fullResultJson, firstDifference, openPredictionSource, bootstrap, bootstrapParallel, bootstrapSeed, strataOf,
   packContributions, provenanceOf, fileSha256, PairPool, defaultWorkers, BOOTSTRAP_METRICS, fmt, type BootstrapResult, type ResultJson,
 } from '../evaluator/index.ts';
 import { stat } from 'node:fs/promises';
@@ -91,9 +91,9 @@ async function main(): Promise<number> {
     if (!o.quiet && !o.verify) process.stdout.write(formatSummary(result, classNames) + '\n');
     let boot: BootstrapResult | undefined;
     if (o.ci) {
-      const table = packContributions(result.accumulator.contributions, o.classes);
+      const table = packContributions(result.accumulator.contributions, o.classes, strataOf(names.masks));
       const seed = bootstrapSeed(names.masks);
-      boot = pool ? await bootstrapParallel(table, { seed, pool }) : bootstrap(table, { seed });
+      boot = pool ? await bootstrapParallel(table, { seed, estimate: result.metrics, pool }) : bootstrap(table, { seed, estimate: result.metrics });
       if (!o.quiet && !o.verify) {
         process.stdout.write(`\n95 % bootstrap intervals (${boot.B} resamples of the ${result.images} images; test-set sampling only, not training randomness):\n`);
         for (const k of BOOTSTRAP_METRICS) { const c = boot.ci[k]; process.stdout.write(`  ${k.padEnd(8)} ${c ? `[${fmt(c[0])}, ${fmt(c[1])}]` : 'n/a'}\n`); }

@@ -9,10 +9,10 @@
  * sequential result. The exact integer sums are kept alongside (`exact`) for diagnostics.
  */
 import { metricsOf, type ScalarMetrics } from './metrics.ts';
+import { classIoUs, OFFICIAL, scalarMetrics, SETS, SUM_WIDTH, type Sums } from './formulas.ts';
 import type { ImageRecord } from './image-record.ts';
 
 const f32 = Math.fround;
-const EPS10 = f32(1e-10);
 const EPS20 = f32(1e-20);
 const BETA = f32(0.3);
 const ONE_PLUS_BETA = f32(1.3);
@@ -196,34 +196,22 @@ export class OfficialAccumulator {
     this.perImage.push({ fmeasure: fImg, imgLabel: label, hit });
   }
 
+  /** The sums in the formulas' layout (formulas.ts `Sums`): whole images, then the size groups. */
+  sums(): Sums {
+    const K = this.K, out = new Float64Array(SETS * K * SUM_WIDTH);
+    [this.all, ...this.groups].forEach((h, set) => h.arrays().forEach((arr, a) => {
+      for (let k = 0; k < K; k++) out[(set * K + k) * SUM_WIDTH + a] = arr[k];
+    }));
+    return out;
+  }
+
   result(): Metrics {
-    const K = this.K;
-    const IoUs = new Array<number>(K), BIoUs = new Array<number>(K);
-    for (let k = 0; k < K; k++) {
-      IoUs[k] = ratio(this.all.inter[k], this.all.pred[k], this.all.gt[k], true);
-      BIoUs[k] = ratio(this.all.bInter[k], this.all.bPred[k], this.all.bGt[k], true);
-    }
-    const N = f32(this.images);
-    const group = (s: number, boundary: boolean): number | null => {
-      const h = this.groups[s];
-      const vals: number[] = [];
-      for (let k = 0; k < K; k++) {
-        if (boundary ? h.bGt[k] > 0 : h.gt[k] > 0) {
-          vals.push(boundary ? ratio(h.bInter[k], h.bPred[k], h.bGt[k], false) : ratio(h.inter[k], h.pred[k], h.gt[k], false));
-        }
-      }
-      return vals.length === 0 ? null : f32mean(vals) * 100;
+    const sums = this.sums();
+    return {
+      ...scalarMetrics(sums, this.K, this.F, this.ACC, this.images, OFFICIAL),
+      IoUs: classIoUs(sums, this.K, false, OFFICIAL),
+      BIoUs: classIoUs(sums, this.K, true, OFFICIAL),
     };
-    // every row of the metric table; the type asks for a new row's value here
-    const scalars: ScalarMetrics = {
-      Acc: f32(this.ACC / N) * 100,
-      mIoU: f32mean(IoUs),
-      mBIoU: f32mean(BIoUs),
-      S: group(0, false), MS: group(1, false), ML: group(2, false), L: group(3, false),
-      BS: group(0, true), BMS: group(1, true), BML: group(2, true), BL: group(3, true),
-      FMeasure: f32(this.F / N) * 100,
-    };
-    return { ...scalars, IoUs, BIoUs };
   }
 }
 
@@ -293,17 +281,4 @@ function fold(acc: HistSet, img: HistSet, touched: Set<number>, exact: HistSet |
       }
     }
   }
-}
-
-/** §6: f32(f32(tp / f32(f32(f32(t + p) - tp) + 1e-10)) [* 100]). */
-function ratio(tp: number, t: number, p: number, percent: boolean): number {
-  const r = f32(tp / f32(f32(f32(f32(t + p) - tp)) + EPS10));
-  return percent ? f32(r * 100) : r;
-}
-
-/** §8: float32 mean as f32(double sum / count); torch's own order is hardware-specific. */
-export function f32mean(values: number[]): number {
-  let s = 0;
-  for (const v of values) s += v;
-  return f32(s / values.length);
 }

@@ -1,39 +1,40 @@
 /**
- * How sure is a score: per-image bootstrap intervals for the official metrics, paired comparisons
- * and rank intervals.
+ * How sure is a score: bootstrap resamples of the test images for every official metric, from which
+ * intervals (intervals.ts), paired comparisons and a board's rank intervals are drawn.
  *
- * A resample draws N images with replacement from the N images of the names list; every official
- * statistic is a sum of per-image contributions (accumulator.ts, ImageContribution), so a resample
- * re-sums them with multinomial weights and recomputes each metric with the official rules:
- *   - IoU per class = inter / (pred + gt − inter); mIoU / mBIoU average over the C + 1 classes as
- *     officially, except that a class with GT pixels in the full set but none in a resample is left
- *     out of that resample's mean. (A resample leaves out about a third of the images; such a class
- *     would keep only its false positives and score 0, dragging every resample down; with few
- *     images a class the official estimate would then fall outside its own interval.) Classes with
- *     no GT in the full set score 0 in every resample, as they do officially. On the full set, with
- *     every image drawn once, this is exactly the official mean;
- *   - size groups: the mean over the classes with GT pixels in that group (officially the same);
+ * The sampling model. ImageNet-S fixes how many images of each class a split holds (its class
+ * folders: 3 to 30 images a class on S-919 validation), so a resample draws within each class
+ * folder as many images as it holds, less one, each weighted n_h/(n_h − 1) (stratified, rescaled:
+ * Rao and Wu 1988; `Design`). Every official statistic is a sum of per-image contributions
+ * (accumulator.ts, ImageContribution), so a resample re-sums them with its weights and evaluates the
+ * official formulas (metrics/formulas.ts) on those sums, in double precision:
+ *   - the class-set rule is the official one, in every resample as on the full set: mIoU and
+ *     b-mIoU average over all C + 1 classes (a class without GT pixels scores 0), a size group over
+ *     the classes with GT pixels in that group. Drawing within class folders keeps each folder's
+ *     class in every resample (drawing from the whole set lost small classes, which then scored 0);
  *   - Img-Acc and F-measure: the weighted mean of the per-image decisions and values.
- * Resamples are computed in double precision (the official float32 rounding moves a metric by
- * ~1e-5, far below any interval's width). The weights depend only on the seed: every submission to
- * a benchmark (seeded by its names list) sees the same resamples, so two submissions can be
- * compared resample by resample (`paired`), and a board ranked within each resample (`rankIntervals`).
+ * Which sampling and which interval: chosen by simulation on populations whose metrics are known
+ * (`npm run bench -- --sections intervals`; README "How far to trust an interval").
+ *
+ * The draws: a counter-based generator keyed by the full 256-bit names-list hash (random.ts), so
+ * every submission to a benchmark sees the same resamples, resample b is the same whatever thread
+ * computes it, and two submissions can be compared resample by resample.
  *
  * Speed: the contributions are packed into flat typed arrays (`packContributions`), one pass per
  * resample visits only the drawn images, and resamples split across the evaluation's worker threads
  * (`bootstrapParallel`); see `npm run bench -- bootstrap`.
  */
 import { namesHash } from '../input/names.ts';
-import { METRIC_KEYS, metricsOf, type MetricKey } from '../metrics/metrics.ts';
+import { METRIC_KEYS, type MetricKey } from '../metrics/metrics.ts';
+import { DOUBLE, scalarMetrics } from '../metrics/formulas.ts';
 import type { ImageContribution } from '../metrics/accumulator.ts';
+import { Stream, streamKey } from './random.ts';
+import { spreadFactor, studentizedInterval } from './intervals.ts';
 
 /** Every metric of the table is resampled, in its order (the order resamples are stored in). */
 export const BOOTSTRAP_METRICS = METRIC_KEYS;
 export type BootstrapMetric = MetricKey;
 const M = BOOTSTRAP_METRICS.length;
-/** A metric's place in a resample's output. */
-const AT = Object.fromEntries(BOOTSTRAP_METRICS.map((k, i) => [k, i])) as Record<MetricKey, number>;
-const SIZE_AT = metricsOf('size').map((m) => AT[m.key]), BOUNDARY_SIZE_AT = metricsOf('boundary-size').map((m) => AT[m.key]);
 
 /** The number of resamples of every interval the project reports. */
 export const BOOTSTRAP_B = 1000;
@@ -44,36 +45,97 @@ export interface BootstrapResult {
   seed: string;
   /** Per metric, the B resampled values (percent; NaN where a size group is empty in a resample). */
   samples: Record<BootstrapMetric, Float64Array>;
-  /** Per metric, the 95 % percentile interval [2.5th, 97.5th] over the resamples that have a value. */
+  /** Per metric, the 95 % studentized interval (intervals.ts `studentizedInterval`); null where no resample has a value. */
   ci: Record<BootstrapMetric, [number, number] | null>;
+  /**
+   * Per metric, how much wider the studentized interval is than the resamples' own 95 % range
+   * (intervals.ts `spreadFactor`): paired comparisons and rank intervals, which can only use the
+   * resamples, widen by it.
+   */
+  spread: Record<BootstrapMetric, number | null>;
 }
 
 /**
- * The seed of a names list's resamples: a digest of the list, in order. The names list identifies
+ * Each image's stratum: its class folder in the names list ("n01443537/ILSVRC…" → n01443537), numbered
+ * in order of first appearance; names without a folder share one stratum.
+ */
+export function strataOf(masks: string[]): Int32Array {
+  const ids = new Map<string, number>();
+  return Int32Array.from(masks, (m) => {
+    const folder = m.slice(0, Math.max(0, m.lastIndexOf('/')));
+    let id = ids.get(folder);
+    if (id === undefined) ids.set(folder, (id = ids.size));
+    return id;
+  });
+}
+
+/**
+ * The seed of a names list's resamples: the list's SHA-256, in order (all 256 bits key the draws). The names list identifies
  * the ground truth a benchmark scores against, so the CLI and the server (and all protocols of one
  * split and phase) draw the same resamples for the same list.
  */
-export function bootstrapSeed(masks: string[]): string {
-  return namesHash(masks).slice(0, 16);
+export function bootstrapSeed(masks: string[], design: Design = DESIGN): string {
+  return seedFor(design, namesHash(masks));
 }
 
-/** A small, fast, seedable generator (mulberry32) from a hex seed and a resample index. */
-function rng(seed: string, b: number): () => number {
-  let s = (parseInt(seed.slice(0, 8), 16) ^ Math.imul(b + 1, 0x9e3779b9)) >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/**
+ * A seed names its design and its 256 bits ("rescaled:9f2c…"): two sets of resamples are comparable
+ * exactly when their seeds are equal (stored resamples of an older scheme never are).
+ */
+export function seedFor(design: Design, hex: string): string {
+  return `${design}:${hex}`;
 }
 
-/** Resample b's weights: how often each of the n images is drawn (they sum to n). */
-export function resampleWeights(seed: string, b: number, n: number, into?: Int32Array): Int32Array {
-  const out = into ?? new Int32Array(n);
+export function parseSeed(seed: string): { design: Design; hex: string } {
+  const m = /^(iid|stratified|rescaled):([0-9a-f]{64})$/.exec(seed);
+  if (!m) throw new Error(`resample seed "${seed}": expected <design>:<64 hex digits>`);
+  return { design: m[1] as Design, hex: m[2] };
+}
+
+/**
+ * How resamples draw images. Images are grouped in strata (the class folders of the names list:
+ * ImageNet-S fixes how many images of each class a split holds), and a resample draws from each
+ * stratum as many images as it has, with replacement (`stratified`). `rescaled` draws one fewer
+ * and weights each draw n_h/(n_h − 1) (Rao and Wu 1988), which makes the resampled variance of a
+ * stratum's mean unbiased where plain draws shrink it by (n_h − 1)/n_h: 10 % at 10 images a class.
+ * `iid` ignores the strata (one stratum of all images).
+ */
+export type Design = 'iid' | 'stratified' | 'rescaled';
+export const DESIGN: Design = 'rescaled';
+
+/** The images of each stratum, and how a resample draws from them. */
+export interface ResamplePlan {
+  n: number;
+  /** Image indices grouped by stratum: stratum h is members[offsets[h] .. offsets[h + 1]). */
+  members: Int32Array;
+  offsets: Int32Array;
+  design: Design;
+}
+
+export function resamplePlan(stratum: ArrayLike<number>, design: Design): ResamplePlan {
+  const n = stratum.length;
+  if (design === 'iid' || n === 0) return { n, members: Int32Array.from({ length: n }, (_, i) => i), offsets: Int32Array.of(0, n), design };
+  let S = 0;
+  for (let i = 0; i < n; i++) S = Math.max(S, stratum[i] + 1);
+  const offsets = new Int32Array(S + 1);
+  for (let i = 0; i < n; i++) offsets[stratum[i] + 1]++;
+  for (let h = 0; h < S; h++) offsets[h + 1] += offsets[h];
+  const members = new Int32Array(n), at = offsets.slice(0, S);
+  for (let i = 0; i < n; i++) members[at[stratum[i]]++] = i;
+  return { n, members, offsets, design };
+}
+
+/** Resample b's weights: how often each of the n images is drawn (rescaled: times n_h/(n_h − 1)). */
+export function resampleWeights(seed: string, b: number, plan: ResamplePlan, into?: Float64Array): Float64Array {
+  const out = into ?? new Float64Array(plan.n);
   out.fill(0);
-  const r = rng(seed, b);
-  for (let i = 0; i < n; i++) out[Math.floor(r() * n)]++;
+  const r = new Stream(streamKey(parseSeed(seed).hex), b), { members, offsets } = plan;
+  for (let h = 0; h + 1 < offsets.length; h++) {
+    const from = offsets[h], size = offsets[h + 1] - from;
+    if (plan.design === 'rescaled' && size === 1) { out[members[from]] = 1; continue; }
+    const draws = plan.design === 'rescaled' ? size - 1 : size, w = size / draws;
+    for (let t = 0; t < draws; t++) out[members[from + r.below(size)]] += w;
+  }
   return out;
 }
 
@@ -111,6 +173,8 @@ export interface ContributionTable {
   /** Classes with GT pixels (and GT boundary pixels) in the full set: the rule above. */
   refGt: Uint8Array;
   refBGt: Uint8Array;
+  /** Each image's stratum (class folder, `strataOf`); resamples draw within strata. */
+  stratum: Int32Array;
 }
 
 /** Entries appended into typed arrays that double when full (no boxed numbers on the way). */
@@ -146,7 +210,8 @@ class PartBuilder {
 }
 
 
-export function packContributions(contribs: ImageContribution[], classes: number): ContributionTable {
+export function packContributions(contribs: ImageContribution[], classes: number, stratum?: ArrayLike<number>): ContributionTable {
+  if (stratum && stratum.length !== contribs.length) throw new Error(`packContributions: ${stratum.length} strata for ${contribs.length} images`);
   const n = contribs.length, K = classes + 1;
   const refGt = new Uint8Array(K), refBGt = new Uint8Array(K), grpRef = new Uint8Array(4 * K);
   for (const c of contribs) {
@@ -183,7 +248,7 @@ export function packContributions(contribs: ImageContribution[], classes: number
     full.endRow(); fp.endRow(); fp1.endRow();
     fmeasure[i] = c.fmeasure; hit[i] = c.hit ? 1 : 0;
   });
-  return { n, K, full: full.build(), fp: fp.build(), fp1: fp1.build(), fmeasure, hit, refGt, refBGt };
+  return { n, K, full: full.build(), fp: fp.build(), fp1: fp1.build(), fmeasure, hit, refGt, refBGt, stratum: Int32Array.from(stratum ?? new Int32Array(n)) };
 }
 
 function selectPart(p: EntryPart, rows: ArrayLike<number>): EntryPart {
@@ -199,7 +264,7 @@ function selectPart(p: EntryPart, rows: ArrayLike<number>): EntryPart {
 }
 
 /** The table of a test set made of `rows` of another (repetitions allowed): simulations, subsets. */
-export function selectRows(t: ContributionTable, rows: ArrayLike<number>): ContributionTable {
+export function selectRows(t: ContributionTable, rows: ArrayLike<number>, stratum?: ArrayLike<number>): ContributionTable {
   const full = selectPart(t.full, rows);
   const refGt = new Uint8Array(t.K), refBGt = new Uint8Array(t.K);
   for (let j = 0; j < full.slot.length; j++) {
@@ -212,6 +277,7 @@ export function selectRows(t: ContributionTable, rows: ArrayLike<number>): Contr
   return {
     n: rows.length, K: t.K, full, fp: selectPart(t.fp, rows), fp1: selectPart(t.fp1, rows),
     fmeasure: Float64Array.from(rows, (i) => t.fmeasure[i]), hit: Uint8Array.from(rows, (i) => t.hit[i]), refGt, refBGt,
+    stratum: stratum ? Int32Array.from(stratum) : Int32Array.from(rows, (i) => t.stratum[i]),
   };
 }
 
@@ -223,12 +289,12 @@ class Scratch {
   readonly sums: Float64Array;
   /** The whole image's and the size groups' sums, combined from the slots above. */
   readonly combined: Float64Array;
-  readonly w: Int32Array;
+  readonly w: Float64Array;
   F = 0; acc = 0; drawn = 0;
   constructor(K: number, n: number) {
     this.sums = new Float64Array(9 * 6 * K);
     this.combined = new Float64Array(5 * 6 * K);
-    this.w = new Int32Array(n);
+    this.w = new Float64Array(n);
   }
   clear(): void { this.sums.fill(0); this.F = this.acc = this.drawn = 0; }
 }
@@ -269,135 +335,171 @@ function sumResample(t: ContributionTable, s: Scratch): void {
 function metricsInto(t: ContributionTable, s: Scratch, out: Float64Array, at: number, stride: number): void {
   const { K } = t;
   // whole image = its own slots + the four "both" ranges; group g = its slots + "both" range g
-  const x = s.sums, all = s.combined, grp = s.combined;
+  const x = s.sums, all = s.combined;
   all.set(x.subarray(0, 5 * 6 * K));
   for (let g = 0; g < 4; g++) {
     const both = (5 + g) * 6 * K, own = (1 + g) * 6 * K;
     for (let v = 0; v < 6 * K; v++) { const add = x[both + v]; if (add !== 0) { all[v] += add; all[own + v] += add; } }
   }
-  let m = 0, mb = 0, count = 0, bCount = 0;
-  for (let k = 0; k < K; k++) {
-    const o = k * 6;
-    // counted unless the class has GT in the full set and none in this resample
-    if (!t.refGt[k] || all[o + 1] > 0) { m += all[o + 2] / (all[o] + all[o + 1] - all[o + 2] + EPS10); count++; }
-    if (!t.refBGt[k] || all[o + 4] > 0) { mb += all[o + 5] / (all[o + 3] + all[o + 4] - all[o + 5] + EPS10); bCount++; }
+  const m = scalarMetrics(all, K, s.F, s.acc, s.drawn, DOUBLE);
+  for (let i = 0; i < M; i++) out[at + i * stride] = m[BOOTSTRAP_METRICS[i]] ?? NaN;
+}
+
+const IDX = (k: MetricKey): number => BOOTSTRAP_METRICS.indexOf(k);
+const I_MIOU = IDX('mIoU'), I_MBIOU = IDX('mBIoU'), I_ACC = IDX('Acc'), I_F = IDX('FMeasure');
+const I_SIZE = (['S', 'MS', 'ML', 'L'] as const).map(IDX), I_BSIZE = (['BS', 'BMS', 'BML', 'BL'] as const).map(IDX);
+
+/** Per-resample scratch of the standard errors: linearisation coefficients and per-stratum sums. */
+class SeScratch {
+  /** Per class: IoU coefficients of a pixel of intersection (cI) and of union (cU), whole images then the four size groups; boundary alike. */
+  readonly cI: Float64Array; readonly cU: Float64Array; readonly bI: Float64Array; readonly bU: Float64Array;
+  readonly z = new Float64Array(M);
+  readonly W: Float64Array; readonly Z: Float64Array; readonly ZZ: Float64Array;
+  constructor(K: number, readonly strata: number) {
+    this.cI = new Float64Array(5 * K); this.cU = new Float64Array(5 * K); this.bI = new Float64Array(5 * K); this.bU = new Float64Array(5 * K);
+    this.W = new Float64Array(strata); this.Z = new Float64Array(strata * M); this.ZZ = new Float64Array(strata * M);
   }
-  out[at + AT.mIoU * stride] = count ? (m / count) * 100 : NaN;
-  out[at + AT.mBIoU * stride] = bCount ? (mb / bCount) * 100 : NaN;
-  out[at + AT.Acc * stride] = (s.acc / s.drawn) * 100;
-  out[at + AT.FMeasure * stride] = (s.F / s.drawn) * 100;
-  for (let g = 0; g < 4; g++) {
-    let sum = 0, cnt = 0, bsum = 0, bcnt = 0;
+}
+
+/**
+ * Every metric's standard error at one resample, by linearisation (the delta method): each metric is
+ * a smooth function of weighted sums, so image i moves it by z_i per unit of weight (a class's IoU
+ * I/U by (I_i − IoU·U_i)/U, a mean of per-image values by (x_i − mean)/N), and its variance is
+ * Σ_h W_h/(W_h − 1) Σ_{i∈h} w_i (z_i − z̄_h)² over the strata (class folders). The resamples'
+ * studentized values (θ* − θ̂)/se* give the intervals (intervals.ts `studentizedInterval`). Reads
+ * the sums metricsInto combined (s.combined); writes out[at + m·stride].
+ */
+function standardErrorsInto(t: ContributionTable, s: Scratch, e: SeScratch, metrics: Float64Array, mAt: number, mStride: number, out: Float64Array, at: number, stride: number): void {
+  const { K, n } = t, x = s.combined, w = s.w;
+  const { cI, cU, bI, bU, z, W, Z, ZZ } = e;
+  cI.fill(0); cU.fill(0); bI.fill(0); bU.fill(0);
+  // coefficients: whole images over all K classes; a size group over its classes with GT there
+  for (let set = 0; set < 5; set++) {
+    let count = 0, bCount = 0;
+    if (set > 0) for (let k = 0; k < K; k++) { const o = (set * K + k) * 6; if (x[o + 1] > 0) count++; if (x[o + 4] > 0) bCount++; }
     for (let k = 0; k < K; k++) {
-      const o = ((1 + g) * K + k) * 6;
-      if (grp[o + 1] > 0) { sum += grp[o + 2] / (grp[o] + grp[o + 1] - grp[o + 2] + EPS10); cnt++; }
-      if (grp[o + 4] > 0) { bsum += grp[o + 5] / (grp[o + 3] + grp[o + 4] - grp[o + 5] + EPS10); bcnt++; }
+      const o = (set * K + k) * 6, c = set * K + k;
+      const u = x[o] + x[o + 1] - x[o + 2], bu = x[o + 3] + x[o + 4] - x[o + 5];
+      const per = set === 0 ? K : x[o + 1] > 0 ? count : 0, bPer = set === 0 ? K : x[o + 4] > 0 ? bCount : 0;
+      if (per && u > 0) { cI[c] = 100 / (per * u); cU[c] = (100 * x[o + 2]) / (per * u * u); }
+      if (bPer && bu > 0) { bI[c] = 100 / (bPer * bu); bU[c] = (100 * x[o + 5]) / (bPer * bu * bu); }
     }
-    out[at + SIZE_AT[g] * stride] = cnt ? (sum / cnt) * 100 : NaN;
-    out[at + BOUNDARY_SIZE_AT[g] * stride] = bcnt ? (bsum / bcnt) * 100 : NaN;
   }
+  const drawn = s.drawn, acc = s.acc / drawn, fm = s.F / drawn;
+  W.fill(0); Z.fill(0); ZZ.fill(0);
+  const fs = t.full.start, fslot = t.full.slot, fval = t.full.val;
+  const ps = t.fp.start, pslot = t.fp.slot, pval = t.fp.val;
+  const us = t.fp1.start, uslot = t.fp1.slot, uval = t.fp1.val;
+  // one entry's pixels into z: its whole-image class and/or its size group's
+  const add = (slot: number, p: number, g: number, i: number, bp: number, bg: number, bi: number): void => {
+    const kind = (slot / K) | 0, k = slot - kind * K;
+    if (kind === 0 || kind >= 5) { z[I_MIOU] += cI[k] * i - cU[k] * (p + g - i); z[I_MBIOU] += bI[k] * bi - bU[k] * (bp + bg - bi); }
+    if (kind > 0) {
+      const grp = kind >= 5 ? kind - 5 : kind - 1, c = (1 + grp) * K + k;
+      z[I_SIZE[grp]] += cI[c] * i - cU[c] * (p + g - i); z[I_BSIZE[grp]] += bI[c] * bi - bU[c] * (bp + bg - bi);
+    }
+  };
+  for (let im = 0; im < n; im++) {
+    const wi = w[im];
+    if (wi === 0) continue;
+    z.fill(0);
+    for (let j = fs[im], end = fs[im + 1]; j < end; j++) { const v = j * 6; add(fslot[j], fval[v], fval[v + 1], fval[v + 2], fval[v + 3], fval[v + 4], fval[v + 5]); }
+    for (let j = ps[im], end = ps[im + 1]; j < end; j++) add(pslot[j], pval[j * 2], 0, 0, pval[j * 2 + 1], 0, 0);
+    for (let j = us[im], end = us[im + 1]; j < end; j++) add(uslot[j], uval[j], 0, 0, uval[j], 0, 0);
+    z[I_ACC] = (100 * (t.hit[im] - acc)) / drawn;
+    z[I_F] = (100 * (t.fmeasure[im] - fm)) / drawn;
+    const h = t.stratum[im], o = h * M;
+    W[h] += wi;
+    for (let m = 0; m < M; m++) { Z[o + m] += wi * z[m]; ZZ[o + m] += wi * z[m] * z[m]; }
+  }
+  for (let m = 0; m < M; m++) {
+    let v = 0;
+    for (let h = 0; h < e.strata; h++) if (W[h] > 1) v += (W[h] / (W[h] - 1)) * Math.max(0, ZZ[h * M + m] - (Z[h * M + m] * Z[h * M + m]) / W[h]);
+    out[at + m * stride] = Number.isFinite(metrics[mAt + m * mStride]) ? Math.sqrt(v) : NaN;
+  }
+}
+
+function strataCount(t: ContributionTable): number {
+  let S = 1;
+  for (let i = 0; i < t.n; i++) if (t.stratum[i] + 1 > S) S = t.stratum[i] + 1;
+  return S;
 }
 
 /** Every metric of the test set that draws image i `weights[i]` times (percent; NaN: empty size group). */
 export function resampleMetrics(t: ContributionTable, weights: ArrayLike<number>): Record<BootstrapMetric, number> {
-  const out = new Float64Array(M), s = new Scratch(t.K, t.n);
+  return unpackOne(resampleWithErrors(t, weights).values);
+}
+
+/** The same and every metric's standard error at those weights (linearisation, `standardErrorsInto`). */
+export function resampleWithErrors(t: ContributionTable, weights: ArrayLike<number>): { values: Float64Array; se: Float64Array } {
+  const values = new Float64Array(M), se = new Float64Array(M), s = new Scratch(t.K, t.n);
   s.w.set(weights);
   sumResample(t, s);
-  metricsInto(t, s, out, 0, 1);
-  return Object.fromEntries(BOOTSTRAP_METRICS.map((k, i) => [k, out[i]])) as Record<BootstrapMetric, number>;
+  metricsInto(t, s, values, 0, 1);
+  standardErrorsInto(t, s, new SeScratch(t.K, strataCount(t)), values, 0, 1, se, 0, 1);
+  return { values, se };
+}
+
+function unpackOne(v: Float64Array): Record<BootstrapMetric, number> {
+  return Object.fromEntries(BOOTSTRAP_METRICS.map((k, i) => [k, v[i]])) as Record<BootstrapMetric, number>;
 }
 
 /** A range of resamples [from, to): the unit of work of one worker thread. */
 export interface ResampleJob { resample: true; table: ContributionTable; seed: string; from: number; to: number }
 
-/** Resamples [from, to), metric-major: value of metric m in resample from + j at m·(to − from) + j. */
+/**
+ * Resamples [from, to), metric-major: value of metric m in resample from + j at m·(to − from) + j,
+ * then its standard error at M·(to − from) + m·(to − from) + j.
+ */
 export function resampleRange(job: Omit<ResampleJob, 'resample'>): Float64Array {
   const { table: t, seed, from, to } = job;
-  const count = to - from, out = new Float64Array(M * count), s = new Scratch(t.K, t.n);
+  const count = to - from, out = new Float64Array(2 * M * count), s = new Scratch(t.K, t.n), plan = resamplePlan(t.stratum, parseSeed(seed).design);
+  const e = new SeScratch(t.K, strataCount(t));
   for (let b = from; b < to; b++) {
-    resampleWeights(seed, b, t.n, s.w);
+    resampleWeights(seed, b, plan, s.w);
     sumResample(t, s);
     metricsInto(t, s, out, b - from, count);
+    standardErrorsInto(t, s, e, out, b - from, count, out, M * count + b - from, count);
   }
   return out;
 }
 
-function resultOf(seed: string, B: number, parts: { from: number; to: number; values: Float64Array }[]): BootstrapResult {
-  const samples = Object.fromEntries(BOOTSTRAP_METRICS.map((m) => [m, new Float64Array(B)])) as Record<BootstrapMetric, Float64Array>;
-  for (const { from, to, values } of parts) {
-    BOOTSTRAP_METRICS.forEach((m, i) => samples[m].set(values.subarray(i * (to - from), (i + 1) * (to - from)), from));
-  }
-  const ci = Object.fromEntries(BOOTSTRAP_METRICS.map((m) => [m, percentileInterval(samples[m])])) as BootstrapResult['ci'];
-  return { B, seed, samples, ci };
-}
+/** The estimates intervals are drawn around: the official values where given, else the set's own (double) values. */
+export type Estimates = Partial<Record<BootstrapMetric, number | null>>;
 
+function resultOf(t: ContributionTable, seed: string, B: number, estimate: Estimates | undefined, parts: { from: number; to: number; values: Float64Array }[]): BootstrapResult {
+  const samples = Object.fromEntries(BOOTSTRAP_METRICS.map((m) => [m, new Float64Array(B)])) as Record<BootstrapMetric, Float64Array>;
+  const errors = Object.fromEntries(BOOTSTRAP_METRICS.map((m) => [m, new Float64Array(B)])) as Record<BootstrapMetric, Float64Array>;
+  for (const { from, to, values } of parts) {
+    const count = to - from;
+    BOOTSTRAP_METRICS.forEach((m, i) => {
+      samples[m].set(values.subarray(i * count, (i + 1) * count), from);
+      errors[m].set(values.subarray((M + i) * count, (M + i + 1) * count), from);
+    });
+  }
+  const own = resampleWithErrors(t, new Float64Array(t.n).fill(1));
+  const ci = Object.fromEntries(BOOTSTRAP_METRICS.map((m, i) => {
+    const e = estimate ? estimate[m] : own.values[i];
+    return [m, e === null || e === undefined || !Number.isFinite(e) ? null : studentizedInterval(e, own.values[i], own.se[i], samples[m], errors[m])];
+  })) as BootstrapResult['ci'];
+  const spread = Object.fromEntries(BOOTSTRAP_METRICS.map((m) => [m, ci[m] ? spreadFactor(ci[m], samples[m]) : null])) as BootstrapResult['spread'];
+  return { B, seed, samples, ci, spread };
+}
 /** B resamples in the calling thread. */
-export function bootstrap(t: ContributionTable, opts: { seed: string; B?: number }): BootstrapResult {
+export function bootstrap(t: ContributionTable, opts: { seed: string; B?: number; estimate?: Estimates }): BootstrapResult {
   const B = opts.B ?? BOOTSTRAP_B;
-  return resultOf(opts.seed, B, [{ from: 0, to: B, values: resampleRange({ table: t, seed: opts.seed, from: 0, to: B }) }]);
+  return resultOf(t, opts.seed, B, opts.estimate, [{ from: 0, to: B, values: resampleRange({ table: t, seed: opts.seed, from: 0, to: B }) }]);
 }
 
 /** Something that runs resample ranges on other threads (the evaluation's PairPool). */
 export interface ResampleRunner { size: number; resample(job: ResampleJob): Promise<Float64Array> }
 
 /** B resamples split across a pool's threads; identical to `bootstrap` (each resample is seeded by its index). */
-export async function bootstrapParallel(t: ContributionTable, opts: { seed: string; B?: number; pool: ResampleRunner }): Promise<BootstrapResult> {
+export async function bootstrapParallel(t: ContributionTable, opts: { seed: string; B?: number; estimate?: Estimates; pool: ResampleRunner }): Promise<BootstrapResult> {
   const B = opts.B ?? BOOTSTRAP_B, parts = Math.max(1, Math.min(opts.pool.size, B));
   const ranges = Array.from({ length: parts }, (_, p) => ({ from: Math.floor((p * B) / parts), to: Math.floor(((p + 1) * B) / parts) }));
   const values = await Promise.all(ranges.map((r) => opts.pool.resample({ resample: true, table: t, seed: opts.seed, ...r })));
-  return resultOf(opts.seed, B, ranges.map((r, i) => ({ ...r, values: values[i] })));
-}
-
-/** The 2.5th and 97.5th percentiles (nearest rank) of the finite values; null when there are none. */
-export function percentileInterval(values: ArrayLike<number>, level = 0.95): [number, number] | null {
-  const v = Array.from(values).filter(Number.isFinite).sort((a, b) => a - b);
-  if (v.length === 0) return null;
-  const at = (q: number) => v[Math.min(v.length - 1, Math.max(0, Math.ceil(q * v.length) - 1))];
-  return [at((1 - level) / 2), at(1 - (1 - level) / 2)];
-}
-
-export interface PairedResult {
-  /** b − a on the full set (the official values). */
-  diff: number;
-  /** 95 % percentile interval of b − a over the shared resamples. */
-  ci: [number, number] | null;
-  /** The interval excludes 0. */
-  significant: boolean;
-}
-
-/**
- * Paired comparison of two submissions scored against the same names list: b − a resample by
- * resample (same weights for both), so what the two have in common (hard images) cancels out.
- */
-export function paired(a: ArrayLike<number>, b: ArrayLike<number>, diff: number): PairedResult {
-  if (a.length !== b.length) throw new Error(`paired: ${a.length} and ${b.length} resamples`);
-  const d = new Float64Array(a.length);
-  for (let i = 0; i < d.length; i++) d[i] = b[i] - a[i];
-  const ci = percentileInterval(d);
-  return { diff, ci, significant: ci !== null && (ci[0] > 0 || ci[1] < 0) };
-}
-
-/**
- * Rank intervals: within each resample the entries are ranked (1 = best, ties share the better
- * rank); an entry's interval is the 2.5th and 97.5th percentile of its ranks.
- */
-export function rankIntervals(samples: ArrayLike<number>[], higherIsBetter = true): [number, number][] {
-  const E = samples.length;
-  if (E === 0) return [];
-  const B = samples[0].length;
-  const ranks = samples.map(() => new Float64Array(B));
-  const order = Array.from({ length: E }, (_, i) => i);
-  const value = new Float64Array(E);
-  for (let b = 0; b < B; b++) {
-    for (let e = 0; e < E; e++) { const v = samples[e][b]; value[e] = Number.isFinite(v) ? (higherIsBetter ? v : -v) : -Infinity; }
-    order.sort((x, y) => value[y] - value[x]);
-    let rank = 1;
-    for (let p = 0; p < E; p++) {
-      if (p > 0 && value[order[p]] !== value[order[p - 1]]) rank = p + 1;
-      ranks[order[p]][b] = rank;
-    }
-  }
-  return ranks.map((r) => percentileInterval(r)!);
+  return resultOf(t, opts.seed, B, opts.estimate, ranges.map((r, i) => ({ ...r, values: values[i] })));
 }
 
 /** Samples stored or sent as one buffer: metric-major, in BOOTSTRAP_METRICS order. */

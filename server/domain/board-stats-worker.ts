@@ -13,6 +13,8 @@ export interface BoardStatsJob {
   dbPath: string;
   /** The rows in display order, by score id. */
   scoreIds: number[];
+  /** Their official values of the metric. */
+  values: (number | null)[];
   metric: BootstrapMetric;
   leader: number;
   higherIsBetter: boolean;
@@ -26,10 +28,11 @@ const dbs = new Map<string, Database.Database>();
 function slice(db: Database.Database, scoreId: number, metric: BootstrapMetric): Resamples | undefined {
   const key = `${scoreId}|${metric}`;
   if (slices.has(key)) return slices.get(key) ?? undefined;
-  const r = db.prepare('SELECT seed, b, samples FROM score_samples WHERE score_id = ?').get(scoreId) as { seed: string; b: number; samples: Buffer } | undefined;
+  const r = db.prepare(`SELECT x.seed, x.b, x.samples, json_extract(s.record, '$.bootstrap.spread.' || ?) AS spread
+    FROM score_samples x JOIN scores s ON s.id = x.score_id WHERE x.score_id = ?`).get(metric, scoreId) as { seed: string; b: number; samples: Buffer; spread: number | null } | undefined;
   const s = r ? { seed: r.seed, B: r.b, values: new Float64Array(r.samples.buffer.slice(r.samples.byteOffset, r.samples.byteOffset + r.samples.byteLength)) } : undefined;
   // the metric's own values, copied out of the whole record (which is then let go)
-  const kept = s ? { seed: s.seed, B: s.B, values: metricSamples(s, metric).slice() } : null;
+  const kept = s ? { seed: s.seed, B: s.B, values: metricSamples(s, metric).slice(), spread: r!.spread } : null;
   slices.set(key, kept);
   if (slices.size > MAX_SLICES) slices.delete(slices.keys().next().value!);
   return kept ?? undefined;
@@ -43,5 +46,5 @@ serveJobs<BoardStatsJob, RowStats[]>((job) => {
     dbs.set(job.dbPath, db);
   }
   const rows = job.scoreIds.map((id) => slice(db, id, job.metric));
-  return boardStats(rows, job.leader, job.higherIsBetter);
+  return boardStats(rows, job.values, job.leader, job.higherIsBetter);
 });

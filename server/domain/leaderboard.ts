@@ -29,7 +29,7 @@ export function baselineRun(r: Pick<BoardSourceRow, 'baseline' | 'baseline_run' 
 export const INTERVALS = {
   level: 0.95,
   B: BOOTSTRAP_B,
-  method: 'percentile bootstrap over the test images (1,000 resamples shared by every submission of the benchmark)',
+  method: 'bias-corrected (BC) percentile bootstrap, images drawn within their class folders (rescaled), 1,000 resamples shared by every submission of the benchmark; rank intervals and the "≈ #1" set from simultaneous (max-T) comparisons over the same resamples',
   covers: 'test-set sampling only, not training randomness',
 } as const;
 
@@ -42,7 +42,7 @@ export const INTERVALS = {
  * `statsOf`: the rank intervals and ties of rows in display order (by score id), for a metric that
  * has resamples; without it, rows have none.
  */
-export type StatsOf = (scoreIds: number[], metric: BootstrapMetric, leader: number, higherIsBetter: boolean) => Promise<RowStats[]>;
+export type StatsOf = (scoreIds: number[], values: (number | null)[], metric: BootstrapMetric, leader: number, higherIsBetter: boolean) => Promise<RowStats[]>;
 
 export async function rankRows(rows: BoardSourceRow[], scores: ScoreCache, sort: SortKey, order: 'asc' | 'desc', all: boolean, perClass = true, statsOf?: StatsOf, phase: 'validation' | 'test' = 'validation'): Promise<BoardRow[]> {
   const value = (r: { metrics: Record<string, unknown> }): number | null => {
@@ -83,7 +83,7 @@ export async function rankRows(rows: BoardSourceRow[], scores: ScoreCache, sort:
   const cmp = by(order);
   kept = [...kept].sort((a, b) => cmp(a, b) || a.row.id - b.row.id);
   const stats = statsOf && (BOOTSTRAP_METRICS as readonly string[]).includes(sort) && kept.length > 0
-    ? await statsOf(kept.map((p) => p.row.score_id), sort as BootstrapMetric, kept.indexOf(leaderRow), higherIsBetter)
+    ? await statsOf(kept.map((p) => p.row.score_id), kept.map((p) => value(p)), sort as BootstrapMetric, kept.indexOf(leaderRow), higherIsBetter)
     : kept.map(() => ({ rank_ci: null, tied_with_leader: null }));
   const out: BoardRow[] = [];
   kept.forEach((p, i) => {
@@ -172,7 +172,7 @@ export class Leaderboards {
     }
     this.computed++;
     const perClass = !b.gtPrivate || this.testDetail === 'public';
-    const statsOf: StatsOf = (scoreIds, metric, leader, higherIsBetter) => this.pool.run({ dbPath: this.dbPath, scoreIds, metric, leader, higherIsBetter });
+    const statsOf: StatsOf = (scoreIds, values, metric, leader, higherIsBetter) => this.pool.run({ dbPath: this.dbPath, scoreIds, values, metric, leader, higherIsBetter });
     const rows = rankRows(this.q.boardRows(b.id, own ? viewer : null, false), this.scores, query.sort, query.order, query.all, perClass, statsOf, b.gtPrivate ? 'test' : 'validation');
     const entry = { version, rows };
     this.boards.delete(key);

@@ -24,9 +24,10 @@ export const ScoreRecord = z.object({
   version: z.union([z.literal(1), z.literal(2)]),
   images: z.number().int().nonnegative(),
   metrics: ScoreMetrics,
-  /** 95 % bootstrap percentile intervals (percent); the resamples are in score_samples. */
+  /** 95 % studentized bootstrap intervals (percent; evaluator/statistics/intervals.ts); the resamples are in score_samples. */
   ci: z.object(Object.fromEntries(BOOTSTRAP_METRICS.map((m) => [m, Interval])) as Record<(typeof BOOTSTRAP_METRICS)[number], typeof Interval>).optional(),
-  bootstrap: z.object({ seed: z.string(), B: z.number().int().positive() }).optional(),
+  /** The resamples' seed (design and names-list hash), count and per-metric spread factors (absent on records from before them: 1). */
+  bootstrap: z.object({ seed: z.string(), B: z.number().int().positive(), spread: z.record(z.string(), z.number().nullable()).optional() }).optional(),
   provenance: z.object({ evaluatorVersion: z.string(), namesSha256: z.string(), gtSha256: z.string(), predictionsSha256: z.string().nullable() }).optional(),
   /** Public-GT phases only: what went wrong where. */
   analysis: z.object({
@@ -52,7 +53,7 @@ export function scoreRecordOf(result: EvaluationResult, extra: { boot?: Bootstra
     images: result.images,
     metrics: { ...pickScalars(m), IoUs: m.IoUs, BIoUs: m.BIoUs },
   };
-  if (extra.boot) { record.ci = extra.boot.ci; record.bootstrap = { seed: extra.boot.seed, B: extra.boot.B }; }
+  if (extra.boot) { record.ci = extra.boot.ci; record.bootstrap = { seed: extra.boot.seed, B: extra.boot.B, spread: extra.boot.spread }; }
   if (extra.provenance) record.provenance = extra.provenance;
   if (extra.analysis) record.analysis = extra.analysis;
   return record;

@@ -6,7 +6,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { Description, HttpUrl, MethodName } from './schemas.ts';
-import { bootstrapJson, matchToObject, namesHash, paired, pickScalars, problem, unpackSamples, type PairedResult, BOOTSTRAP_METRICS, type BootstrapMetric, type Problem, type ResultJson, type Warning } from '../../evaluator/index.ts';
+import { bootstrapJson, matchToObject, namesHash, paired, pairSpread, pickScalars, problem, unpackSamples, type PairedResult, BOOTSTRAP_METRICS, type BootstrapMetric, type Problem, type ResultJson, type Warning } from '../../evaluator/index.ts';
 import { Catalogue, type Benchmark } from './catalogue.ts';
 import { readScoreRecord, type ScoreRecord } from './score-record.ts';
 import { Conflict, Forbidden, InvalidInput, QuotaExceeded, Unavailable, UploadRejected } from './errors.ts';
@@ -238,7 +238,7 @@ export function resultJsonOf(ctx: SubmitContext, s: SubmissionRow): ResultJson |
   };
   if (s.computed_match) out.match = JSON.parse(s.computed_match);
   out.ci = record.ci;
-  out.bootstrap = bootstrapJson(stored.seed, stored.B, samples);
+  out.bootstrap = bootstrapJson(stored.seed, stored.B, samples, record.bootstrap?.spread as Record<BootstrapMetric, number | null> | undefined);
   out.provenance = record.provenance;
   out.reproduce = reproduceCommand(b, s);
   return out;
@@ -253,12 +253,13 @@ export function pairedComparison(ctx: SubmitContext, a: SubmissionRow, b: Submis
   if (!sa || !sb) return null;
   const [ra, rb] = [sa, sb].map((x) => ctx.q.samplesOf(x.id));
   if (!ra || !rb || ra.seed !== rb.seed || ra.B !== rb.B) return null;
-  const [ma, mb] = [sa, sb].map((x) => readScoreRecord(x.record).metrics);
+  const [pa, pb] = [sa, sb].map((x) => readScoreRecord(x.record));
+  const [ma, mb] = [pa.metrics, pb.metrics];
   const [xa, xb] = [unpackSamples(ra.values, ra.B), unpackSamples(rb.values, rb.B)];
   const out: Partial<Record<BootstrapMetric, PairedResult>> = {};
   for (const k of BOOTSTRAP_METRICS) {
     const va = ma[k], vb = mb[k];
-    if (va !== null && vb !== null) out[k] = paired(xa[k], xb[k], vb - va);
+    if (va !== null && vb !== null) out[k] = paired(xa[k], xb[k], vb - va, pairSpread(pa.bootstrap?.spread?.[k], pb.bootstrap?.spread?.[k]));
   }
   return out;
 }

@@ -5,7 +5,7 @@
  * encodeOutcome / decodeOutcome (typed arrays as base64).
  */
 import {
-  BOOTSTRAP_METRICS, classGroundTruth, evaluate, InputError, matchToObject, PairPool, parseMatch, ZipSource, bootstrapParallel, bootstrapSeed, packContributions, packSamples,
+  BOOTSTRAP_METRICS, classGroundTruth, evaluate, InputError, matchToObject, PairPool, parseMatch, ZipSource, bootstrapParallel, bootstrapSeed, strataOf, packContributions, packSamples,
   confusionPairs, perImageScores, provenanceOf, buildGtStore, namesHash, type GtStoreBuild, type Problem, type SourceLimits, type Warning,
 } from '../../evaluator/index.ts';
 import { ScoreRecord, scoreRecordOf, worstImages, type ScoreExtras } from '../domain/score-record.ts';
@@ -120,7 +120,7 @@ export async function runScoreJob(job: ScoreJob, { progress, signal }: { progres
       },
     });
     // intervals on the same threads, once the images are done (bootstrap.ts; about a tenth of the scoring time)
-    const boot = await bootstrapParallel(packContributions(result.accumulator.contributions, job.classes), { seed: bootstrapSeed(job.masks), pool });
+    const boot = await bootstrapParallel(packContributions(result.accumulator.contributions, job.classes, strataOf(job.masks)), { seed: bootstrapSeed(job.masks), estimate: result.metrics, pool });
     signal.throwIfAborted();
     const provenance = provenanceOf(job.masks, result.gtDigests, job.zipSha256);
     // error analysis reads the GT image by image: never on a private-GT phase

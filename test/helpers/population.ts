@@ -11,23 +11,27 @@ import { OfficialAccumulator, identityLut } from '../../evaluator/metrics/accumu
 import { packContributions, type ContributionTable } from '../../evaluator/statistics/bootstrap.ts';
 import type { ImageContribution } from '../../evaluator/metrics/accumulator.ts';
 
-export interface Population { classes: number; tables: ContributionTable[]; contributions: ImageContribution[][] }
+export interface Population { classes: number; folder: Int32Array; tables: ContributionTable[]; contributions: ImageContribution[][] }
 
-/** `size` images of `classes` classes, `predictions` independent predictions of each (same error model). */
-export function population(size: number, classes: number, predictions: number, seed = 7): Population {
+/**
+ * `size` images of `classes` classes, `predictions` independent predictions of each (same error
+ * model). `classOf(i)`: image i's main class, 1..classes (its class folder); by default cycling.
+ */
+export function population(size: number, classes: number, predictions: number, seed = 7, classOf = (i: number) => 1 + (i % classes)): Population {
   const accs = Array.from({ length: predictions }, () => new OfficialAccumulator(classes, { contributions: true }));
   const lut = identityLut(classes), scratch = new RunRecordScratch();
   const style = { classes, idOf: (c: number) => c };
   for (let i = 0; i < size; i++) {
     const r = rng(seedOf(seed, `image ${i}`));
-    const img = makeImage(r, 1 + (i % classes), () => 1 + Math.floor(r() * classes), [36 + Math.floor(r() * 28), 48 + Math.floor(r() * 32)]);
+    const img = makeImage(r, classOf(i), () => 1 + Math.floor(r() * classes), [36 + Math.floor(r() * 28), 48 + Math.floor(r() * 32)]);
     const gt = idsToRuns(drawGt(img), img.width, img.height);
     accs.forEach((acc, p) => {
       const pred = drawPrediction(rng(seedOf(seed, `prediction ${p} of ${i}`)), img, style).ids;
       acc.update(buildImageRecordFromRuns(gt, idsToRuns(pred, img.width, img.height), classes, scratch), lut);
     });
   }
-  return { classes, tables: accs.map((a) => packContributions(a.contributions, classes)), contributions: accs.map((a) => a.contributions) };
+  const folder = Int32Array.from({ length: size }, (_, i) => classOf(i) - 1);
+  return { classes, folder, tables: accs.map((a) => packContributions(a.contributions, classes, folder)), contributions: accs.map((a) => a.contributions) };
 }
 
 /**
@@ -37,5 +41,16 @@ export function population(size: number, classes: number, predictions: number, s
  */
 export function symmetricPair(p: Population): [ContributionTable, ContributionTable] {
   const [x, y] = p.contributions;
-  return [packContributions([...x, ...y], p.classes), packContributions([...y, ...x], p.classes)];
+  const folder = [...p.folder, ...p.folder];
+  return [packContributions([...x, ...y], p.classes, folder), packContributions([...y, ...x], p.classes, folder)];
+}
+
+/**
+ * E submissions of exactly equal population quality (the symmetric pair, for E entries): each image
+ * appears E times, copy s of entry e holding prediction (e + s) mod E. Needs E predictions.
+ */
+export function symmetricBoard(p: Population, E: number): ContributionTable[] {
+  if (p.contributions.length < E) throw new Error(`symmetricBoard: ${p.contributions.length} predictions for ${E} entries`);
+  const folder = Array.from({ length: E }, () => [...p.folder]).flat();
+  return Array.from({ length: E }, (_, e) => packContributions(Array.from({ length: E }, (_, s) => p.contributions[(e + s) % E]).flat(), p.classes, folder));
 }
