@@ -13,7 +13,7 @@ export {
   packSamples, unpackSamples, BOOTSTRAP_METRICS, BOOTSTRAP_B, DESIGN,
   type BootstrapResult, type BootstrapMetric, type ContributionTable, type Design, type Estimates,
 } from './statistics/bootstrap.ts';
-export { bcInterval, paired, pairSpread, rankIntervals, spreadFactor, studentizedInterval, type PairedResult, type RankInterval } from './statistics/intervals.ts';
+export { bcInterval, intervalsUnreliable, RELIABLE_IMAGES_PER_CLASS, paired, pairSpread, rankIntervals, spreadFactor, studentizedInterval, type PairedResult, type RankInterval } from './statistics/intervals.ts';
 export { classGroundTruth, confusionPairs, perImageScores, type ConfusionPair } from './metrics/accumulator.ts';
 export { validate, parseMethodTxt, CLI_POLICY, UPLOAD_POLICY, MAX_MATCH_BYTES, MAX_METHOD_BYTES, type ValidationPolicy, type Validation, type ValidateOptions, type MethodMeta } from './input/validate.ts';
 export { HINTS, problem, RULES, RuleError, sortProblems, type Problem, type RuleCode, type Severity } from './input/rules.ts';

@@ -50,8 +50,10 @@ export interface SubmissionView {
   error?: string;
   problems?: Problem[];
   match?: string;
-  /** 95 % bootstrap intervals of the aggregate metrics (evaluator/statistics/bootstrap.ts). */
+  /** 95 % bootstrap intervals of the aggregate metrics (evaluator/statistics/bootstrap.ts, intervals.ts). */
   ci?: Intervals;
+  /** The set has fewer than RELIABLE_IMAGES_PER_CLASS images a class: the intervals say less than they claim. */
+  intervals_unreliable?: boolean;
   /** What the score was computed from, by hash (evaluator/provenance.ts). */
   provenance?: Provenance;
   /** Public-GT phases: the offline command that re-scores and verifies it, and the result it verifies. */

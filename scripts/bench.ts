@@ -68,10 +68,11 @@ const opts = new Command('bench')
   .option('--quick', 'skip the long sections (scale, dataset)')
   .option('--screenshots', 'pages section: also save screenshots of the large pages (needs chromium)')
   .option('--sections <list>', `comma-separated, of ${SECTIONS.join(', ')}`, (v) => v.split(','), SECTIONS)
+  .option('--interval-parts <list>', 'intervals section: which of coverage, paired, boards', (v) => v.split(','))
   .option('--images <n>', 'size of the generated throughput set', (v) => parseInt(v, 10), 1200)
   .option('--scale-images <n>', 'size of the scale run', (v) => parseInt(v, 10), 27423)
   .parse()
-  .opts<{ quick?: boolean; screenshots?: boolean; sections: string[]; images: number; scaleImages: number }>();
+  .opts<{ quick?: boolean; screenshots?: boolean; intervalParts?: string[]; sections: string[]; images: number; scaleImages: number }>();
 const LONG = ['scale', 'dataset', 'server', 'hostile', 'deadline'];
 const run = (section: string): boolean => opts.sections.includes(section) && !(opts.quick && LONG.includes(section));
 
@@ -394,7 +395,7 @@ if (run('bootstrap')) {
   }
 }
 
-if (run('intervals')) await intervalsBench({ quick: opts.quick });
+if (run('intervals')) await intervalsBench({ quick: opts.quick, parts: opts.intervalParts });
 
 if (run('pages')) {
   console.log('\n8. Pages (render time of large pages; the leaderboard page over HTTP; JavaScript shipped)');

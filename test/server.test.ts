@@ -299,6 +299,11 @@ test('leaderboard: order, shared ranks for ties, one row per user unless all, pr
   assert.deepEqual(rowsWithStats[2].rank_ci, rowsWithStats[3].rank_ci);
   assert.equal(rowsWithStats[0].rank_ci[0], 1);
   for (const row of rowsWithStats) assert.ok(row.ci.mIoU[0] <= row.metrics.mIoU && row.metrics.mIoU <= row.ci.mIoU[1]);
+  // one procedure for both: "≈ #1" exactly when the rank interval starts at 1, and each rank inside its interval
+  for (const row of (rowsWithStats as unknown as { rank: number; rank_ci: [number, number]; tied_with_leader: boolean | null }[]).slice(1)) {
+    assert.equal(row.tied_with_leader, row.rank_ci[0] === 1);
+  }
+  for (const row of rowsWithStats as unknown as { rank: number; rank_ci: [number, number] }[]) assert.ok(row.rank_ci[0] <= row.rank && row.rank <= row.rank_ci[1]);
   const asc = (await board('?order=asc').expect(200)).body.rows;
   assert.equal(asc[0].user, otherBetter ? 'bob' : 'carol');
   // a rank is a place by quality in either order, and agrees with its rank interval (ascending, the

@@ -5,12 +5,12 @@
 import { METRIC_GROUPS, METRICS, metricInfo, metricsOf, type MetricInfo } from '../../evaluator/index.ts';
 import type { BoardRow } from '../views.ts';
 import { progressChart } from '../charts.ts';
-import { intervalTitle, pct, plusMinus, rankRange, when } from '../format.ts';
+import { bounds, intervalTitle, pct, rankRange, smallSetWarning, when } from '../format.ts';
 import { html, safeUrl, withQuery, type Html } from '../html.ts';
 import { page, type PageContext } from '../layout.ts';
 
 export interface BoardPageData {
-  benchmark: { id: string; split: string; splitName: string; protocol: string; phase: string; classes: number; images: number; closed?: string; gtPrivate: boolean };
+  benchmark: { id: string; split: string; splitName: string; protocol: string; phase: string; classes: number; images: number; closed?: string; gtPrivate: boolean; intervalsUnreliable?: boolean };
   rows: BoardRow[];
   /** Every visible entry (all=true), for the progress chart. */
   history: BoardRow[];
@@ -76,9 +76,9 @@ ${d.rows.map((r) => {
   const mine = c.viewer?.name === r.user;
   const link = safeUrl(r.link);
   return html`<tr class="${mine ? 'mine' : ''}">
-<td class="rank num">${r.rank}${r.rank_ci ? html`<span class="sub" title="${`95 % interval of this entry's rank by ${sortInfo.label} over 1,000 bootstrap resamples of the test images`}">${rankRange(r.rank_ci)}</span>` : ''}</td>
+<td class="rank num">${r.rank}${r.rank_ci ? html`<span class="sub" title="${`The ranks by ${sortInfo.label} the data allow (95 %, simultaneous over this entry's comparisons with all others)`}">${rankRange(r.rank_ci)}</span>` : ''}</td>
 <td class="hide-narrow"><input type="checkbox" name="id" value="${r.submission}" form="compare" aria-label="${`compare ${r.method ?? `#${r.submission}`}`}"></td>
-<td class="method"><a class="entry" href="/submissions/${r.submission}">${r.method ?? html`<span class="muted">unnamed #${r.submission}</span>`}</a>${r.baseline ? html`<span class="badge baseline">baseline</span>` : ''}${r.tied_with_leader ? html`<span class="badge tied" title="${`Statistically tied with the leader on ${sortInfo.label}: the 95 % paired bootstrap interval of the difference includes 0`}">≈ #1</span>` : ''}${r.private ? html`<span class="badge private">private</span>` : ''}${mine ? html`<span class="badge yours">yours</span>` : ''}
+<td class="method"><a class="entry" href="/submissions/${r.submission}">${r.method ?? html`<span class="muted">unnamed #${r.submission}</span>`}</a>${r.baseline ? html`<span class="badge baseline">baseline</span>` : ''}${r.tied_with_leader ? html`<span class="badge tied" title="${`May be the best on ${sortInfo.label}: no entry is shown better than this one (its rank interval starts at 1)`}">≈ #1</span>` : ''}${r.private ? html`<span class="badge private">private</span>` : ''}${mine ? html`<span class="badge yours">yours</span>` : ''}
 ${link ? html`<a href="${link}" rel="nofollow noopener" class="muted"> ↗ paper/code</a>` : ''}
 ${r.run
     ? html`<span class="desc">Run by this server from the authors' checkpoint · <a href="${r.run.provenance}" title="Checksums, parity with PyTorch, ONNX Runtime version, execution provider">provenance</a></span>`
@@ -88,13 +88,14 @@ ${r.run
 ${GROUPS.map((g, gi) => g.keys.map((k, i) => {
   const ci = r.ci?.[k as keyof NonNullable<BoardRow['ci']>];
   const reported = k === 'mIoU' ? r.run?.reported : null;
-  return html`<td class="num${i === 0 ? ' group-start' : ''}${d.sort === k ? ' sorted' : ''}" title="${intervalTitle(ci)}">${pct(r.metrics[k] as number | null)}${(gi === 0 || d.sort === k) && ci ? html`<span class="sub">${plusMinus(ci)}</span>` : ''}${reported ? html`<span class="sub reported" title="${`Reported by the authors (${reported.source}); the value above is this server's own run`}">reported ${reported.mIoU.toFixed(1)}</span>` : ''}</td>`;
+  return html`<td class="num${i === 0 ? ' group-start' : ''}${d.sort === k ? ' sorted' : ''}" title="${intervalTitle(ci)}">${pct(r.metrics[k] as number | null)}${(gi === 0 || d.sort === k) && ci ? html`<span class="sub">${bounds(ci)}</span>` : ''}${reported ? html`<span class="sub reported" title="${`Reported by the authors (${reported.source}); the value above is this server's own run`}">reported ${reported.mIoU.toFixed(1)}</span>` : ''}</td>`;
 }))}
 </tr>`;
 })}
 </tbody></table></div>
 <p class="toolbar"><button type="submit" form="compare" class="secondary">Compare selected</button> <span class="muted">tick two to four entries: the comparison says whether their differences are real</span></p>
-<p class="muted small legend"><strong>How sure is a rank?</strong> Under each value, <span class="nowrap">± half the width</span> of its 95 % bootstrap interval (1,000 resamples of the ${b.images.toLocaleString('en-US')} images, the same for every entry); hover for the interval. Under each rank, the 95 % interval of that rank over the resamples. <span class="badge tied">≈ #1</span> marks entries statistically tied with the leader: the paired interval of their difference includes 0. Intervals cover test-set sampling only, not training randomness (seeds).</p>`}
+<p class="muted small legend"><strong>How sure is a rank?</strong> Under each value, its 95 % interval (studentized bootstrap: 1,000 resamples of the ${b.images.toLocaleString('en-US')} images within their class folders, the same for every entry). Under each rank, the ranks the data allow: every entry's differences with all others, held together at 95 % over the same resamples. <span class="badge tied">≈ #1</span> marks the entries no other is shown better than, those whose rank interval starts at 1: together they hold the truly best entry with 95 % confidence. Intervals cover test-set sampling only, not training randomness (seeds).</p>
+${b.intervalsUnreliable ? smallSetWarning(b.images, b.classes) : ''}`}
 
 <h2>Progress</h2>
 ${points.length >= 2 ? progressChart(points, { metric: sortInfo.label, higherIsBetter: sortInfo.higherIsBetter }) : html`<p class="muted">The chart of the state of the art over time appears with the second entry.</p>`}

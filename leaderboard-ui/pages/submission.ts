@@ -5,7 +5,7 @@
  */
 import { metricInfo, metricsOf, type MetricKey } from '../../evaluator/index.ts';
 import { classProfile, sizeGroupsChart } from '../charts.ts';
-import { fixHints, intervalTitle, pct, when } from '../format.ts';
+import { fixHints, intervalTitle, pct, smallSetWarning, when } from '../format.ts';
 import type { SubmissionView } from '../views.ts';
 import { html, safeUrl, withQuery, type Html } from '../html.ts';
 import { page, type PageContext } from '../layout.ts';
@@ -32,6 +32,7 @@ export interface SubmissionPageData {
   /** The viewer owns it: edit and cancel forms are shown. */
   owner?: boolean;
   ci?: SubmissionView['ci'];
+  intervals_unreliable?: SubmissionView['intervals_unreliable'];
   provenance?: SubmissionView['provenance'];
   reproduce?: SubmissionView['reproduce'];
   analysis?: SubmissionView['analysis'];
@@ -166,7 +167,8 @@ function results(d: SubmissionPageData): Html {
   return html`
 <h2>Results</h2>
 <div class="tiles">${MAIN.map((k) => tile(d, k))}</div>
-${d.ci ? html`<p class="muted small">Under each value, its 95 % bootstrap interval: 1,000 resamples of the ${d.progress.total.toLocaleString('en-US')} images, the same for every submission to this benchmark. It covers test-set sampling only, not training randomness. To tell whether another entry is really better, <a href="/leaderboards/${d.benchmark}">tick both on the board</a> and compare.</p>` : ''}
+${d.ci ? html`<p class="muted small">Under each value, its 95 % interval (studentized bootstrap: 1,000 resamples of the ${d.progress.total.toLocaleString('en-US')} images within their class folders, the same for every submission to this benchmark). It covers test-set sampling only, not training randomness. To tell whether another entry is really better, <a href="/leaderboards/${d.benchmark}">tick both on the board</a> and compare.</p>` : ''}
+${d.ci && d.intervals_unreliable ? smallSetWarning(d.progress.total, Math.max(1, (d.classes?.length ?? 2) - 1)) : ''}
 <div class="side-by-side">
 ${sizeGroupsChart(SIZES.map((s, g) => ({ label: s.short, miou: m[s.key] as number | null, bmiou: m[BOUNDARY_SIZES[g].key] as number | null })))}
 <div tabindex="0" class="table-wrap compact"><table>

@@ -6,7 +6,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { Description, HttpUrl, MethodName } from './schemas.ts';
-import { bootstrapJson, matchToObject, namesHash, paired, pairSpread, pickScalars, problem, unpackSamples, type PairedResult, BOOTSTRAP_METRICS, type BootstrapMetric, type Problem, type ResultJson, type Warning } from '../../evaluator/index.ts';
+import { bootstrapJson, intervalsUnreliable, matchToObject, namesHash, paired, pairSpread, pickScalars, problem, unpackSamples, type PairedResult, BOOTSTRAP_METRICS, type BootstrapMetric, type Problem, type ResultJson, type Warning } from '../../evaluator/index.ts';
 import { Catalogue, type Benchmark } from './catalogue.ts';
 import { readScoreRecord, type ScoreRecord } from './score-record.ts';
 import { Conflict, Forbidden, InvalidInput, QuotaExceeded, Unavailable, UploadRejected } from './errors.ts';
@@ -168,7 +168,7 @@ export function submissionView(ctx: SubmitContext, s: SubmissionRow): Submission
       ...(b && !b.gtPrivate && record.analysis?.class_gt ? { gt_images: record.analysis.class_gt.images[k] ?? 0, gt_pixels: record.analysis.class_gt.pixels[k] ?? 0 } : {}),
     }));
     view.scores = ctx.q.scoresOf(s.id).map((x) => ({ evaluator_version: x.evaluator_version, created_at: x.created_at, mIoU: readScoreRecord(x.record).metrics.mIoU }));
-    if (record.ci) view.ci = record.ci;
+    if (record.ci) { view.ci = record.ci; if (b) view.intervals_unreliable = intervalsUnreliable(record.images, b.classes); }
     if (record.provenance) view.provenance = record.provenance;
     if (b && !b.gtPrivate && record.provenance) {
       view.reproduce = { command: reproduceCommand(b, s), result_url: `/submissions/${s.id}/result.json`, names_url: `/api/splits/${b.split.id}/${b.phase}/list` };

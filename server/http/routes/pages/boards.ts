@@ -9,6 +9,7 @@ import { readSubmission } from '../../../domain/access.ts';
 import { InvalidInput, NotFound } from '../../../domain/errors.ts';
 import { SORT_KEYS, type SortKey } from '../../../domain/leaderboard.ts';
 import { pairedComparison, submissionView } from '../../../domain/submissions.ts';
+import { intervalsUnreliable } from '../../../../evaluator/index.ts';
 import { Id } from '../context.ts';
 import { pc, send, type PageRouteContext } from './common.ts';
 
@@ -49,7 +50,7 @@ export function boardPages(c: PageRouteContext): Router {
       if (hit && hit.version === version) { send(res, hit.body); return; }
     }
     const body = leaderboardPage(pc(res), {
-      benchmark: { id: b.id, split: b.split.id, splitName: b.split.name, protocol: b.protocol, phase: b.phase, classes: b.classes, images: b.masks.length, closed: b.closed, gtPrivate: b.gtPrivate },
+      benchmark: { id: b.id, split: b.split.id, splitName: b.split.name, protocol: b.protocol, phase: b.phase, classes: b.classes, images: b.masks.length, closed: b.closed, gtPrivate: b.gtPrivate, intervalsUnreliable: intervalsUnreliable(b.masks.length, b.classes) },
       rows: await boards.rows(b, viewer, { sort: v.sort, order: v.order, all }),
       history: await boards.rows(b, viewer, { sort: v.sort, order: v.order, all: true }),
       sort: v.sort, order: v.order, all,
