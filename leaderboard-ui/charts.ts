@@ -6,51 +6,83 @@ import { escapeHtml, html, raw, type Html } from './html.ts';
 
 const r1 = (v: number) => Math.round(v * 10) / 10;
 
-export interface ProgressPoint { t: number; value: number; label: string }
+/** `name`: what labels a record point (the method); `label`: the point's full title. */
+export interface ProgressPoint { t: number; value: number; label: string; name?: string }
+
+/** Round axis ticks over [lo, hi]: a step of 1, 2, 2.5 or 5 × 10^k giving 3–6 ticks, bounds widened to whole steps. */
+export function niceTicks(lo: number, hi: number, most = 6): number[] {
+  if (!(hi > lo)) { hi = lo + 1; }
+  const raw = (hi - lo) / (most - 1), mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10, 20, 25, 50, 100].map((m) => m * mag).find((st) => Math.ceil(hi / st - 1e-9) - Math.floor(lo / st + 1e-9) <= most - 1)!;
+  const first = Math.floor(lo / step + 1e-9), last = Math.ceil(hi / step - 1e-9);
+  return Array.from({ length: last - first + 1 }, (_, i) => Number(((first + i) * step).toPrecision(12)));
+}
+
+const DAY = 86_400_000;
+/** Whole-day (UTC midnight) ticks a round number of days apart, at most `most`. */
+function dayTicks(t0: number, t1: number, most: number): number[] {
+  const span = (t1 - t0) / DAY;
+  const every = [1, 2, 7, 14, 30, 61, 91, 182, 365, 730].find((d) => span / d <= most - 1) ?? 1461;
+  const start = Math.ceil(t0 / (every * DAY)) * every * DAY;
+  const out: number[] = [];
+  for (let t = start; t <= t1; t += every * DAY) out.push(t);
+  return out;
+}
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const dayLabel = (t: number, withYear: boolean) => { const d = new Date(t); return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]}${withYear ? ` ${d.getUTCFullYear()}` : ''}`; };
 
 /**
  * Every submission as a dot (time × score) and the best score so far as a step line: how a
- * benchmark's state of the art moved.
+ * benchmark's state of the art moved. Each record (a new best) is labelled with its method and
+ * value. Drawn twice, for wide and for narrow screens, each at about the size it is shown, so text
+ * keeps its size instead of shrinking with the picture; CSS shows one.
  */
 export function progressChart(points: ProgressPoint[], opts: { metric: string; higherIsBetter: boolean }): Html {
   if (points.length === 0) return html``;
-  const W = 760, H = 220, L = 44, R = 12, T = 12, B = 28;
+  return html`<figure class="chart progress">
+${progressSvg(points, opts, 760, 'wide')}${progressSvg(points, opts, 360, 'narrow')}
+<figcaption>Best ${opts.metric} so far (line; each record labelled) and every visible submission (dots), by submission time.</figcaption>
+</figure>`;
+}
+
+function progressSvg(points: ProgressPoint[], opts: { metric: string; higherIsBetter: boolean }, W: number, cls: string): Html {
+  const H = W > 500 ? 240 : 220, L = 40, R = W > 500 ? 16 : 10, T = 22, B = 26;
   const ts = points.map((p) => p.t), vs = points.map((p) => p.value);
   let t0 = Math.min(...ts), t1 = Math.max(...ts);
-  if (t1 === t0) { t0 -= 3600_000; t1 += 3600_000; }
-  let v0 = Math.min(...vs), v1 = Math.max(...vs);
-  const pad = Math.max(1, (v1 - v0) * 0.1);
-  v0 = Math.max(0, Math.floor(v0 - pad)); v1 = Math.min(100, Math.ceil(v1 + pad));
-  if (v1 <= v0) v1 = v0 + 1;
+  if (t1 - t0 < DAY) { t0 -= DAY / 2; t1 += DAY / 2; }
+  const grid = niceTicks(Math.max(0, Math.min(...vs)), Math.min(100, Math.max(...vs)), W > 500 ? 6 : 5);
+  const v0 = grid[0], v1 = grid[grid.length - 1];
   const x = (t: number) => L + ((t - t0) / (t1 - t0)) * (W - L - R);
   const y = (v: number) => T + (1 - (v - v0) / (v1 - v0)) * (H - T - B);
   const sorted = [...points].sort((a, b) => a.t - b.t);
-  let best = -Infinity * (opts.higherIsBetter ? 1 : -1);
+  let best = opts.higherIsBetter ? -Infinity : Infinity;
   const steps: string[] = [];
-  const bestIdx = new Set<number>();
-  sorted.forEach((p, i) => {
-    const better = opts.higherIsBetter ? p.value > best : p.value < best;
-    if (better) {
+  const records: ProgressPoint[] = [];
+  for (const p of sorted) {
+    if (opts.higherIsBetter ? p.value > best : p.value < best) {
       if (steps.length) steps.push(`H${r1(x(p.t))}`);
       best = p.value;
       steps.push(`${steps.length ? 'V' : `M${r1(x(p.t))} `}${r1(y(best))}`);
-      bestIdx.add(i);
+      records.push(p);
     }
-  });
+  }
   steps.push(`H${r1(x(t1))}`);
-  const ticks = 4;
-  const grid = Array.from({ length: ticks + 1 }, (_, k) => v0 + ((v1 - v0) * k) / ticks);
-  const day = (t: number) => new Date(t).toISOString().slice(0, 10);
-  return html`<figure class="chart">
-<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${`Best ${opts.metric} over time; ${points.length} submissions`}">
-${grid.map((g) => html`<line class="grid-line" x1="${L}" x2="${W - R}" y1="${r1(y(g))}" y2="${r1(y(g))}"/><text x="${L - 6}" y="${r1(y(g)) + 4}" text-anchor="end">${g.toFixed(v1 - v0 < 5 ? 1 : 0)}</text>`)}
+  // the newest records are labelled (the older ones crowd the start of the line); labels stay inside
+  const labelled = records.slice(-(W > 500 ? 5 : 3));
+  const days = dayTicks(t0, t1, W > 500 ? 7 : 4), years = new Set(days.map((t) => new Date(t).getUTCFullYear())).size > 1;
+  const fmt = grid.some((g) => !Number.isInteger(g)) ? 1 : 0;
+  return html`<svg class="${cls}" viewBox="0 0 ${W} ${H}" width="${W}" role="img" aria-label="${`Best ${opts.metric} over time; ${points.length} submissions, ${records.length} records`}">
+${grid.map((g) => html`<line class="grid-line" x1="${L}" x2="${W - R}" y1="${r1(y(g))}" y2="${r1(y(g))}"/><text x="${L - 6}" y="${r1(y(g)) + 4}" text-anchor="end">${g.toFixed(fmt)}</text>`)}
 <line class="axis" x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}"/>
-<text x="${L}" y="${H - 8}">${day(t0)}</text><text x="${W - R}" y="${H - 8}" text-anchor="end">${day(t1)}</text>
+${days.map((t) => html`<line class="tick" x1="${r1(x(t))}" x2="${r1(x(t))}" y1="${H - B}" y2="${H - B + 4}"/><text x="${r1(x(t))}" y="${H - 8}" text-anchor="middle">${dayLabel(t, years)}</text>`)}
 <path class="step" d="${steps.join(' ')}"/>
-${sorted.map((p, i) => html`<circle class="dot${bestIdx.has(i) ? ' best' : ''}" cx="${r1(x(p.t))}" cy="${r1(y(p.value))}" r="${bestIdx.has(i) ? 4 : 3}"><title>${p.label}</title></circle>`)}
-</svg>
-<figcaption>Best ${opts.metric} so far (line) and every visible submission (dots), by submission time.</figcaption>
-</figure>`;
+${sorted.map((p) => html`<circle class="dot${records.includes(p) ? ' best' : ''}" cx="${r1(x(p.t))}" cy="${r1(y(p.value))}" r="${records.includes(p) ? 4 : 3}"><title>${p.label}</title></circle>`)}
+${labelled.map((p) => {
+    const px = x(p.t), right = px > W * 0.6;
+    const text = `${(p.name ?? '').length > 22 ? `${p.name!.slice(0, 21)}…` : p.name ?? ''} ${p.value.toFixed(1)}`.trim();
+    return html`<text class="record" x="${r1(right ? px - 6 : px + 6)}" y="${r1(Math.max(T - 6, y(p.value) - 7))}" text-anchor="${right ? 'end' : 'start'}">${text}</text>`;
+  })}
+</svg>`;
 }
 
 /**

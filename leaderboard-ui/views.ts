@@ -10,6 +10,9 @@ export type Intervals = Record<MetricKey, [number, number] | null>;
 /** The scalar metrics and the per-class arrays, class 0 = other. */
 export type MetricsView = ScalarMetrics & { IoUs: number[]; BIoUs: number[] };
 
+/** A method's submission in the other phase (validation ↔ test) of its split and protocol. */
+export interface OtherPhase { phase: string; benchmark: string; submission: number }
+
 export interface BoardRow {
   rank: number;
   submission: number;
@@ -17,6 +20,9 @@ export interface BoardRow {
   method: string | null;
   description: string | null;
   link: string | null;
+  paper: string | null; code: string | null; backbone: string | null; pretraining: string | null; extra_data: string | null;
+  /** The same method's row in the other phase of this split and protocol (same user, same method name). */
+  other_phase: OtherPhase | null;
   baseline: boolean;
   /** Shown to its owner only (the board of anyone else leaves it out). */
   private: boolean;
@@ -24,9 +30,9 @@ export interface BoardRow {
   metrics: Record<string, number | null | number[]>;
   /** 95 % bootstrap intervals per metric (null for scores from before intervals were kept). */
   ci: Intervals | null;
-  /** The row's place by quality within each bootstrap resample, 2.5th–97.5th percentile (by the board's sort metric). */
+  /** The ranks by the board's sort metric the data allow (95 %, simultaneous: evaluator/statistics/intervals.ts rankIntervals). */
   rank_ci: [number, number] | null;
-  /** The paired interval of (this row − the leader) includes 0; null for the leader and rows without resamples. */
+  /** No row is shown better than this one (its rank interval starts at 1: "≈ #1"); null for the leader and rows without resamples. */
   tied_with_leader: boolean | null;
   /** A baseline the server ran: its provenance, and the authors' reported mIoU for this phase (never the server's). */
   run: { provenance: string; reported: { mIoU: number; source: string; recipe: string } | null } | null;
@@ -38,6 +44,9 @@ export interface SubmissionView {
   /** Handed to the scoring queue, waiting for a worker to take it (its place among those; when a worker was last seen). */
   waiting_for_worker?: { position: number; worker_last_seen: string | null };
   method: string | null; description: string | null; link: string | null;
+  paper: string | null; code: string | null; backbone: string | null; pretraining: string | null; extra_data: string | null;
+  /** The same method's row in the other phase of this split and protocol, when it has one. */
+  other_phase?: OtherPhase | null;
   private: boolean; hidden: boolean; baseline: boolean;
   created_at: string; started_at: string | null; finished_at: string | null;
   warnings: Warning[];

@@ -32,7 +32,9 @@ export function fakeSubmission(classes: number): SubmissionPageData {
   metrics.IoUs = cls.map((c) => c.IoU); metrics.BIoUs = cls.map((c) => c.BIoU);
   return {
     id: 1, benchmark: 'imagenets919.semi-supervised.validation', status: 'finished', progress: { done: 12419, total: 12419 },
-    method: 'RF-ConvNeXt-T (rfmerge)', description: 'A 919-class example with random per-class results.', link: 'https://example.org',
+    method: 'RF-ConvNeXt-T (rfmerge)', description: 'A 919-class example with random per-class results.', link: null,
+    paper: 'https://arxiv.org/abs/2106.03149', code: 'https://github.com/example/rfnext', backbone: 'ConvNeXt-T', pretraining: 'ImageNet-1k, supervised', extra_data: 'none',
+    other_phase: { phase: 'test', benchmark: 'imagenets919.semi-supervised.test', submission: 2 },
     private: false, hidden: false, baseline: false, user: 'user7', created_at: new Date().toISOString(), started_at: null, finished_at: new Date().toISOString(),
     metrics, classes: cls, evaluator_version: 'src-000000000000', warnings: [], table: { sort: 'IoU', order: 'desc', q: '' },
   };
@@ -43,6 +45,9 @@ export function fakeBoard(n: number): BoardRow[] {
   const t0 = Date.now() - 90 * 86_400_000;
   const rows = Array.from({ length: n }, (_, i) => ({
     rank: i + 1, submission: i + 1, user: `user${i % 40}`, method: `Method ${i}`, description: i % 3 ? null : 'Self-supervised pretraining, then pixel-level fine-tuning.', link: null,
+    paper: i % 4 ? null : `https://arxiv.org/abs/2301.${String(10000 + i)}`, code: i % 5 ? null : `https://github.com/example/method-${i}`,
+    backbone: ['ResNet-50', 'ViT-S/16', 'ViT-B/16', 'ConvNeXt-T'][i % 4], pretraining: i % 2 ? 'ImageNet-1k, self-supervised (DINO)' : null, extra_data: i % 7 ? null : 'none',
+    other_phase: i % 3 ? null : { phase: 'test', benchmark: 'imagenets919.semi-supervised.test', submission: 1000 + i },
     baseline: i % 50 === 0, private: false, submitted_at: new Date(t0 + r() * 90 * 86_400_000).toISOString(),
     metrics: Object.fromEntries(METRICS.map((m) => [m.key, 20 + r() * 50])) as Record<string, number>,
     ci: null as BoardRow['ci'], rank_ci: null as BoardRow['rank_ci'], tied_with_leader: null as BoardRow['tied_with_leader'],
@@ -54,7 +59,7 @@ export function fakeBoard(n: number): BoardRow[] {
     row.ci = Object.fromEntries(BOOTSTRAP_METRICS.map((k) => { const v = row.metrics[k], w = 0.3 + r() * 0.3; return [k, [v - w, v + w * 1.1]]; })) as BoardRow['ci'];
     const near = (x: number) => rows.filter((o) => Math.abs(o.metrics.mIoU - x) < 0.4).length;
     row.rank_ci = [Math.max(1, i + 1 - near(row.metrics.mIoU) + 1), i + near(row.metrics.mIoU)];
-    row.tied_with_leader = i === 0 ? null : rows[0].metrics.mIoU - row.metrics.mIoU < 0.5;
+    row.tied_with_leader = i === 0 ? null : row.rank_ci[0] === 1;
   });
   return rows;
 }

@@ -63,7 +63,7 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
   scorer.start();
   const baselines = new Baselines({ q, catalogue, dataDir: config.dataDir, quota: config.quota, maxPixels: config.maxPixels, scorer, metrics, baselineDevice: config.baselineDevice, probeRuntime: opts.probeRuntime }, log);
   const health = () => readiness({ db, dataDir: config.dataDir, catalogue, scorer, baselines, workerSilentMs: config.workerSilentMs });
-  const boards = new Leaderboards(q, config.testDetail, dbFile(config.dataDir));
+  const boards = new Leaderboards(q, config.testDetail, dbFile(config.dataDir), (b) => catalogue.counterpart(b));
   const app = createApp({ boards, q, catalogue, dataDir: config.dataDir, quota: config.quota, maxPixels: config.maxPixels, scorer, baselines, metrics, health, metricsToken: config.metricsToken, workerSilentMs: config.workerSilentMs, log, maxUploadBytes: config.maxUploadBytes, authFailuresPerMinute: config.authFailuresPerMinute, uploads: config.uploads, bodyTimeoutMs: config.bodyTimeoutMs, testDetail: config.testDetail, secureCookies: config.secureCookies, openSignup: config.openSignup, signupsPerHour: config.signupsPerHour, trustProxy: config.trustProxy }, slots);
   const server = await new Promise<Server>((resolve) => { const s = app.listen(config.port, config.host, () => resolve(s)); });
   server.requestTimeout = config.requestTimeoutMs;

@@ -40,8 +40,8 @@ after(async () => {
 
 const api = () => request(srv.server);
 const auth = (t: string) => ({ Authorization: `Bearer ${t}` });
-const upload = (token: string, benchmark: string, file: string) =>
-  api().post('/api/submissions').set(auth(token)).field('benchmark', benchmark).attach('file', file);
+const upload = (token: string, benchmark: string, file: string, fields: Record<string, string> = {}) =>
+  Object.entries(fields).reduce((r, [k, v]) => r.field(k, v), api().post('/api/submissions').set(auth(token)).field('benchmark', benchmark)).attach('file', file);
 async function finished(token: string, id: number) {
   return waitFor(async () => {
     const r = await api().get(`/api/submissions/${id}`).set(auth(token));
@@ -284,18 +284,30 @@ test('admin metrics: memory, event-loop delay, uploads in progress and the queue
   assert.ok(m.queue.finished > 0);
 });
 
-test('method.txt supplies method, description and link; PATCH clears a field with null', async () => {
+test('method.txt supplies the method as papers report it (name, description, links, backbone, pretraining, extra data); PATCH sets and clears; the validation and test rows link both ways', async () => {
   const v = preds.mini.subsets.validation;
   const zip = join(work, 'with-method.zip');
   await craftZip(zip, (z) => {
     v.masks.forEach((m) => z.addFile(join(v.predictionsDir!, m), m));
-    z.addBuffer(Buffer.from('Method name: Blob-Net\r\nDescription: ellipses, mostly\nLink: https://example.org/blob\nLink: javascript:alert(1)\n'), 'method.txt');
+    z.addBuffer(Buffer.from('Method name: Blob-Net\r\nDescription: ellipses, mostly\nLink: https://example.org/blob\nLink: javascript:alert(1)\n'
+      + 'Paper: https://arxiv.org/abs/2301.00001\nCode: javascript:alert(2)\nCode: https://github.com/example/blob-net\nBackbone: ResNet-50\nPretraining: ImageNet-1k, self-supervised (DINO)\nExtra data: none\n'), 'method.txt');
   });
   const r = await upload(alice, VAL, zip).expect(202);
   const s = await finished(alice, r.body.id);
-  assert.deepEqual([s.method, s.description, s.link], ['Blob-Net', 'ellipses, mostly', 'https://example.org/blob']);
-  const p = await api().patch(`/api/submissions/${r.body.id}`).set(auth(alice)).send({ description: null }).expect(200);
-  assert.deepEqual([p.body.method, p.body.description, p.body.link], ['Blob-Net', null, 'https://example.org/blob']);
+  assert.deepEqual([s.method, s.description, s.link, s.paper, s.code, s.backbone, s.pretraining, s.extra_data],
+    ['Blob-Net', 'ellipses, mostly', 'https://example.org/blob', 'https://arxiv.org/abs/2301.00001', 'https://github.com/example/blob-net', 'ResNet-50', 'ImageNet-1k, self-supervised (DINO)', 'none']);
+  const p = await api().patch(`/api/submissions/${r.body.id}`).set(auth(alice)).send({ description: null, backbone: 'ResNet-50 (dilated)' }).expect(200);
+  assert.deepEqual([p.body.method, p.body.description, p.body.link, p.body.backbone], ['Blob-Net', null, 'https://example.org/blob', 'ResNet-50 (dilated)']);
+  const bad = await api().patch(`/api/submissions/${r.body.id}`).set(auth(alice)).send({ code: 'javascript:alert(1)' }).expect(400);
+  assert.match(JSON.stringify(bad.body), /code/);
+  // the same method (name, case aside) on the test phase: each row links to the other
+  const t = await upload(alice, TEST, preds.zips.test, { method: 'blob-net' }).expect(202);
+  const ts = await finished(alice, t.body.id);
+  assert.deepEqual(ts.other_phase, { phase: 'validation', benchmark: VAL, submission: r.body.id });
+  const board = (await api().get(`/api/leaderboards/${VAL}?all=true`).expect(200)).body.rows as { submission: number; other_phase: unknown; backbone: string | null }[];
+  const row = board.find((x) => x.submission === r.body.id)!;
+  assert.deepEqual(row.other_phase, { phase: 'test', benchmark: TEST, submission: t.body.id });
+  assert.equal(row.backbone, 'ResNet-50 (dilated)');
 });
 
 test('progress events of a queued submission carry its place in line; the first event says where it stands', async () => {

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { submissionPage } from '../leaderboard-ui/pages/submission.ts';
+import { niceTicks } from '../leaderboard-ui/charts.ts';
 import { fakeBoard, fakeSubmission } from '../scripts/bench-pages.ts';
 import { leaderboardPage } from '../leaderboard-ui/pages/leaderboard.ts';
 
@@ -37,7 +38,23 @@ test('a board draws its progress chart only from the second entry on', () => {
   }).value;
   assert.doesNotMatch(board(1), /over time; 1 submissions/);
   assert.match(board(1), /appears with the second entry/);
-  assert.match(board(2), /aria-label="Best mIoU over time; 2 submissions"/);
+  assert.match(board(2), /aria-label="Best mIoU over time; 2 submissions, \d records?"/);
+  // round ticks; the records labelled with their method; no NaN anywhere, whatever the values
+  const page = board(40);
+  const ticks = [...page.matchAll(/<text x="\d+(?:\.\d)?" y="[\d.]+" text-anchor="end">([\d.]+)<\/text>/g)].map((m) => Number(m[1]));
+  assert.ok(ticks.length >= 3 && ticks.every((t) => Number.isInteger(t / 0.5)), `ticks ${ticks}`);
+  assert.match(page, /<text class="record"[^>]*>Method \d+ \d+\.\d<\/text>/);
+  assert.doesNotMatch(page, /NaN/);
+});
+
+test('round chart ticks: 1, 2, 2.5 or 5 × 10^k, 3–6 of them, covering the values', () => {
+  for (let i = 0; i < 2000; i++) {
+    const lo = (i * 7.31) % 97, hi = lo + ((i * 3.7) % (100 - lo)) + 1e-3;
+    const t = niceTicks(lo, hi, 6);
+    assert.ok(t.length >= 2 && t.length <= 6 && t[0] <= lo + 1e-6 && t.at(-1)! >= hi - 1e-6, `${lo}–${hi}: ${t}`);
+    const step = t[1] - t[0], mag = 10 ** Math.floor(Math.log10(step) + 1e-9);
+    assert.ok([1, 2, 2.5, 5].some((m) => Math.abs(step / mag - m) < 1e-6), `${lo}–${hi}: step ${step}`);
+  }
 });
 
 test('a class with no ground truth in the set reads "no GT", never 0.00; the table shows each class\'s GT images', () => {

@@ -274,14 +274,24 @@ test('the owner edits a submission from its page; others see no edit form', { sk
   await page.locator('form').nth(1).getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(`${srv.url}/submissions/${ids.worse}`);
   await page.getByLabel('Method name').fill('Renamed method');
-  await page.getByLabel('Paper or code (http(s))').fill('https://example.org/new');
+  await page.getByLabel('Paper').fill('https://arxiv.org/abs/2301.00002');
+  await page.getByLabel('Code').fill('https://github.com/example/renamed');
+  await page.getByLabel('Backbone').fill('ViT-S/16');
+  // the older "paper or code" link this entry has (an unsafe one, written straight into the database
+  // by the test before) must be fixed or cleared before the form saves
+  if (await page.getByLabel('Other link').count()) await page.getByLabel('Other link').fill('');
   await page.getByRole('button', { name: 'Save' }).click();
   await page.waitForURL(`${srv.url}/submissions/${ids.worse}`);
   assert.equal(await page.locator('h1').innerText(), 'Renamed method');
   const api = (await request(srv.server).get(`/api/submissions/${ids.worse}`).set('Authorization', `Bearer ${alice}`).expect(200)).body;
-  assert.deepEqual([api.method, api.link], ['Renamed method', 'https://example.org/new']);
+  assert.deepEqual([api.method, api.paper, api.code, api.backbone], ['Renamed method', 'https://arxiv.org/abs/2301.00002', 'https://github.com/example/renamed', 'ViT-S/16']);
   await page.goto(`${srv.url}/leaderboards/${VAL}?all=true`);
   assert.ok((await page.locator('td.method a.entry').allInnerTexts()).includes('Renamed method'));
+  // the row carries its links and its setup as a paper's table would
+  const cell = page.locator('td.method', { hasText: 'Renamed method' });
+  assert.equal(await cell.getByRole('link', { name: 'paper ↗' }).getAttribute('href'), 'https://arxiv.org/abs/2301.00002');
+  assert.equal(await cell.getByRole('link', { name: 'code ↗' }).getAttribute('href'), 'https://github.com/example/renamed');
+  assert.match(await cell.innerText(), /ViT-S\/16/);
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -306,6 +316,13 @@ test('compare: chosen on the leaderboard; every number equals the API\'s; one ba
   assert.deepEqual(errors, []);
   const shared = await open(`/compare?ids=${order.join(',')}`);
   assert.equal(await shared.page.locator('h1').innerText(), 'Compare 2 submissions', 'the URL is the comparison');
+  // any entry can be the reference: the differences turn round
+  await shared.page.getByRole('link', { name: 'make reference' }).click();
+  await shared.page.waitForURL(new RegExp(`base=${order[1]}`));
+  const turned = await shared.page.locator('tr', { has: shared.page.locator('th', { hasText: /^mIoU$/ }) }).locator('td').allInnerTexts();
+  assert.equal(turned[0].split('\n')[0], `${fmt(api[0].metrics.mIoU)} (${signed(-diff)})`);
+  assert.equal(turned[1], fmt(api[1].metrics.mIoU));
+  assert.deepEqual(shared.errors, []);
   await shared.page.close();
   await page.close();
 });

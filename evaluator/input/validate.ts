@@ -27,7 +27,8 @@ export const UPLOAD_POLICY: ValidationPolicy = { strayFiles: 'error' };
 export const MAX_MATCH_BYTES = 256 * 1024;
 export const MAX_METHOD_BYTES = 16 * 1024;
 
-export interface MethodMeta { method?: string; description?: string; link?: string }
+/** What method.txt says of the method (the server's own rules for these fields: server/domain/schemas.ts MethodMeta). */
+export interface MethodMeta { method?: string; description?: string; link?: string; paper?: string; code?: string; backbone?: string; pretraining?: string; extra_data?: string }
 
 export interface ValidateOptions {
   source: PredictionSource;
@@ -143,7 +144,12 @@ export function parseMethodTxt(buf: Buffer): MethodMeta | null {
     const key = m[1].toLowerCase();
     if (/^(method( name)?|name of (the )?method)$/.test(key)) meta.method = m[2].slice(0, 200);
     else if (/^(description|method description|abstract)$/.test(key)) meta.description = m[2].slice(0, 4000);
-    else if (/^(link|url|paper|code|project( page)?|paper link|code link)$/.test(key) && /^https?:\/\//.test(m[2]) && !meta.link) meta.link = m[2].slice(0, 500);
+    else if (/^(paper|paper link|paper url|arxiv)$/.test(key) && /^https?:\/\//.test(m[2]) && !meta.paper) meta.paper = m[2].slice(0, 500);
+    else if (/^(code|code link|code url|repository|github)$/.test(key) && /^https?:\/\//.test(m[2]) && !meta.code) meta.code = m[2].slice(0, 500);
+    else if (/^(link|url|project( page)?)$/.test(key) && /^https?:\/\//.test(m[2]) && !meta.link) meta.link = m[2].slice(0, 500);
+    else if (/^(backbone|architecture|encoder)$/.test(key)) meta.backbone = m[2].slice(0, 100);
+    else if (/^(pre-?training|pre-?trained( on)?)$/.test(key)) meta.pretraining = m[2].slice(0, 300);
+    else if (/^(extra|additional|external) data$/.test(key)) meta.extra_data = m[2].slice(0, 300);
   }
   return meta;
 }

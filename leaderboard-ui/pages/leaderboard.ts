@@ -2,11 +2,12 @@
  * A benchmark's leaderboard: sortable by any metric (plain links; the view lives in the query
  * string), grouped columns, badges, exports, the progress chart and the metric definitions.
  */
+import { methodLinks, methodSetup } from '../method.ts';
 import { METRIC_GROUPS, METRICS, metricInfo, metricsOf, type MetricInfo } from '../../evaluator/index.ts';
 import type { BoardRow } from '../views.ts';
 import { progressChart } from '../charts.ts';
 import { bounds, intervalTitle, pct, rankRange, smallSetWarning, when } from '../format.ts';
-import { html, safeUrl, withQuery, type Html } from '../html.ts';
+import { html, withQuery, type Html } from '../html.ts';
 import { page, type PageContext } from '../layout.ts';
 
 export interface BoardPageData {
@@ -37,7 +38,7 @@ export function leaderboardPage(c: PageContext, d: BoardPageData): Html {
   const sortInfo = info(d.sort);
   const points = d.history
     .filter((r) => typeof r.metrics[d.sort] === 'number')
-    .map((r) => ({ t: Date.parse(r.submitted_at), value: r.metrics[d.sort] as number, label: `${r.method ?? 'unnamed'} (${r.user}): ${pct(r.metrics[d.sort] as number)}` }));
+    .map((r) => ({ t: Date.parse(r.submitted_at), value: r.metrics[d.sort] as number, label: `${r.method ?? 'unnamed'} (${r.user}): ${pct(r.metrics[d.sort] as number)}`, name: r.method ?? `#${r.submission}` }));
 
   return page(c, `${b.splitName} ${b.protocol} ${b.phase}`, html`
 <div class="crumbs"><a href="/">Benchmarks</a> › ${b.splitName}</div>
@@ -67,19 +68,18 @@ ${d.rows.length === 0
 <thead>
 <tr class="groups"><th colspan="5" scope="colgroup"></th>${GROUPS.map((g) => html`<th colspan="${g.keys.length}" scope="colgroup" class="group-start">${g.label}</th>`)}</tr>
 <tr>
-<th scope="col">#</th><th scope="col" class="hide-narrow"><span class="muted" title="Tick two to four entries, then Compare">Cmp</span></th><th scope="col">Method</th><th scope="col">User</th><th scope="col" class="hide-narrow">Submitted</th>
+<th scope="col" class="rank">#</th><th scope="col" class="hide-narrow"><span class="muted" title="Tick two to four entries, then Compare">Cmp</span></th><th scope="col" class="method">Method</th><th scope="col">User</th><th scope="col" class="hide-narrow">Submitted</th>
 ${GROUPS.map((g) => g.keys.map((k, i) => html`<th scope="col" class="num${i === 0 ? ' group-start' : ''}${d.sort === k ? ' sorted' : ''}"${ariaSort(k) ? html` aria-sort="${ariaSort(k)}"` : ''}>${sortLink(k)}</th>`))}
 </tr>
 </thead>
 <tbody>
 ${d.rows.map((r) => {
   const mine = c.viewer?.name === r.user;
-  const link = safeUrl(r.link);
   return html`<tr class="${mine ? 'mine' : ''}">
 <td class="rank num">${r.rank}${r.rank_ci ? html`<span class="sub" title="${`The ranks by ${sortInfo.label} the data allow (95 %, simultaneous over this entry's comparisons with all others)`}">${rankRange(r.rank_ci)}</span>` : ''}</td>
 <td class="hide-narrow"><input type="checkbox" name="id" value="${r.submission}" form="compare" aria-label="${`compare ${r.method ?? `#${r.submission}`}`}"></td>
 <td class="method"><a class="entry" href="/submissions/${r.submission}">${r.method ?? html`<span class="muted">unnamed #${r.submission}</span>`}</a>${r.baseline ? html`<span class="badge baseline">baseline</span>` : ''}${r.tied_with_leader ? html`<span class="badge tied" title="${`May be the best on ${sortInfo.label}: no entry is shown better than this one (its rank interval starts at 1)`}">≈ #1</span>` : ''}${r.private ? html`<span class="badge private">private</span>` : ''}${mine ? html`<span class="badge yours">yours</span>` : ''}
-${link ? html`<a href="${link}" rel="nofollow noopener" class="muted"> ↗ paper/code</a>` : ''}
+${methodLinks(r).length ? html`<span class="links">${methodLinks(r).map((l, i) => html`${i ? ' · ' : ''}${l}`)}</span>` : ''}${methodSetup(r).length ? html`<span class="setup">${methodSetup(r).join(' · ')}</span>` : ''}
 ${r.run
     ? html`<span class="desc">Run by this server from the authors' checkpoint · <a href="${r.run.provenance}" title="Checksums, parity with PyTorch, ONNX Runtime version, execution provider">provenance</a></span>`
     : r.description ? html`<span class="desc">${r.description.length > 160 ? `${r.description.slice(0, 157)}…` : r.description}</span>` : ''}</td>

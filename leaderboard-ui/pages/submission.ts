@@ -3,17 +3,20 @@
  * size groups, and per-class IoU and b-IoU (up to 919 classes) as a sorted profile and a
  * sortable, searchable table (all in the query string).
  */
+import { methodInputs, methodLinks, methodSetup } from '../method.ts';
 import { metricInfo, metricsOf, type MetricKey } from '../../evaluator/index.ts';
 import { classProfile, sizeGroupsChart } from '../charts.ts';
 import { fixHints, intervalTitle, pct, smallSetWarning, when } from '../format.ts';
 import type { SubmissionView } from '../views.ts';
-import { html, safeUrl, withQuery, type Html } from '../html.ts';
+import { html, withQuery, type Html } from '../html.ts';
 import { page, type PageContext } from '../layout.ts';
 
 export type ClassResult = NonNullable<SubmissionView['classes']>[number];
 export interface SubmissionPageData {
   id: number; benchmark: string; status: string; progress: { done: number; total: number };
   method: string | null; description: string | null; link: string | null;
+  paper: string | null; code: string | null; backbone: string | null; pretraining: string | null; extra_data: string | null;
+  other_phase?: SubmissionView['other_phase'];
   private: boolean; hidden: boolean; baseline: boolean; user: string;
   /** Handed to the scoring queue, waiting for a worker to take it. */
   waiting_for_worker?: { position: number; worker_last_seen: string | null };
@@ -45,7 +48,6 @@ const SIZES = metricsOf('size'), BOUNDARY_SIZES = metricsOf('boundary-size');
 
 export function submissionPage(c: PageContext, d: SubmissionPageData): Html {
   const title = d.method ?? `Submission ${d.id}`;
-  const link = safeUrl(d.link);
   return page(c, title, html`
 <div class="crumbs"><a href="/">Benchmarks</a> › <a href="/leaderboards/${d.benchmark}">${d.benchmark}</a> › #${d.id}</div>
 <h1>${title}${d.baseline ? html`<span class="badge baseline">baseline</span>` : ''}${d.private ? html`<span class="badge private">private</span>` : ''}</h1>
@@ -55,9 +57,10 @@ export function submissionPage(c: PageContext, d: SubmissionPageData): Html {
   <li>submitted ${when(d.created_at)}</li>
   ${d.finished_at ? html`<li>ended ${when(d.finished_at)}</li>` : ''}
   ${d.evaluator_version ? html`<li>evaluator <code>${d.evaluator_version}</code></li>` : ''}
-  ${link ? html`<li><a href="${link}" rel="nofollow noopener">paper / code ↗</a></li>` : ''}
+  ${methodLinks(d).map((l) => html`<li>${l}</li>`)}
 </ul>
 ${d.description ? html`<p class="lead">${d.description}</p>` : ''}
+${methodSetup(d).length ? html`<p class="muted setup">${methodSetup(d).join(' · ')}</p>` : ''}
 ${d.status === 'queued' || d.status === 'scoring' ? html`<div class="notice live" data-live="${d.id}">
   <progress max="${d.progress.total}" value="${d.progress.done}">${d.progress.done} / ${d.progress.total}</progress>
   <span class="live-text">${d.status === 'queued' ? `queued${d.queuePosition ? `, position ${d.queuePosition} in the queue` : ''}: waiting for ${d.waiting_for_worker ? 'a scoring worker' : 'the scorer'}` : `scoring ${d.progress.done} / ${d.progress.total} images`}</span>
@@ -137,8 +140,7 @@ function ownerActions(c: PageContext, d: SubmissionPageData): Html {
   <input type="text" id="method" name="method" maxlength="200" value="${d.method ?? ''}">
   <label for="description">Description</label>
   <textarea id="description" name="description" maxlength="4000" rows="3">${d.description ?? ''}</textarea>
-  <label for="link">Paper or code (http(s))</label>
-  <input type="text" id="link" name="link" maxlength="500" value="${d.link ?? ''}">
+  ${methodInputs(d)}
   <label><input type="checkbox" name="private" value="true"${d.private ? html` checked` : ''}> Private: only you see it on the leaderboard</label>
   <p><button type="submit">Save</button></p>
 </form>

@@ -1,4 +1,5 @@
-/** The upload form: a benchmark, a zip, and optionally the method's name, description and link. */
+/** The upload form: a benchmark, a zip, and optionally the method's name, description, links, backbone, pretraining and extra data. */
+import { methodInputs, type MethodFormValues } from '../method.ts';
 import { html, type Html } from '../html.ts';
 import { page, type PageContext } from '../layout.ts';
 import { fixHints } from '../format.ts';
@@ -7,7 +8,7 @@ export interface SubmitData {
   benchmarks: { id: string; label: string; open: boolean; quota: string }[];
   selected?: string;
   /** What the user typed, shown again after a refusal (the file itself cannot be: browsers forbid it). */
-  fields?: { method?: string; description?: string; link?: string; private?: boolean };
+  fields?: MethodFormValues & { method?: string | null; description?: string | null; private?: boolean };
   error?: string;
   problems?: { code: string; file: string; problem: string }[];
   maxUploadMB: number;
@@ -39,8 +40,7 @@ ${d.problems?.length ? html`<div tabindex="0" class="table-wrap"><table>
   <input type="text" id="method" name="method" maxlength="200" value="${d.fields?.method ?? ''}">
   <label for="description">Description <span class="muted">(optional)</span></label>
   <textarea id="description" name="description" maxlength="4000" rows="3" cols="60">${d.fields?.description ?? ''}</textarea>
-  <label for="link">Paper or code <span class="muted">(optional, http(s))</span></label>
-  <input type="text" id="link" name="link" maxlength="500" placeholder="https://…" value="${d.fields?.link ?? ''}">
+  ${methodInputs(d.fields ?? {})}
   <label><input type="checkbox" name="private" value="true"${d.fields?.private ? html` checked` : ''}> Private: only you see it on the leaderboard</label>
   <p><button type="submit">Upload and score</button></p>
   <div data-precheck hidden></div>

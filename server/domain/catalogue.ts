@@ -90,6 +90,11 @@ export class Catalogue {
     return [...this.benchmarks.values()].filter((x) => x.split === b.split && x.phase === b.phase);
   }
 
+  /** The other phase of `b`'s split and protocol (validation ↔ test), where hosted: a method's rows there link to its rows here. */
+  counterpart(b: Benchmark): Benchmark | undefined {
+    return [...this.benchmarks.values()].find((x) => x.split === b.split && x.protocol === b.protocol && x.phase !== b.phase);
+  }
+
   /** The fully-unsupervised protocol predicts its own ids: a match is computed (validation) or required (test). */
   static needsMatch(b: Benchmark): 'auto' | 'required' | 'none' {
     if (b.protocol !== 'fully-unsupervised') return 'none';

@@ -12,7 +12,7 @@ import type { RowStats } from './board-stats.ts';
 import type { BoardStatsJob } from './board-stats-worker.ts';
 import { WorkerPool } from '../../util/pool.ts';
 import { reportedFor, type ModelKey } from '../../baselines/reported.ts';
-import type { BoardRow } from '../../leaderboard-ui/views.ts';
+import type { BoardRow, OtherPhase } from '../../leaderboard-ui/views.ts';
 
 export const SORT_KEYS = METRIC_KEYS;
 export type SortKey = (typeof SORT_KEYS)[number];
@@ -44,7 +44,7 @@ export const INTERVALS = {
  */
 export type StatsOf = (scoreIds: number[], values: (number | null)[], metric: BootstrapMetric, leader: number, higherIsBetter: boolean) => Promise<RowStats[]>;
 
-export async function rankRows(rows: BoardSourceRow[], scores: ScoreCache, sort: SortKey, order: 'asc' | 'desc', all: boolean, perClass = true, statsOf?: StatsOf, phase: 'validation' | 'test' = 'validation'): Promise<BoardRow[]> {
+export async function rankRows(rows: BoardSourceRow[], scores: ScoreCache, sort: SortKey, order: 'asc' | 'desc', all: boolean, perClass = true, statsOf?: StatsOf, phase: 'validation' | 'test' = 'validation', counterpart?: (row: BoardSourceRow) => OtherPhase | null): Promise<BoardRow[]> {
   const value = (r: { metrics: Record<string, unknown> }): number | null => {
     const v = r.metrics[sort];
     return typeof v === 'number' && Number.isFinite(v) ? v : null;
@@ -89,6 +89,8 @@ export async function rankRows(rows: BoardSourceRow[], scores: ScoreCache, sort:
   kept.forEach((p, i) => {
     out.push({
       rank: rankOf.get(p)!, submission: p.row.id, user: p.row.user_name, method: p.row.method, description: p.row.description, link: p.row.link,
+      paper: p.row.paper, code: p.row.code, backbone: p.row.backbone, pretraining: p.row.pretraining, extra_data: p.row.extra_data,
+      other_phase: counterpart?.(p.row) ?? null,
       baseline: p.row.baseline === 1, private: p.row.private === 1, submitted_at: p.row.created_at, metrics: p.metrics,
       ci: p.ci, ...stats[i], run: baselineRun(p.row, phase),
     });
@@ -113,7 +115,7 @@ export const csvCell = (v: unknown): string => {
 
 export function boardCsv(rows: BoardRow[]): string {
   const keys = SORT_KEYS as readonly string[];
-  const head = ['rank', 'rank_ci_lo', 'rank_ci_hi', 'tied_with_leader', 'submission', 'user', 'method', 'link', 'baseline', 'submitted_at', ...keys, ...keys.flatMap((k) => [`${k}_ci_lo`, `${k}_ci_hi`]), 'reported_mIoU', 'provenance'];
+  const head = ['rank', 'rank_ci_lo', 'rank_ci_hi', 'tied_with_leader', 'submission', 'user', 'method', 'link', 'baseline', 'submitted_at', ...keys, ...keys.flatMap((k) => [`${k}_ci_lo`, `${k}_ci_hi`]), 'reported_mIoU', 'provenance', 'paper', 'code', 'backbone', 'pretraining', 'extra_data', 'other_phase_submission'];
   const lines = [head.join(',')];
   for (const r of rows) {
     const ci = (k: string) => (r.ci as Record<string, [number, number] | null> | null)?.[k] ?? null;
@@ -121,6 +123,7 @@ export function boardCsv(rows: BoardRow[]): string {
       r.rank, r.rank_ci?.[0] ?? null, r.rank_ci?.[1] ?? null, r.tied_with_leader, r.submission, r.user, r.method, r.link, r.baseline, r.submitted_at,
       ...keys.map((k) => r.metrics[k] as number | null), ...keys.flatMap((k) => [ci(k)?.[0] ?? null, ci(k)?.[1] ?? null]),
       r.run?.reported?.mIoU ?? null, r.run?.provenance ?? null,
+      r.paper, r.code, r.backbone, r.pretraining, r.extra_data, r.other_phase?.submission ?? null,
     ].map(csvCell).join(','));
   }
   return lines.join('\r\n') + '\r\n';
@@ -153,15 +156,19 @@ export class Leaderboards {
   /** Boards computed (not served from the cache): for tests and the bench. */
   computed = 0;
   constructor(
-    private readonly q: Pick<Queries, 'boardRows' | 'hasPrivateRows'> & BoardVersions,
+    private readonly q: Pick<Queries, 'boardRows' | 'hasPrivateRows' | 'counterpart'> & BoardVersions,
     private readonly testDetail: 'owner' | 'public',
     private readonly dbPath: string,
+    /** The other phase of a benchmark's split and protocol (Catalogue.counterpart). */
+    private readonly counterpartOf: (b: Benchmark) => Benchmark | undefined = () => undefined,
   ) {
     this.pool = new WorkerPool<BoardStatsJob, RowStats[]>(new URL('./board-stats-worker.ts', import.meta.url), 1, 'board statistics');
   }
 
   rows(b: Benchmark, viewer: number | null, query: BoardQuery): Promise<BoardRow[]> {
-    const version = this.q.boardVersion(b.id);
+    const other = this.counterpartOf(b);
+    // rows link to the other phase's: a board changes with that board too
+    const version = this.q.boardVersion(b.id) * 1_000_003 + (other ? this.q.boardVersion(other.id) : 0);
     const own = viewer !== null && this.q.hasPrivateRows(b.id, viewer);
     const key = `${b.id}|${query.sort}|${query.order}|${query.all}|${own ? viewer : 'public'}`;
     const hit = this.boards.get(key);
@@ -173,7 +180,11 @@ export class Leaderboards {
     this.computed++;
     const perClass = !b.gtPrivate || this.testDetail === 'public';
     const statsOf: StatsOf = (scoreIds, values, metric, leader, higherIsBetter) => this.pool.run({ dbPath: this.dbPath, scoreIds, values, metric, leader, higherIsBetter });
-    const rows = rankRows(this.q.boardRows(b.id, own ? viewer : null, false), this.scores, query.sort, query.order, query.all, perClass, statsOf, b.gtPrivate ? 'test' : 'validation');
+    const link = (r: BoardSourceRow): OtherPhase | null => {
+      const id = other && r.method ? this.q.counterpart(r.user_id, other.id, r.method) : null;
+      return id === null ? null : { phase: other!.phase, benchmark: other!.id, submission: id };
+    };
+    const rows = rankRows(this.q.boardRows(b.id, own ? viewer : null, false), this.scores, query.sort, query.order, query.all, perClass, statsOf, b.gtPrivate ? 'test' : 'validation', link);
     const entry = { version, rows };
     this.boards.delete(key);
     this.boards.set(key, entry);

@@ -5,24 +5,21 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { Description, HttpUrl, MethodName } from './schemas.ts';
+import { MethodMetaOptional } from './schemas.ts';
 import { bootstrapJson, intervalsUnreliable, matchToObject, namesHash, paired, pairSpread, pickScalars, problem, unpackSamples, type PairedResult, BOOTSTRAP_METRICS, type BootstrapMetric, type Problem, type ResultJson, type Warning } from '../../evaluator/index.ts';
 import { Catalogue, type Benchmark } from './catalogue.ts';
 import { readScoreRecord, type ScoreRecord } from './score-record.ts';
 import { Conflict, Forbidden, InvalidInput, QuotaExceeded, Unavailable, UploadRejected } from './errors.ts';
 import type { Scorer } from '../queue/scorer.ts';
-import type { Queries, SubmissionRow } from '../storage/queries.ts';
+import { METHOD_META_COLUMNS, type MethodMetaValues, type Queries, type SubmissionRow } from '../storage/queries.ts';
 import type { Received } from '../http/upload-receive.ts';
 import { checkUpload } from './upload-check.ts';
 import type { AuthUser } from './auth.ts';
 import type { ServerMetrics } from '../metrics.ts';
 import type { SubmissionView } from '../../leaderboard-ui/views.ts';
 
-export const SubmitFields = z.object({
+export const SubmitFields = MethodMetaOptional.extend({
   benchmark: z.string().min(1).max(100),
-  method: MethodName.optional(),
-  description: Description.optional(),
-  link: HttpUrl.optional(),
   private: z.enum(['true', 'false', '1', '0']).optional(),
   baseline: z.enum(['true', 'false', '1', '0']).optional(),
 });
@@ -112,7 +109,8 @@ async function checkAndQueue(ctx: SubmitContext, user: AuthUser, rec: Received):
         if (!baseline && again.limit > 0 && again.used >= again.limit) throw quotaReached(b, again);
         return ctx.q.insertSubmission({
           user_id: user.id, benchmark: b.id,
-          method: f.method ?? check.meta.method ?? null, description: f.description ?? check.meta.description ?? null, link: f.link ?? check.meta.link ?? null,
+          // each field from the form, else from method.txt
+          ...Object.fromEntries(METHOD_META_COLUMNS.map((k) => [k, f[k] ?? check.meta[k] ?? null])),
           file: join('submissions', name), file_bytes: rec.file!.bytes, file_sha256: rec.file!.sha256 || null, images: b.masks.length, has_match: !!check.match, match: check.match ? matchToObject(check.match) : null,
           private: f.private === 'true' || f.private === '1', baseline,
         });
@@ -149,7 +147,7 @@ export function submissionView(ctx: SubmitContext, s: SubmissionRow): Submission
     status: waiting ? 'queued' : s.status,
     ...(waiting ? { waiting_for_worker: { position: waiting.position, worker_last_seen: waiting.workerSeenAt === null ? null : new Date(waiting.workerSeenAt).toISOString() } } : {}),
     progress: { done: s.progress_done, total: s.images },
-    method: s.method, description: s.description, link: s.link,
+    ...Object.fromEntries(METHOD_META_COLUMNS.map((k) => [k, s[k]])) as MethodMetaValues,
     private: s.private === 1, hidden: s.hidden === 1, baseline: s.baseline === 1,
     created_at: s.created_at, started_at: s.started_at, finished_at: s.finished_at,
     warnings: s.warnings ? JSON.parse(s.warnings) : [],
@@ -168,6 +166,9 @@ export function submissionView(ctx: SubmitContext, s: SubmissionRow): Submission
       ...(b && !b.gtPrivate && record.analysis?.class_gt ? { gt_images: record.analysis.class_gt.images[k] ?? 0, gt_pixels: record.analysis.class_gt.pixels[k] ?? 0 } : {}),
     }));
     view.scores = ctx.q.scoresOf(s.id).map((x) => ({ evaluator_version: x.evaluator_version, created_at: x.created_at, mIoU: readScoreRecord(x.record).metrics.mIoU }));
+    const other = b && s.method ? ctx.catalogue.counterpart(b) : undefined;
+    const twin = other ? ctx.q.counterpart(s.user_id, other.id, s.method!) : null;
+    view.other_phase = twin === null ? null : { phase: other!.phase, benchmark: other!.id, submission: twin };
     if (record.ci) { view.ci = record.ci; if (b) view.intervals_unreliable = intervalsUnreliable(record.images, b.classes); }
     if (record.provenance) view.provenance = record.provenance;
     if (b && !b.gtPrivate && record.provenance) {

@@ -21,9 +21,16 @@ export type Status = 'queued' | 'scoring' | 'finished' | 'failed' | 'cancelled';
 export type Fault = 'submission' | 'server';
 /** One scoring of a submission: its id and the attempt number it started (stale results are refused). */
 export interface Attempt { id: number; attempt: number }
-export interface SubmissionRow {
+/**
+ * What a method says of itself beside its scores, as stored: the columns the upload, the edit forms,
+ * the API and method.txt fill (their input rules: domain/schemas.ts MethodMeta).
+ */
+export const METHOD_META_COLUMNS = ['method', 'description', 'link', 'paper', 'code', 'backbone', 'pretraining', 'extra_data'] as const;
+export type MethodMetaColumn = (typeof METHOD_META_COLUMNS)[number];
+export type MethodMetaValues = Record<MethodMetaColumn, string | null>;
+
+export interface SubmissionRow extends MethodMetaValues {
   id: number; user_id: number; benchmark: string; status: Status;
-  method: string | null; description: string | null; link: string | null;
   file: string; file_bytes: number; file_sha256: string | null; images: number; has_match: number; progress_done: number; attempts: number;
   error: string | null; problems: string | null; warnings: string | null; computed_match: string | null;
   /** Who a failure is due to; a submission's own failures count against a private-GT quota. */
@@ -131,12 +138,12 @@ export class Queries {
   }
 
   // submissions
-  insertSubmission(s: { user_id: number; benchmark: string; method: string | null; description: string | null; link: string | null; file: string; file_bytes: number; file_sha256?: string | null; images: number; has_match: boolean; match?: Record<string, number> | null; private: boolean; baseline: boolean }): SubmissionRow {
+  insertSubmission(s: Partial<MethodMetaValues> & { user_id: number; benchmark: string; file: string; file_bytes: number; file_sha256?: string | null; images: number; has_match: boolean; match?: Record<string, number> | null; private: boolean; baseline: boolean }): SubmissionRow {
     // the next id above every id ever used, deleted ones included (migration 009)
-    return this.stmt(`INSERT INTO submissions (id, user_id, benchmark, status, method, description, link, file, file_bytes, file_sha256, images, has_match, match, private, baseline, created_at)
+    return this.stmt(`INSERT INTO submissions (id, user_id, benchmark, status, method, description, link, paper, code, backbone, pretraining, extra_data, file, file_bytes, file_sha256, images, has_match, match, private, baseline, created_at)
       VALUES (MAX(COALESCE((SELECT MAX(id) FROM submissions), 0), (SELECT last FROM id_high_water WHERE name = 'submissions')) + 1,
-        @user_id, @benchmark, 'queued', @method, @description, @link, @file, @file_bytes, @file_sha256, @images, @has_match, @match, @private, @baseline, @created_at) RETURNING *`)
-      .get({ ...s, file_sha256: s.file_sha256 ?? null, has_match: s.has_match ? 1 : 0, match: s.match ? JSON.stringify(s.match) : null, private: s.private ? 1 : 0, baseline: s.baseline ? 1 : 0, created_at: now() }) as SubmissionRow;
+        @user_id, @benchmark, 'queued', @method, @description, @link, @paper, @code, @backbone, @pretraining, @extra_data, @file, @file_bytes, @file_sha256, @images, @has_match, @match, @private, @baseline, @created_at) RETURNING *`)
+      .get({ ...Object.fromEntries(METHOD_META_COLUMNS.map((k) => [k, s[k] ?? null])), ...s, file_sha256: s.file_sha256 ?? null, has_match: s.has_match ? 1 : 0, match: s.match ? JSON.stringify(s.match) : null, private: s.private ? 1 : 0, baseline: s.baseline ? 1 : 0, created_at: now() }) as SubmissionRow;
   }
   submission(id: number): SubmissionRow | undefined {
     return this.stmt('SELECT * FROM submissions WHERE id = ?').get(id) as SubmissionRow | undefined;
@@ -247,15 +254,22 @@ export class Queries {
   requeueBenchmark(benchmark: string): number {
     return this.stmt(`UPDATE submissions SET status = 'queued', progress_done = 0, error = NULL, problems = NULL, fault = NULL WHERE benchmark = ? AND status IN ('finished', 'failed')`).run(benchmark).changes;
   }
-  updateMeta(id: number, fields: { method?: string | null; description?: string | null; link?: string | null; private?: boolean }): void {
+  /** Sets the fields given (undefined: kept). */
+  updateMeta(id: number, fields: Partial<MethodMetaValues> & { private?: boolean }): void {
     const cur = this.submission(id)!;
-    this.stmt('UPDATE submissions SET method = ?, description = ?, link = ?, private = ? WHERE id = ?').run(
-      fields.method !== undefined ? fields.method : cur.method,
-      fields.description !== undefined ? fields.description : cur.description,
-      fields.link !== undefined ? fields.link : cur.link,
-      fields.private !== undefined ? (fields.private ? 1 : 0) : cur.private,
-      id,
+    const next = Object.fromEntries(METHOD_META_COLUMNS.map((k) => [k, fields[k] !== undefined ? fields[k] : cur[k]]));
+    this.stmt(`UPDATE submissions SET ${METHOD_META_COLUMNS.map((k) => `${k} = @${k}`).join(', ')}, private = @private WHERE id = @id`).run(
+      { ...next, private: fields.private !== undefined ? (fields.private ? 1 : 0) : cur.private, id },
     );
+  }
+  /**
+   * A method's row in another benchmark (the other phase of its split and protocol): the newest
+   * finished, visible submission of the same user under the same method name (case aside).
+   */
+  counterpart(userId: number, benchmark: string, method: string): number | null {
+    const r = this.stmt(`SELECT id FROM submissions WHERE user_id = ? AND benchmark = ? AND method = ? COLLATE NOCASE
+      AND status = 'finished' AND hidden = 0 AND private = 0 ORDER BY id DESC LIMIT 1`).get(userId, benchmark, method) as { id: number } | undefined;
+    return r?.id ?? null;
   }
   setFlag(id: number, flag: 'hidden' | 'baseline', value: boolean): boolean {
     const sql = flag === 'hidden' ? 'UPDATE submissions SET hidden = ? WHERE id = ?' : 'UPDATE submissions SET baseline = ? WHERE id = ?';

@@ -4,18 +4,13 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { NotFound, RateLimited } from '../../domain/errors.ts';
-import { Description, HttpUrl, MethodName } from '../../domain/schemas.ts';
+import { MethodMetaPatch } from '../../domain/schemas.ts';
 import { cancelSubmission, queuePlace, resultJsonOf, submissionView, submit } from '../../domain/submissions.ts';
 import { receiveUpload, type UploadSlots } from '../upload-receive.ts';
 import { ownSubmission, readSubmission, submissionViewFor } from '../../domain/access.ts';
 import { Id, type RouteContext } from './context.ts';
 
-const MetaPatch = z.object({
-  method: MethodName.nullable().optional(),
-  description: Description.nullable().optional(),
-  link: HttpUrl.nullable().optional(),
-  private: z.boolean().optional(),
-}).strict();
+const MetaPatch = MethodMetaPatch.extend({ private: z.boolean().optional() }).strict();
 
 export function submissionRoutes(c: RouteContext, slots: UploadSlots): Router {
   const { ctx, requireAuth, optionalAuth } = c;

@@ -66,15 +66,21 @@ export function boardPages(c: PageRouteContext): Router {
     const shown = ids.map((id) => readSubmission(ctx, req.user, id));
     const benchmark = shown[0].s.benchmark;
     if (shown.some((x) => x.s.benchmark !== benchmark)) throw new InvalidInput('the submissions compared must belong to one benchmark');
+    // the reference every difference is taken against: any of the entries (?base=id), the first by default
+    const baseId = req.query.base === undefined ? ids[0] : Id.parse(req.query.base);
+    const base = shown.find((x) => x.s.id === baseId);
+    if (!base) throw new InvalidInput(`base=${baseId} is not one of the submissions compared`);
     const entries = shown.map(({ s, perClass }) => {
       const view = submissionView(ctx, s);
       if (!view.metrics) throw new InvalidInput(`submission ${s.id} has no score yet`);
       return {
         id: s.id, user: ctx.q.userById(s.user_id)?.name ?? '?', method: s.method, metrics: view.metrics, classes: perClass ? view.classes ?? null : null,
-        ci: view.ci ?? null, paired: s === shown[0].s ? null : pairedComparison(ctx, shown[0].s, s),
+        ci: view.ci ?? null, paired: s === base.s ? null : pairedComparison(ctx, base.s, s),
       };
     });
-    send(res, comparePage(pc(res), { benchmark, entries }));
+    // every pair on mIoU, each once (b against a, a listed first)
+    const pairs = shown.flatMap((a, i) => shown.slice(i + 1).map((b) => ({ a: a.s.id, b: b.s.id, paired: pairedComparison(ctx, a.s, b.s)?.mIoU ?? null })));
+    send(res, comparePage(pc(res), { benchmark, entries, base: base.s.id, pairs }));
   });
   return r;
 }

@@ -14,7 +14,7 @@ import type { AuthUser } from '../../../domain/auth.ts';
 import { DomainError, InvalidInput, NotFound } from '../../../domain/errors.ts';
 import { workerWarning } from '../../../domain/health.ts';
 import { predictionOverlay } from '../../../domain/overlay.ts';
-import { Description, HttpUrl, MethodName } from '../../../domain/schemas.ts';
+import { METHOD_META_COLUMNS, MethodMetaForm } from '../../../domain/schemas.ts';
 import { cancelSubmission, namesListHash, queuePlace, quotaLeft, resultJsonOf, submit, utcDay } from '../../../domain/submissions.ts';
 import type { Benchmark } from '../../../domain/catalogue.ts';
 import { uploadLimits } from '../../../domain/upload-check.ts';
@@ -29,12 +29,7 @@ const ClassView = z.object({
   q: z.string().max(100).default(''),
   all: z.enum(['true', 'false']).optional().transform((v) => v === 'true'),
 });
-const EditForm = z.object({
-  method: MethodName.optional(),
-  description: Description.optional(),
-  link: z.union([z.literal(''), HttpUrl]).optional(),
-  private: z.literal('true').optional(),
-});
+const EditForm = MethodMetaForm.extend({ private: z.literal('true').optional() });
 
 /** A benchmark's mask names, as a set (looked up per overlay request). */
 const maskSets = new WeakMap<Benchmark, Set<string>>();
@@ -101,7 +96,7 @@ export function submissionPages(c: PageRouteContext): Router {
     const parsed = EditForm.safeParse(req.body);
     if (!parsed.success) throw new InvalidInput(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
     const f = parsed.data;
-    ctx.q.updateMeta(s.id, { method: f.method || null, description: f.description || null, link: f.link || null, private: f.private === 'true' });
+    ctx.q.updateMeta(s.id, { ...Object.fromEntries(METHOD_META_COLUMNS.map((k) => [k, f[k] || null])), private: f.private === 'true' });
     res.redirect(303, `/submissions/${s.id}`);
   });
   r.post('/submissions/:id/cancel', (req, res) => {
@@ -135,9 +130,9 @@ export function submissionPages(c: PageRouteContext): Router {
       const received = await receiveUpload(req, tmp, { maxBytes: ctx.maxUploadBytes, idleMs: ctx.uploads.idleMs, minBytesPerSecond: ctx.uploads.minBytesPerSecond, inFlight: slots.received });
       benchmark = received.fields.benchmark;
       const f = received.fields;
-      fields = { method: f.method, description: f.description, link: f.link, private: f.private === 'true' };
+      fields = { ...Object.fromEntries(METHOD_META_COLUMNS.map((k) => [k, f[k]])), private: f.private === 'true' };
       if (received.fields.private !== 'true') delete received.fields.private;
-      for (const k of ['method', 'description', 'link']) if (!received.fields[k]) delete received.fields[k];
+      for (const k of METHOD_META_COLUMNS) if (!received.fields[k]) delete received.fields[k];
       const row = await submit(ctx, user, received);
       ctx.scorer.kick();
       res.redirect(303, `/submissions/${row.id}`);
