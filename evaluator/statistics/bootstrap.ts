@@ -29,7 +29,14 @@ import { METRIC_KEYS, type MetricKey } from '../metrics/metrics.ts';
 import { DOUBLE, scalarMetrics } from '../metrics/formulas.ts';
 import type { ImageContribution } from '../metrics/accumulator.ts';
 import { Stream, streamKey } from './random.ts';
-import { spreadFactor, studentizedInterval } from './intervals.ts';
+import { bcInterval, spreadFactor, studentizedInterval } from './intervals.ts';
+
+/**
+ * The metrics whose interval is studentized: those over a fixed class set (all C + 1 classes) or
+ * over images. A size group's mean runs over the classes with GT in that group, a set that moves
+ * between resamples, so its linearised standard error does not describe it: BC intervals there.
+ */
+const STUDENTIZED = new Set<MetricKey>(['mIoU', 'mBIoU', 'Acc', 'FMeasure']);
 
 /** Every metric of the table is resampled, in its order (the order resamples are stored in). */
 export const BOOTSTRAP_METRICS = METRIC_KEYS;
@@ -480,9 +487,10 @@ function resultOf(t: ContributionTable, seed: string, B: number, estimate: Estim
   const own = resampleWithErrors(t, new Float64Array(t.n).fill(1));
   const ci = Object.fromEntries(BOOTSTRAP_METRICS.map((m, i) => {
     const e = estimate ? estimate[m] : own.values[i];
-    return [m, e === null || e === undefined || !Number.isFinite(e) ? null : studentizedInterval(e, own.values[i], own.se[i], samples[m], errors[m])];
+    if (e === null || e === undefined || !Number.isFinite(e)) return [m, null];
+    return [m, STUDENTIZED.has(m) ? studentizedInterval(e, own.values[i], own.se[i], samples[m], errors[m]) : bcInterval(e, samples[m])];
   })) as BootstrapResult['ci'];
-  const spread = Object.fromEntries(BOOTSTRAP_METRICS.map((m) => [m, ci[m] ? spreadFactor(ci[m], samples[m]) : null])) as BootstrapResult['spread'];
+  const spread = Object.fromEntries(BOOTSTRAP_METRICS.map((m) => [m, ci[m] && STUDENTIZED.has(m) ? spreadFactor(ci[m], samples[m]) : null])) as BootstrapResult['spread'];
   return { B, seed, samples, ci, spread };
 }
 /** B resamples in the calling thread. */
