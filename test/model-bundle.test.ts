@@ -1,0 +1,132 @@
+/**
+ * Model bundles (baselines/bundle/): checked before anything is queued, with coded problems, offline
+ * through `npm run -s model -- check` as on the server. Test graphs are made by Debian's python3-onnx
+ * (test/helpers/make_onnx.py), random weights; the trial runs them in a child process.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { checkBundle } from '../baselines/bundle/check.ts';
+import { OnnxParseError, readOnnx } from '../baselines/bundle/onnx-proto.ts';
+import { inputSize, ModelJson } from '../baselines/bundle/bundle.ts';
+import { craftZip } from './helpers/zip.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const PY = '/usr/bin/python3';
+const probe = spawnSync(PY, ['-c', 'import onnx, numpy'], { encoding: 'utf8' });
+const skip = probe.status === 0 ? false : `${PY} with onnx and numpy not found (.ci/run installs python3-onnx)`;
+const C = 6;
+const work = mkdtempSync(join(tmpdir(), 'isb-bundle-'));
+const graphs = join(work, 'graphs');
+const MODEL = { version: 1, classes: C, input: { resize_short_side: null, max_long_side: null, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] }, output: 'logits' };
+
+before(() => {
+  if (skip) return;
+  spawnSync('mkdir', ['-p', graphs]);
+  const r = spawnSync(PY, [join(ROOT, 'test/helpers/make_onnx.py'), graphs, String(C)], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+});
+after(() => rmSync(work, { recursive: true, force: true }));
+
+async function bundle(name: string, graph: string | Buffer | null, model: unknown = MODEL, extra: Record<string, Buffer> = {}): Promise<string> {
+  const path = join(work, `${name}.zip`);
+  await craftZip(path, (z) => {
+    if (graph !== null) z.addBuffer(typeof graph === 'string' ? readFileSync(join(graphs, `${graph}.onnx`)) : graph, 'model.onnx');
+    if (model !== null) z.addBuffer(Buffer.from(typeof model === 'string' ? model : JSON.stringify(model)), 'model.json');
+    for (const [n, b] of Object.entries(extra)) z.addBuffer(b, n);
+  });
+  return path;
+}
+const codes = (r: { problems: { code: string }[] }) => r.problems.map((p) => p.code);
+const opts = { classes: C, maxModelBytes: 1 << 20 };
+
+test('a stride-1 logits model and an arg-max labels model pass every check and the trial, with the time projected', { skip }, async () => {
+  for (const [graph, output] of [['logits', 'logits'], ['labels', 'labels']] as const) {
+    const r = await checkBundle(await bundle(graph, graph, { ...MODEL, output }), { ...opts, trial: { seconds: 30, images: 752 } });
+    assert.deepEqual(r.problems, [], graph);
+    assert.equal(r.onnx!.opsets.get(''), 17);
+    assert.ok(r.trial!.secondsPerImage! > 0 && r.trial!.projectedSeconds === r.trial!.secondsPerImage! * 752);
+  }
+});
+
+test('refused with named codes, all at once, nothing run: external data outside the bundle, not ONNX, channels against classes, a custom-domain operator, an opset too new', { skip }, async () => {
+  const escape = await checkBundle(await bundle('escape', 'external-escape'), opts);
+  assert.deepEqual(codes(escape), ['model-external-data']);
+  assert.deepEqual(escape.problems[0].details, { tensor: 'w', location: '../../../../etc/passwd', why: 'a path that leaves the bundle' });
+  assert.deepEqual(codes(await checkBundle(await bundle('text', Buffer.from('this is not a model')), opts)), ['model-not-onnx']);
+  assert.deepEqual(codes(await checkBundle(await bundle('png', Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(100, 7)])), opts)), ['model-not-onnx']);
+  const wrong = await checkBundle(await bundle('wrong', 'wrong-channels'), opts);
+  assert.deepEqual(codes(wrong), ['model-output']);
+  assert.match(wrong.problems[0].problem, /9 channels; 7 expected/);
+  const custom = await checkBundle(await bundle('custom', 'custom-domain'), opts);
+  assert.deepEqual(codes(custom), ['model-domain']);
+  assert.deepEqual(custom.problems[0].details, { domain: 'com.example', ops: ['Sharpen'] });
+  assert.deepEqual(codes(await checkBundle(await bundle('opset', 'opset-27'), opts)), ['model-opset']);
+  const two = await checkBundle(await bundle('two-inputs', 'two-inputs'), opts);
+  assert.deepEqual(codes(two), ['model-input']);
+  assert.match(two.problems[0].problem, /2 inputs \(image, depth\)/);
+  // several at once: no model.json and a bad graph
+  assert.deepEqual(codes(await checkBundle(await bundle('two', 'custom-domain', null), opts)).sort(), ['model-domain', 'model-file-missing']);
+  assert.deepEqual(codes(await checkBundle(await bundle('none', null), opts)), ['model-file-missing']);
+  assert.deepEqual(codes(await checkBundle(await bundle('big', 'logits'), { ...opts, maxModelBytes: 200 })), ['model-too-large']);
+});
+
+test('model.json: its schema and the benchmark\'s classes; external weights beside the model in the bundle are allowed', { skip }, async () => {
+  const bad = await checkBundle(await bundle('json', 'logits', { ...MODEL, output: 'probabilities', input: { ...MODEL.input, std: [1, 0, 1] } }), opts);
+  assert.deepEqual(codes(bad), ['model-json-invalid']);
+  assert.match(bad.problems[0].problem, /output/);
+  assert.match(bad.problems[0].problem, /std/);
+  assert.deepEqual(codes(await checkBundle(await bundle('notjson', 'logits', '{"version": 1,'), opts)), ['model-json-invalid']);
+  assert.deepEqual(codes(await checkBundle(await bundle('classes', 'logits', { ...MODEL, classes: 50 }), opts)), ['model-classes']);
+  const beside = await checkBundle(await bundle('beside', 'external-beside', MODEL, { 'weights.bin': readFileSync(join(graphs, 'weights.bin')) }), { ...opts, trial: { seconds: 30, images: 10 } });
+  assert.deepEqual(beside.problems, []);
+  assert.deepEqual(codes(await checkBundle(await bundle('missing', 'external-beside'), opts)), ['model-external-data']);
+});
+
+test('what only a run shows: channels the graph leaves undeclared fail the trial with ONNX Runtime\'s shapes', { skip }, async () => {
+  const r = await checkBundle(await bundle('hidden', 'hidden-channels'), { ...opts, trial: { seconds: 30, images: 10 } });
+  assert.deepEqual(codes(r), ['model-trial-failed']);
+  assert.match(r.problems[0].problem, /1×9×71×97 for a 97×71 input; 1×7×h×w expected/);
+  assert.deepEqual(codes(await checkBundle(await bundle('hidden-static', 'hidden-channels'), opts)), [], 'the static checks cannot tell');
+});
+
+test('a model that never ends (a Loop of 2^62 iterations) fails its trial with model-timeout within the limit plus a few seconds', { skip }, async () => {
+  const t = performance.now();
+  const r = await checkBundle(await bundle('loop', 'loop-forever'), { ...opts, trial: { seconds: 2, images: 10 } });
+  const s = (performance.now() - t) / 1000;
+  assert.deepEqual(codes(r), ['model-timeout']);
+  assert.ok(s < 2 + 8, `${s} s`);
+});
+
+test('npm run -s model -- check: exit 0 and a summary; exit 1 with the problems as JSON', { skip }, async () => {
+  const ok = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/model.ts'), 'check', await bundle('cli-ok', 'logits'), '--classes', String(C), '--seconds', '30'], { encoding: 'utf8', cwd: ROOT });
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.match(ok.stdout, /ok \(logits, 6 classes/);
+  assert.match(ok.stdout, /trial on the CPU/);
+  const bad = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/model.ts'), 'check', await bundle('cli-bad', 'external-escape'), '--classes', String(C), '--json'], { encoding: 'utf8', cwd: ROOT });
+  assert.equal(bad.status, 1);
+  const out = JSON.parse(bad.stdout) as { ok: boolean; problems: { code: string; file: string }[] };
+  assert.deepEqual([out.ok, out.problems.map((p) => [p.code, p.file])], [false, [['model-external-data', 'model.onnx']]]);
+});
+
+test('the ONNX reader: truncated and corrupted files are refused, never read past their end', { skip }, () => {
+  const good = readFileSync(join(graphs, 'logits.onnx'));
+  assert.equal(readOnnx(good).inputs[0].name, 'image');
+  for (let n = 0; n < good.length; n += 7) assert.throws(() => readOnnx(good.subarray(0, n)), OnnxParseError, `truncated at ${n}`);
+  const flipped = Buffer.from(good);
+  flipped[3] = 0xff; // a length that runs past the end
+  assert.throws(() => readOnnx(flipped), OnnxParseError);
+});
+
+test('the graph input size from model.json: the short side resized, the long side capped', () => {
+  const m = (short: number | null, cap: number | null) => ModelJson.parse({ ...MODEL, input: { ...MODEL.input, resize_short_side: short, max_long_side: cap } });
+  assert.deepEqual(inputSize(m(null, null), 500, 375), [500, 375]);
+  assert.deepEqual(inputSize(m(256, null), 500, 375), [341, 256]);
+  assert.deepEqual(inputSize(m(256, null), 375, 500), [256, 341]);
+  assert.deepEqual(inputSize(m(null, 300), 500, 375), [300, 225]);
+  assert.deepEqual(inputSize(m(512, 600), 500, 250), [600, 300]);
+  writeFileSync(join(work, 'unused'), '');
+});
