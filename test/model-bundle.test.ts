@@ -112,6 +112,20 @@ test('npm run -s model -- check: exit 0 and a summary; exit 1 with the problems 
   assert.deepEqual([out.ok, out.problems.map((p) => [p.code, p.file])], [false, [['model-external-data', 'model.onnx']]]);
 });
 
+const torchProbe = spawnSync(PY, ['-c', 'import torch, torchvision'], { encoding: 'utf8' });
+const noTorch = torchProbe.status === 0 ? false : `${PY} with torch and torchvision not found (.ci/run installs python3-torch, python3-torchvision)`;
+
+test('a researcher\'s path from PyTorch: docs/examples/export_model.py (torchvision LR-ASPP, random weights, opset 17, dynamic size) writes a bundle that passes every check', { skip: skip || noTorch }, async () => {
+  const out = join(work, 'exported.zip');
+  const r = spawnSync(PY, [join(ROOT, 'docs/examples/export_model.py'), '--classes', String(C), '--out', out], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const check = await checkBundle(out, { classes: C, maxModelBytes: 64 << 20, trial: { seconds: 60, images: 752 } });
+  assert.deepEqual(check.problems, []);
+  assert.equal(check.model!.output, 'logits');
+  assert.deepEqual(check.onnx!.inputs.map((x) => [x.name, x.dims]), [['image', [1, 3, 'height', 'width']]]);
+  assert.deepEqual([...check.onnx!.opsets], [['', 17]]);
+});
+
 test('the ONNX reader: truncated and corrupted files are refused, never read past their end', { skip }, () => {
   const good = readFileSync(join(graphs, 'logits.onnx'));
   assert.equal(readOnnx(good).inputs[0].name, 'image');
