@@ -6,13 +6,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import sharp from 'sharp';
+import { runBundle } from '../baselines/bundle/run.ts';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { checkBundle } from '../baselines/bundle/check.ts';
 import { OnnxParseError, readOnnx } from '../baselines/bundle/onnx-proto.ts';
 import { inputSize, ModelJson } from '../baselines/bundle/bundle.ts';
 import { craftZip } from './helpers/zip.ts';
+import { writeMiniSplit } from '../datasets/imagenet-s/mini.ts';
+import { decodePng, DirectorySource, evaluate } from '../evaluator/index.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const PY = '/usr/bin/python3';
@@ -124,6 +128,57 @@ test('a researcher\'s path from PyTorch: docs/examples/export_model.py (torchvis
   assert.equal(check.model!.output, 'logits');
   assert.deepEqual(check.onnx!.inputs.map((x) => [x.name, x.dims]), [['image', [1, 3, 'height', 'width']]]);
   assert.deepEqual([...check.onnx!.opsets], [['', 17]]);
+});
+
+test('a stride-1 network exported from PyTorch, run by the model runner over the mini split\'s validation images, scores exactly as PyTorch\'s own predictions', { skip: skip || noTorch }, async () => {
+  const mini = await writeMiniSplit(join(work, 'mini'), { validation: 36, test: 1 });
+  const v = mini.subsets.validation, images = join(mini.root, 'validation');
+  const zip = join(work, 'stride1.zip'), torchPred = join(work, 'torch-pred'), modelPred = join(work, 'model-pred');
+  const made = spawnSync(PY, [join(ROOT, 'test/helpers/torch_stride1.py'), '--images', images, '--names', v.namesFile, '--classes', String(mini.classes), '--bundle', zip, '--pred', torchPred], { encoding: 'utf8' });
+  assert.equal(made.status, 0, made.stderr);
+  const run = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/model.ts'), 'run', zip, '--classes', String(mini.classes), '--images-dir', images, '--names', v.namesFile, '--out', modelPred], { encoding: 'utf8', cwd: ROOT });
+  assert.equal(run.status, 0, run.stderr);
+  // mask by mask, pixel for pixel (the PNG encoders differ; the ids may not)
+  let pixels = 0, differ = 0;
+  for (const m of v.masks) {
+    const a = decodePng(readFileSync(join(modelPred, m))), b = decodePng(readFileSync(join(torchPred, m)));
+    assert.deepEqual([a.width, a.height], [b.width, b.height], m);
+    for (let i = 0; i < a.ids.length; i++) if (a.ids[i] !== b.ids[i]) differ++;
+    pixels += a.ids.length;
+  }
+  assert.equal(differ, 0, `${differ} of ${pixels} pixels differ`);
+  const score = async (pred: string) => (await evaluate({ gtRoot: v.masksDir, pred: await DirectorySource.open(pred), masks: v.masks, classes: mini.classes, workers: 1 })).metrics;
+  const [ours, theirs] = [await score(modelPred), await score(torchPred)];
+  assert.deepEqual(ours, theirs);
+  assert.ok(ours.mIoU > 0);
+});
+
+test('a model run that outgrows its memory ceiling fails with model-out-of-memory, one that fails in the runtime with model-crashed (ONNX Runtime\'s message); a cancel stops it', { skip }, async () => {
+  const dir = join(work, 'run-dir'), out = join(work, 'run-out');
+  mkdirSync(dir, { recursive: true });
+  const img = join(work, 'img.jpg');
+  await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 90, g: 140, b: 30 } } }).jpeg().toFile(img);
+  const jobs = [{ image: img, mask: 'n1/a.png' }, { image: img, mask: 'n1/b.png' }];
+  const model = ModelJson.parse(MODEL);
+  copyFileSync(join(graphs, 'memory-hog.onnx'), join(dir, 'model.onnx'));
+  const hog = await runBundle(dir, model, jobs, out, { seconds: 60, memoryBytes: 400 * 1048576 });
+  assert.deepEqual([hog.problem?.code, hog.problem?.details], ['model-out-of-memory', { limit: 400 * 1048576 }]);
+  copyFileSync(join(graphs, 'reshape-fails.onnx'), join(dir, 'model.onnx'));
+  const crash = await runBundle(dir, model, jobs, out, { seconds: 60 });
+  assert.deepEqual([crash.problem?.code], ['model-crashed']);
+  assert.match(crash.problem!.problem, /Reshape|reshape/);
+  copyFileSync(join(graphs, 'loop-forever.onnx'), join(dir, 'model.onnx'));
+  const ac = new AbortController(), t = performance.now();
+  setTimeout(() => ac.abort(), 1500);
+  const cancelled = await runBundle(dir, model, jobs, out, { seconds: 600, signal: ac.signal });
+  assert.equal(cancelled.problem?.code, 'model-crashed');
+  assert.ok((performance.now() - t) / 1000 < 10, 'stopped at once');
+  copyFileSync(join(graphs, 'logits.onnx'), join(dir, 'model.onnx'));
+  const seen: number[] = [];
+  const ok = await runBundle(dir, model, jobs, out, { seconds: 60, onImage: (d) => seen.push(d) });
+  assert.equal(ok.problem, undefined);
+  assert.deepEqual(seen, [1, 2]);
+  assert.deepEqual([decodePng(readFileSync(join(out, 'n1/a.png'))).width, decodePng(readFileSync(join(out, 'n1/b.png'))).height], [64, 48]);
 });
 
 test('the ONNX reader: truncated and corrupted files are refused, never read past their end', { skip }, () => {

@@ -26,6 +26,8 @@ export interface BundleOptions {
   maxModelBytes: number;
   /** Run the model on two small images (and project the phase's time for `images`); off: static checks only. */
   trial?: { seconds: number; images: number };
+  /** Write the bundle's files (model.onnx and its external data) here and keep them, for a run. */
+  extractTo?: string;
 }
 
 export interface BundleCheck {
@@ -76,19 +78,21 @@ export async function checkBundle(zipPath: string, o: BundleOptions): Promise<Bu
       }
     }
     if (out.onnx) staticChecks(out.onnx, out.model, files, o, add);
-    if (!out.problems.length && o.trial && bytes && out.model) {
+    if (!out.problems.length && (o.trial || o.extractTo) && bytes && out.model) {
       // the bundle's files as the runtime will see them: model.onnx and any external data beside it
-      const dir = await mkdtemp(join(tmpdir(), 'isb-model-'));
+      const dir = o.extractTo ?? await mkdtemp(join(tmpdir(), 'isb-model-'));
       try {
         await writeFile(join(dir, BUNDLE_ONNX), bytes);
         for (const ref of out.onnx!.external) {
           const data = await src.readExtra(ref.location!, o.maxModelBytes);
           if (data) await writeFile(join(dir, ref.location!), data);
         }
-        out.trial = await trialRun(dir, out.model, o.trial);
-        if (out.trial.problem) add(out.trial.problem);
+        if (o.trial) {
+          out.trial = await trialRun(dir, out.model, o.trial);
+          if (out.trial.problem) add(out.trial.problem);
+        }
       } finally {
-        await rm(dir, { recursive: true, force: true });
+        if (!o.extractTo) await rm(dir, { recursive: true, force: true });
       }
     }
     return out;

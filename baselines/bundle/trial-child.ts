@@ -6,10 +6,10 @@
  */
 import * as ort from 'onnxruntime-node';
 import { inputSize, ModelJson } from './bundle.ts';
-import type { TrialOutput } from './trial.ts';
+import type { ChildOutput } from './trial.ts';
 
 const [path, json] = process.argv.slice(2);
-const done = (o: TrialOutput): void => { process.stdout.write(`${JSON.stringify(o)}\n`); };
+const done = (o: ChildOutput): void => { process.stdout.write(`${JSON.stringify(o)}\n`); };
 
 try {
   const model = ModelJson.parse(JSON.parse(json));

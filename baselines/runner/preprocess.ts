@@ -32,10 +32,10 @@ export interface Input {
 const f32 = Math.fround;
 
 /** ToTensor + Normalize of resized RGB bytes: f32(f32(f32(v / 255) − mean) / std), channel-major. */
-export function normalise(rgb: Uint8Array, width: number, height: number): Float32Array {
+export function normalise(rgb: Uint8Array, width: number, height: number, means: readonly number[] = MEAN, stds: readonly number[] = STD): Float32Array {
   const n = width * height, out = new Float32Array(3 * n);
   for (let c = 0; c < 3; c++) {
-    const mean = f32(MEAN[c]), std = f32(STD[c]);
+    const mean = f32(means[c]), std = f32(stds[c]);
     const lut = new Float32Array(256);
     for (let v = 0; v < 256; v++) lut[v] = f32(f32(f32(v / 255) - mean) / std);
     for (let i = 0; i < n; i++) out[c * n + i] = lut[rgb[i * 3 + c]];

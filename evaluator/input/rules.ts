@@ -118,6 +118,8 @@ export const RULES = {
   'model-input': rule<{ detail: string }>('error', 'a graph input that is not one N×3×H×W float tensor', (d) => `graph input: ${d.detail}`),
   'model-output': rule<{ detail: string }>('error', 'a graph output that does not fit model.json (channels, rank, type)', (d) => `graph output: ${d.detail}`),
   'model-trial-failed': rule<{ reason: string }>('error', 'the model failed on a trial image', (d) => `the trial run failed: ${d.reason}`),
+  'model-out-of-memory': rule<{ limit: number }>('error', 'a model past its memory ceiling', (d) => `the model went past its memory ceiling of ${Math.round(d.limit / 1048576)} MiB and was stopped`),
+  'model-crashed': rule<{ reason: string }>('error', 'a model whose runtime ended with an error', (d) => `the model run failed: ${d.reason}`),
   'model-timeout': rule<{ seconds: number }>('error', 'a model past its time limit on one image (MODEL_TIMEOUT_SECONDS)', (d) => `one image took longer than ${d.seconds} s; the run was stopped`),
 
   // the names list (CLI)
@@ -190,6 +192,8 @@ export const HINTS: Record<RuleCode, string> = {
   'model-input': 'Export one input of shape 1×3×H×W, float32, with dynamic height and width (dynamic_axes={"input": {2: "h", 3: "w"}}).',
   'model-output': 'Export one output: 1×(C+1)×h×w float logits for output "logits", or 1×H×W integer class ids for output "labels".',
   'model-trial-failed': 'Run the exported model with onnxruntime on an image of another size first; the message above is ONNX Runtime\'s.',
+  'model-out-of-memory': 'Lower the input size (resize_short_side / max_long_side in model.json) or the model\'s width.',
+  'model-crashed': 'Run the model with onnxruntime on the benchmark\'s images locally; the message above is ONNX Runtime\'s.',
   'model-timeout': 'Make the model faster on the CPU, or smaller (resize_short_side / max_long_side in model.json).',
   'names-empty': 'Use the official names list of the split and phase.',
   'names-no-mask-column': 'Use the official names list: each line is "wnid/name.JPEG wnid/name.png".',

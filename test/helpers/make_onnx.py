@@ -80,3 +80,18 @@ save('hidden-channels', conv_graph(classes + 3, output=helper.make_tensor_value_
 two = conv_graph(classes + 1)
 two.graph.input.append(helper.make_tensor_value_info('depth', TensorProto.FLOAT, [1, 1, 'h', 'w']))
 save('two-inputs', two)
+# a graph that allocates 1 GiB whatever the image: Expand of a scalar to 1x256x1024x1024, summed into the logits
+hog = conv_graph(classes + 1, [
+    helper.make_node('Expand', ['one_f', 'big_shape'], ['big']),
+    helper.make_node('ReduceSum', ['big'], ['total'], keepdims=0),
+    helper.make_node('Mul', ['total', 'zero_f'], ['nothing']),
+    helper.make_node('Add', ['logits', 'nothing'], ['out']),
+], [numpy_helper.from_array(np.array(1, dtype=np.float32), 'one_f'), numpy_helper.from_array(np.array([1, 256, 1024, 1024], dtype=np.int64), 'big_shape'),
+    numpy_helper.from_array(np.array(0, dtype=np.float32), 'zero_f')],
+    output=helper.make_tensor_value_info('out', TensorProto.FLOAT, [1, classes + 1, 'h', 'w']))
+save('memory-hog', hog)
+# a graph that fails at run time whatever the image: a Reshape to a fixed wrong shape
+bad = conv_graph(classes + 1, [helper.make_node('Reshape', ['logits', 'shape'], ['out'])],
+                 [numpy_helper.from_array(np.array([1, 3], dtype=np.int64), 'shape')],
+                 output=helper.make_tensor_value_info('out', TensorProto.FLOAT, [1, classes + 1, 'h', 'w']))
+save('reshape-fails', bad)

@@ -1,0 +1,36 @@
+/**
+ * A checked bundle over a phase's images, in a watched child process (isolated.ts, run-child.ts):
+ * masks written under `outDir` as the benchmark names them, progress reported per image, and a model
+ * that never ends, outgrows its memory or crashes fails with the reason (model-timeout,
+ * model-out-of-memory, model-crashed) while the caller goes on.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { problem, type Problem } from '../../evaluator/index.ts';
+import { BUNDLE_ONNX, type ModelJson } from './bundle.ts';
+import { runIsolated } from './isolated.ts';
+import { childResult, LOAD_SECONDS, MODEL_MEMORY_BYTES } from './trial.ts';
+
+export interface RunBundleOptions {
+  /** Per image (MODEL_TIMEOUT_SECONDS). */
+  seconds: number;
+  memoryBytes?: number;
+  signal?: AbortSignal;
+  onImage?: (done: number, total: number) => void;
+}
+
+/** `dir`: the bundle's files (model.onnx and any external data); `jobs`: absolute image paths and mask paths. */
+export async function runBundle(dir: string, model: ModelJson, jobs: { image: string; mask: string }[], outDir: string, o: RunBundleOptions): Promise<{ seconds: number; problem?: Problem }> {
+  const jobsFile = join(dir, 'jobs.json');
+  await writeFile(jobsFile, JSON.stringify(jobs));
+  const t0 = performance.now();
+  const r = childResult(await runIsolated(join(import.meta.dirname, 'run-child.ts'), [join(dir, BUNDLE_ONNX), JSON.stringify(model), jobsFile, outDir], {
+    cwd: dir, loadSeconds: LOAD_SECONDS, imageSeconds: o.seconds, memoryBytes: o.memoryBytes ?? MODEL_MEMORY_BYTES, signal: o.signal,
+    onLine: (l) => { if (l.startsWith('{"event":"done"')) { const p = JSON.parse(l) as { done: number; total: number }; o.onImage?.(p.done, p.total); } },
+  }));
+  const seconds = (performance.now() - t0) / 1000;
+  if (o.signal?.aborted) return { seconds, problem: problem('model-crashed', BUNDLE_ONNX, { reason: 'cancelled' }) };
+  if (r.problem) return { seconds, problem: r.problem };
+  if (!r.out!.ok) return { seconds, problem: problem('model-crashed', BUNDLE_ONNX, { reason: (r.out!.error ?? 'unknown').slice(0, 600) }) };
+  return { seconds };
+}
