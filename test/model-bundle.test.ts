@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { runBundle } from '../baselines/bundle/run.ts';
+import { decodeRGB } from '../baselines/runner/preprocess.ts';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { checkBundle } from '../baselines/bundle/check.ts';
@@ -179,6 +180,34 @@ test('a model run that outgrows its memory ceiling fails with model-out-of-memor
   assert.equal(ok.problem, undefined);
   assert.deepEqual(seen, [1, 2]);
   assert.deepEqual([decodePng(readFileSync(join(out, 'n1/a.png'))).width, decodePng(readFileSync(join(out, 'n1/b.png'))).height], [64, 48]);
+});
+
+const pilProbe = spawnSync(PY, ['-c', 'import PIL, numpy; from PIL import ImageCms'], { encoding: 'utf8' });
+const noPil = pilProbe.status === 0 ? false : `${PY} with Pillow (ImageCms) and numpy not found (python3-pil comes with .ci/run's python3-torchvision)`;
+
+test('images decode as Pillow\'s convert(\'RGB\'): a CMYK JPEG (Pillow\'s own formula), an RGB JPEG carrying a non-sRGB ICC profile (ignored), a plain one', { skip: noPil }, async () => {
+  const dir = join(work, 'decode');
+  mkdirSync(dir, { recursive: true });
+  const made = spawnSync(PY, ['-c', `
+import numpy as np
+from PIL import Image, ImageCms
+d = ${JSON.stringify(dir)}
+rng = np.random.default_rng(2)
+Image.fromarray(rng.integers(0, 256, (40, 56, 4), dtype=np.uint8), 'CMYK').save(d + '/cmyk.jpg', quality=95)
+rgb = Image.fromarray(rng.integers(0, 256, (40, 56, 3), dtype=np.uint8))
+rgb.save(d + '/icc.jpg', quality=90, icc_profile=ImageCms.ImageCmsProfile(ImageCms.createProfile('XYZ')).tobytes())
+rgb.save(d + '/plain.jpg', quality=90)
+for n in ('cmyk', 'icc', 'plain'):
+    Image.open(d + '/' + n + '.jpg').convert('RGB').save(d + '/' + n + '.pil.png')
+`], { encoding: 'utf8' });
+  assert.equal(made.status, 0, made.stderr);
+  for (const n of ['cmyk', 'icc', 'plain']) {
+    const ours = await decodeRGB(join(dir, `${n}.jpg`));
+    const ref = await sharp(join(dir, `${n}.pil.png`)).removeAlpha().raw().toBuffer();
+    let differ = 0;
+    for (let i = 0; i < ref.length; i++) if (ref[i] !== ours.rgb[i]) differ++;
+    assert.equal(differ, 0, `${n}: ${differ} of ${ref.length} values differ from Pillow`);
+  }
 });
 
 test('the ONNX reader: truncated and corrupted files are refused, never read past their end', { skip }, () => {

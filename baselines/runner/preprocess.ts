@@ -12,9 +12,26 @@ export const STD = [0.229, 0.224, 0.225] as const;
 
 export interface Decoded { rgb: Uint8Array; width: number; height: number }
 
-/** An image file as RGB bytes, as `Image.open(p).convert('RGB')` gives them. */
+/**
+ * An image file as RGB bytes, as `Image.open(p).convert('RGB')` gives them. Pillow ignores an
+ * embedded ICC profile (sharp would convert through it: up to 244 levels apart on an image carrying
+ * an XYZ profile), and turns CMYK into RGB with its own formula, R = (255 − K) − (C·(255 − K))/255 with
+ * Pillow's rounding (MULDIV255), where sharp would convert through a CMYK profile (up to 130 levels
+ * apart). Both are done here as Pillow does (Pillow 9.4, Debian's; test/model-bundle.test.ts).
+ */
 export async function decodeRGB(path: string | Buffer): Promise<Decoded> {
-  const { data, info } = await sharp(path).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  const meta = await sharp(path).metadata();
+  if (meta.space === 'cmyk') {
+    const { data, info } = await sharp(path, { ignoreIcc: true }).pipelineColourspace('cmyk').toColourspace('cmyk').raw().toBuffer({ resolveWithObject: true });
+    if (info.channels !== 4) throw new Error(`CMYK image decoded to ${info.channels} channels`);
+    const n = info.width * info.height, rgb = new Uint8Array(n * 3);
+    for (let p = 0; p < n; p++) {
+      const nk = 255 - data[p * 4 + 3];
+      for (let c = 0; c < 3; c++) { const t = data[p * 4 + c] * nk + 128; rgb[p * 3 + c] = nk - (((t >> 8) + t) >> 8); }
+    }
+    return { rgb, width: info.width, height: info.height };
+  }
+  const { data, info } = await sharp(path, { ignoreIcc: true }).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
   if (info.channels !== 3) throw new Error(`expected 3 channels, got ${info.channels}`);
   return { rgb: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
 }
