@@ -19,7 +19,8 @@
  *      stall while it refuses hostile zips and aborted uploads;
  *   8. pages (scripts/bench-pages.ts): render time of a 919-class submission page and a 500-entry
  *      leaderboard, the leaderboard page's latency under 100 concurrent clients, JavaScript shipped;
- *  12. baselines: the ONNX Runtime runner against PyTorch eager on the CPU (PASS ResNet-50, 919 classes, random weights).
+ *  12. baselines: the ONNX Runtime runner against PyTorch eager on the CPU (PASS ResNet-50, 919 classes, random weights),
+ *      and a submitted model bundle (LR-ASPP, 919 classes) run by the model runner against the same network in PyTorch.
  *  11. deadline: embedded scorer against QUEUE + local workers on the real server, and the queueing simulation of a conference deadline.
  *  10. gtcache: scoring with the GT decoded once against the decode-both floor and uncached scoring, at 1,200 and 27,423 images, and the store's memory.
  *  13. intervals (scripts/bench-intervals.ts): coverage of the 95 % intervals, the paired interval and
@@ -68,11 +69,12 @@ const opts = new Command('bench')
   .option('--quick', 'skip the long sections (scale, dataset)')
   .option('--screenshots', 'pages section: also save screenshots of the large pages (needs chromium)')
   .option('--sections <list>', `comma-separated, of ${SECTIONS.join(', ')}`, (v) => v.split(','), SECTIONS)
+  .option('--baseline-models <list>', 'baselines section: which of pass-r50, rf-convnext-t-rfmultiple, vit-b16, model-bundle', (v) => v.split(','))
   .option('--interval-parts <list>', 'intervals section: which of coverage, paired, boards', (v) => v.split(','))
   .option('--images <n>', 'size of the generated throughput set', (v) => parseInt(v, 10), 1200)
   .option('--scale-images <n>', 'size of the scale run', (v) => parseInt(v, 10), 27423)
   .parse()
-  .opts<{ quick?: boolean; screenshots?: boolean; intervalParts?: string[]; sections: string[]; images: number; scaleImages: number }>();
+  .opts<{ quick?: boolean; screenshots?: boolean; baselineModels?: string[]; intervalParts?: string[]; sections: string[]; images: number; scaleImages: number }>();
 const LONG = ['scale', 'dataset', 'server', 'hostile', 'deadline'];
 const run = (section: string): boolean => opts.sections.includes(section) && !(opts.quick && LONG.includes(section));
 
@@ -360,7 +362,7 @@ if (run('gtcache')) {
 
 if (run('baselines')) {
   console.log('\n12. Baselines: the ONNX Runtime runner against PyTorch eager on the CPU, same model, same images, one run');
-  await baselinesBench(BENCH, opts.quick ? 8 : 24);
+  await baselinesBench(BENCH, opts.quick ? 8 : 24, opts.baselineModels);
 }
 
 if (run('deadline')) {

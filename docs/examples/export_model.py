@@ -1,31 +1,41 @@
 """Export a PyTorch segmentation network as an ImageNet-S Bench model bundle (docs/model-submissions.md).
 
     python3 export_model.py --classes 50 --out bundle.zip [--checkpoint my.pth]
+        [--predict-images DIR --predict-names LIST --predict-out DIR]
 
 The network here is torchvision's LR-ASPP MobileNetV3-Large with C + 1 output channels; put your own
 in `build()`. Without --checkpoint it keeps its random initial weights (what the project's tests use:
 nothing is downloaded). The graph takes 1x3xHxW float32 images normalised with ImageNet's mean and std
-and returns 1x(C+1)xHxW logits at the input's size (stride 1 after the network's own upsampling);
-height and width are dynamic, opset 17.
+and returns 1x(C+1)xhxw logits at the network's own stride (8 for LR-ASPP), which the server resizes;
+height and width are dynamic, opset 17. --predict-* writes the same network's masks made by PyTorch
+(its full forward: logits upsampled by F.interpolate, then arg-max), for comparison.
 """
 import argparse
 import io
 import json
+import os
+import sys
+import time
 import zipfile
+
+import numpy as np
+from PIL import Image
 
 import torch
 import torchvision
 
 
 class Logits(torch.nn.Module):
-    """torchvision's segmentation models return a dict; the bundle's graph returns the logits tensor."""
+    """The network's logits before its last upsampling (LR-ASPP: stride 8). The server resizes them to
+    the image bilinearly (half-pixel, as F.interpolate(align_corners=False)) and takes the arg-max as
+    it goes: 920 full-size channels of an ImageNet image would be ~700 MB a picture."""
 
     def __init__(self, net):
         super().__init__()
         self.net = net
 
     def forward(self, image):
-        return self.net(image)['out']
+        return self.net.classifier(self.net.backbone(image))
 
 
 def build(classes):
@@ -39,6 +49,9 @@ def main():
     ap.add_argument('--checkpoint', help='a state_dict for build(); random weights without it')
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--method', default='LR-ASPP MobileNetV3-Large')
+    ap.add_argument('--predict-images', help="also predict these images with PyTorch (a split's folder of wnid/name.JPEG)")
+    ap.add_argument('--predict-names', help='the names list of those images ("wnid/name.JPEG wnid/name.png" per line)')
+    ap.add_argument('--predict-out', help="where PyTorch's own masks go (class id = R + 256·G)")
     a = ap.parse_args()
     torch.manual_seed(a.seed)
     net = build(a.classes)
@@ -63,6 +76,30 @@ def main():
         z.writestr('model.onnx', onnx.getvalue())
         z.writestr('model.json', json.dumps(spec, indent=2))
     print(f'wrote {a.out}: model.onnx ({len(onnx.getvalue())} bytes) and model.json')
+    if a.predict_images:
+        predict(model, spec, a.predict_images, a.predict_names, a.predict_out)
+
+
+def predict(model, spec, images, names, out):
+    """The network's own masks, made by PyTorch eager: PIL decode, ToTensor, Normalize, arg-max."""
+    mean = torch.tensor(spec['input']['mean']).view(3, 1, 1)
+    std = torch.tensor(spec['input']['std']).view(3, 1, 1)
+    lines = [line.split() for line in open(names) if line.strip()]
+    started, count = None, 0
+    for i, (img, mask) in enumerate(lines):
+        if i == 1:
+            started = time.perf_counter()  # the first image warms up, as the runner's timing does
+        rgb = np.asarray(Image.open(os.path.join(images, img)).convert('RGB'))
+        x = ((torch.from_numpy(rgb.copy()).permute(2, 0, 1).float() / 255) - mean) / std
+        with torch.no_grad():
+            ids = model.net(x[None])['out'][0].argmax(0).numpy().astype(np.uint32)
+        png = np.zeros(ids.shape + (3,), np.uint8)
+        png[..., 0], png[..., 1] = ids % 256, ids // 256
+        os.makedirs(os.path.dirname(os.path.join(out, mask)), exist_ok=True)
+        Image.fromarray(png).save(os.path.join(out, mask))
+        count += i >= 1
+    seconds = time.perf_counter() - started if started else 0.0
+    print(json.dumps({'images': count, 'seconds': seconds, 'threads': torch.get_num_threads()}), file=sys.stderr)
 
 
 if __name__ == '__main__':
