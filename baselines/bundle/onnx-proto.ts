@@ -24,7 +24,7 @@ const F = {
   tensorType: { elemType: 1, shape: 2 },
   shape: { dim: 1 },
   dim: { value: 1, param: 2 },
-  function: { node: 7, opsetImport: 9, domain: 10 },
+  function: { node: 7, domain: 10 },
 } as const;
 
 /** Subgraphs nest (Loop in If in Scan…); past this depth the model is refused. */
@@ -191,7 +191,6 @@ function readFunction(r: Reader, s: OnnxSummary): void {
     const f = r.field();
     if (!f.sub) continue;
     if (f.no === F.function.node) readNode(f.sub, s, 1);
-    else if (f.no === F.function.opsetImport) readOpset(f.sub, new Map());
     else if (f.no === F.function.domain) s.nodeDomains.add(f.sub.text());
   }
 }

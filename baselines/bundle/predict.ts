@@ -8,6 +8,7 @@
 import * as ort from 'onnxruntime-node';
 import { decodeRGB, normalise } from '../runner/preprocess.ts';
 import { resizeBilinearRGB } from '../runner/resize.ts';
+import { nearestIndex } from '../runner/model.ts';
 import { inputSize, type ModelJson } from './bundle.ts';
 
 export interface Mask { ids: Uint16Array; width: number; height: number }
@@ -26,8 +27,8 @@ export async function predictImage(session: ort.InferenceSession, m: ModelJson, 
     const src = y.data as ArrayLike<number | bigint>;
     const ids = new Uint16Array(W * H);
     for (let r = 0; r < H; r++) {
-      const sr = nearest(r, oh, H);
-      for (let c = 0; c < W; c++) ids[r * W + c] = Number(src[sr * ow + nearest(c, ow, W)]);
+      const sr = nearestIndex(r, oh, H);
+      for (let c = 0; c < W; c++) ids[r * W + c] = Number(src[sr * ow + nearestIndex(c, ow, W)]);
     }
     return { ids, width: W, height: H };
   }
@@ -49,12 +50,6 @@ export async function predictImage(session: ort.InferenceSession, m: ModelJson, 
 
 function toFloat32(t: ort.Tensor): Float32Array {
   return t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>);
-}
-
-/** torch's nearest source index (float32 scale, as in PyTorch 1.13). */
-function nearest(dst: number, inSize: number, outSize: number): number {
-  if (inSize === outSize) return dst;
-  return Math.min(Math.floor(f32(f32(dst) * f32(inSize / outSize))), inSize - 1);
 }
 
 /** One axis of half-pixel bilinear interpolation: source index, next index, weights (PyTorch's upsample_bilinear2d). */

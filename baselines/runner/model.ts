@@ -70,7 +70,7 @@ export function labelSize(m: Manifest, W: number, H: number): [number, number] {
 }
 
 /** torch's `F.interpolate(mode='nearest')` source index on the CPU (float32 scale, as in PyTorch 1.13). */
-function nearestIndex(dst: number, inSize: number, outSize: number): number {
+export function nearestIndex(dst: number, inSize: number, outSize: number): number {
   if (outSize === inSize) return dst;
   if (outSize === 2 * inSize) return dst >> 1;
   const scale = Math.fround(inSize / outSize);

@@ -57,7 +57,7 @@ export function normalQuantile(p: number): number {
  * number: a level through Φ and Φ⁻¹ (accurate to ~2e-7) comes back a little off, and must not shift
  * a rank (at B = 1,000, 2e-4 of one).
  */
-function quantile(sorted: ArrayLike<number>, q: number): number {
+export function quantile(sorted: ArrayLike<number>, q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length - 1e-3) - 1))];
 }
 

@@ -6,7 +6,7 @@
  */
 import { population, symmetricBoard, type Population } from './population.ts';
 import { bootstrap, DESIGN, resampleMetrics, seedFor, selectRows, type ContributionTable, type Design } from '../../evaluator/statistics/bootstrap.ts';
-import { bcInterval, paired, pairSpread, rankIntervals } from '../../evaluator/statistics/intervals.ts';
+import { bcInterval, paired, pairSpread, quantile, rankIntervals } from '../../evaluator/statistics/intervals.ts';
 import { rng } from '../../datasets/imagenet-s/synth-image.ts';
 import { createHash } from 'node:crypto';
 
@@ -64,9 +64,6 @@ export function truth(s: Scenario, pop: Population & { weightOf: Float64Array },
 /** Plain percentiles (the former method), bias-corrected percentiles, or the studentized interval the project reports. */
 export type Method = 'percentile' | 'bc' | 'studentized';
 
-function quantile(sorted: Float64Array, q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-}
 
 export function candidateInterval(method: Exclude<Method, 'studentized'>, estimate: number, samples: Float64Array): [number, number] {
   if (method === 'bc') return bcInterval(estimate, samples)!;
