@@ -36,6 +36,27 @@ export interface BoardRow {
   tied_with_leader: boolean | null;
   /** A baseline the server ran: its provenance, and the authors' reported mIoU for this phase (never the server's). */
   run: { provenance: string; reported: { mIoU: number; source: string; recipe: string } | null } | null;
+  /** Predictions the server made by running the submitted model: its sha256, the runtime and provider; the bundle's URL once its owner published it. */
+  model: { sha256: string; runtime: string | null; provider: string | null; download_url: string | null } | null;
+}
+
+/** A model submission as the API and pages show it (server/domain/models.ts modelView). */
+export interface ModelView {
+  sha256: string;
+  bytes: number;
+  /** Whether anyone may download the bundle (its owner's choice). */
+  public: boolean;
+  /** The bundle's URL, when the viewer may download it (its owner, admins, anyone once published). */
+  download_url: string | null;
+  /** The run before scoring: pending → running → ran | failed. */
+  state: 'pending' | 'running' | 'ran' | 'failed';
+  /** The trial's projection for the phase, seconds. */
+  projected_seconds: number | null;
+  /** The run as it happened: runtime and version, execution provider, device asked for, images, seconds. */
+  run: { runtime: string; provider: string; device: string; images: number; seconds: number } | null;
+  input: { resize_short_side: number | null; max_long_side: number | null; mean: number[]; std: number[] } | null;
+  output: 'logits' | 'labels' | null;
+  flip_average: boolean;
 }
 
 /** The API view of a submission. */
@@ -49,6 +70,8 @@ export interface SubmissionView {
   other_phase?: OtherPhase | null;
   private: boolean; hidden: boolean; baseline: boolean;
   created_at: string; started_at: string | null; finished_at: string | null;
+  /** A model the server ran to make the predictions (absent for uploads of predictions). */
+  model?: ModelView;
   warnings: Warning[];
   metrics?: MetricsView;
   evaluator_version?: string;

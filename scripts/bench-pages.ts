@@ -7,6 +7,7 @@
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { BOOTSTRAP_METRICS, METRICS } from '../evaluator/index.ts';
 import { leaderboardPage } from '../leaderboard-ui/pages/leaderboard.ts';
 import { submissionPage, type SubmissionPageData } from '../leaderboard-ui/pages/submission.ts';
@@ -52,6 +53,7 @@ export function fakeBoard(n: number): BoardRow[] {
     metrics: Object.fromEntries(METRICS.map((m) => [m.key, 20 + r() * 50])) as Record<string, number>,
     ci: null as BoardRow['ci'], rank_ci: null as BoardRow['rank_ci'], tied_with_leader: null as BoardRow['tied_with_leader'],
     run: i % 50 === 0 ? { provenance: `/baselines/${i + 1}/manifest.json`, reported: { mIoU: 29.2, source: 'PASS README (LUSSeg/PASS), fully unsupervised', recipe: 'pass' } } : null,
+    model: i % 7 === 3 ? { sha256: createHash('sha256').update(String(i)).digest('hex'), runtime: 'onnxruntime-node 1.30.0', provider: i % 2 ? 'cuda' : 'cpu', download_url: i % 3 ? `/api/submissions/${i + 1}/model.zip` : null } : null,
   }));
   rows.sort((a, b) => b.metrics.mIoU - a.metrics.mIoU).forEach((row, i) => {
     row.rank = i + 1;

@@ -83,7 +83,11 @@ export const SETTINGS = {
   QUEUE_LOCK_SECONDS: int(30, 'A worker that stops renewing its lock this long (killed, frozen) loses its job to another.', 'worker', 1),
   WORKER_SILENT_SECONDS: int(60, 'With QUEUE: after this long without a worker\'s heartbeat, the pages and /readyz say no worker is running.', 'server', 5),
   SCORING_TIMEOUT_SECONDS: int(120, 'The longest a scoring may take per started 1,000 images (an honest one takes a few seconds); past it the submission fails with the reason and the scorer moves on. 0: no limit.'),
-  BASELINE_DEVICE: oneOf(['auto', 'cpu', 'cuda', 'webgpu'], 'auto', 'Where baselines run: auto (CUDA, else WebGPU, else CPU; each passed over is logged) or one of them.'),
+  BASELINE_DEVICE: oneOf(['auto', 'cpu', 'cuda', 'webgpu'], 'auto', 'Where baselines and submitted models run in this process: auto (CUDA, else WebGPU, else CPU; each passed over is logged) or one of them. Queue workers take --device.'),
+  MAX_MODEL_BYTES: int(512 * 1024 * 1024, 'Largest model bundle (zip) and largest model.onnx in it, in bytes.', 'server', 1024),
+  MODEL_TIMEOUT_SECONDS: int(30, 'The longest a submitted model may take on one image (the trial at upload included); past it the run stops and the submission fails with model-timeout.', 'server', 1),
+  MODEL_MEMORY_MB: int(4096, 'Resident memory a submitted model\'s process may use, MB; past it the run stops and the submission fails with model-out-of-memory.', 'server', 64),
+  MODEL_SECONDS_PER_DAY: int(4 * 3600, 'Runner time a user\'s model submissions may take per UTC day, in seconds (projected at upload from the trial, then as measured); keeps one user from holding the runner. 0: unlimited.'),
   OPEN_SIGNUP: flag('Let visitors make their own accounts at /signup.'),
   SIGNUPS_PER_HOUR: int(5, 'With OPEN_SIGNUP: accounts one client address may make an hour (attempts count); 0: unlimited.'),
   TRUST_PROXY: {
@@ -148,6 +152,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     queueInFlight: e.QUEUE_IN_FLIGHT,
     workerSilentMs: e.WORKER_SILENT_SECONDS * 1000,
     baselineDevice: e.BASELINE_DEVICE,
+    models: { maxBytes: e.MAX_MODEL_BYTES, timeoutSeconds: e.MODEL_TIMEOUT_SECONDS, memoryBytes: e.MODEL_MEMORY_MB * 1048576, secondsPerDay: e.MODEL_SECONDS_PER_DAY },
     metricsToken: e.METRICS_TOKEN,
   };
 }

@@ -47,11 +47,13 @@ export class ServerMetrics extends ScoringMetrics {
   readonly rejections = new Counter({ name: 'isb_upload_problems_total', help: 'Problems found in rejected uploads, by problem code.', labelNames: ['code'], registers: [this.registry] });
   readonly http = new Histogram({ name: 'isb_http_request_duration_seconds', help: 'HTTP request latency by route (the route pattern, not the URL) and status.', labelNames: ['method', 'route', 'status'], buckets: HTTP_BUCKETS, registers: [this.registry] });
   readonly baselineRuns = new Counter({ name: 'isb_baseline_runs_total', help: 'Baseline runs by outcome (started, submitted, failed).', labelNames: ['outcome'], registers: [this.registry] });
+  readonly modelRuns = new Counter({ name: 'isb_model_runs_total', help: 'Runs of submitted models by outcome (ran, or the problem code that failed them: model-timeout, model-out-of-memory, model-crashed).', labelNames: ['outcome'], registers: [this.registry] });
 
   constructor(sources: { queue: () => Record<string, number>; uploadBytes: () => number; uploads: () => number }) {
     super('server');
     for (const o of OUTCOMES) this.submissions.inc({ outcome: o }, 0);
     for (const o of ['started', 'submitted', 'failed']) this.baselineRuns.inc({ outcome: o }, 0);
+    for (const o of ['ran', 'model-timeout', 'model-out-of-memory', 'model-crashed']) this.modelRuns.inc({ outcome: o }, 0);
     new Gauge({
       name: 'isb_queue_submissions', help: 'Submissions waiting or being scored, by state (waiting_for_worker: handed to the queue, no worker has taken it yet).', labelNames: ['state'], registers: [this.registry],
       collect() { for (const [state, n] of Object.entries(sources.queue())) this.set({ state }, n); },

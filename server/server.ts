@@ -13,7 +13,10 @@ import { dbFile, openDb, type Db } from './storage/db.ts';
 import { Leaderboards } from './domain/leaderboard.ts';
 import { Queries } from './storage/queries.ts';
 import { Scorer, ThreadExecutor } from './queue/scorer.ts';
-import { QueueExecutor } from './queue/queue.ts';
+import { MODELS_LANE, QueueExecutor, SCORING_LANE } from './queue/queue.ts';
+import { embeddedModelExecutor, ModelRunner } from './queue/model-runner.ts';
+import type { ModelJob, ModelProgress } from './queue/model-job.ts';
+import type { ScoreJob, ScoreProgress } from './queue/score-job.ts';
 import { Baselines, type RuntimeStatus } from './domain/baselines.ts';
 import { readiness } from './domain/health.ts';
 import { ServerMetrics } from './metrics.ts';
@@ -46,7 +49,7 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
   const catalogue = await Catalogue.load({ root: config.imagenetsRoot, toolbox: config.toolbox, dataDir: config.dataDir, onLog: (m, e) => log.info(e ?? {}, m) });
   await removeOrphans(config.dataDir, q);
   // scoring in this process (embedded default) or on queue workers (QUEUE)
-  const executor = config.queue ? new QueueExecutor(config.queue, config.queueInFlight, log) : new ThreadExecutor();
+  const executor = config.queue ? new QueueExecutor<ScoreJob, ReturnType<typeof SCORING_LANE.decode>, ScoreProgress>(config.queue, config.queueInFlight, log, SCORING_LANE) : new ThreadExecutor();
   const slots = new UploadSlots(config.uploads.maxInProgress, config.uploads.maxPerUser);
   // eslint-disable-next-line prefer-const -- the metrics read the scorer when scraped, after it exists
   let scorer: Scorer;
@@ -54,7 +57,7 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
     queue: () => {
       const counts = q.queueCounts();
       const waiting = scorer.waitingCount;
-      return { queued: (counts.queued ?? 0) + waiting, waiting_for_worker: waiting, scoring: (counts.scoring ?? 0) - waiting };
+      return { queued: (counts.queued ?? 0) + waiting, waiting_for_worker: waiting, running_model: counts.running ?? 0, scoring: (counts.scoring ?? 0) - waiting };
     },
     uploadBytes: () => slots.received.bytes,
     uploads: () => slots.inProgress,
@@ -62,9 +65,15 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
   scorer = new Scorer(q, catalogue, { dataDir: config.dataDir, datasetRoot: catalogue.root, workers: config.scoringWorkers, maxPixels: config.maxPixels, gtCacheMB: config.gtCacheMB, log, metrics, timeoutSeconds: config.scoringTimeoutSeconds }, executor);
   scorer.start();
   const baselines = new Baselines({ q, catalogue, dataDir: config.dataDir, quota: config.quota, maxPixels: config.maxPixels, scorer, metrics, baselineDevice: config.baselineDevice, probeRuntime: opts.probeRuntime }, log);
+  // submitted models run before their predictions are scored: one at a time here, or on --models queue workers
+  const models = new ModelRunner(q, catalogue, scorer, {
+    dataDir: config.dataDir, datasetRoot: catalogue.root, seconds: config.models.timeoutSeconds, memoryBytes: config.models.memoryBytes, maxModelBytes: config.models.maxBytes, device: config.baselineDevice, log, metrics,
+  }, config.queue ? new QueueExecutor<ModelJob, ReturnType<typeof MODELS_LANE.decode>, ModelProgress>(config.queue, config.queueInFlight, log, MODELS_LANE) : embeddedModelExecutor());
+  models.start();
+  const modelSubmissions = { limits: config.models, runtime: () => baselines.runtime() };
   const health = () => readiness({ db, dataDir: config.dataDir, catalogue, scorer, baselines, workerSilentMs: config.workerSilentMs });
   const boards = new Leaderboards(q, config.testDetail, dbFile(config.dataDir), (b) => catalogue.counterpart(b));
-  const app = createApp({ boards, q, catalogue, dataDir: config.dataDir, quota: config.quota, maxPixels: config.maxPixels, scorer, baselines, metrics, health, metricsToken: config.metricsToken, workerSilentMs: config.workerSilentMs, log, maxUploadBytes: config.maxUploadBytes, authFailuresPerMinute: config.authFailuresPerMinute, uploads: config.uploads, bodyTimeoutMs: config.bodyTimeoutMs, testDetail: config.testDetail, secureCookies: config.secureCookies, openSignup: config.openSignup, signupsPerHour: config.signupsPerHour, trustProxy: config.trustProxy }, slots);
+  const app = createApp({ boards, q, catalogue, dataDir: config.dataDir, quota: config.quota, maxPixels: config.maxPixels, scorer, baselines, models: modelSubmissions, modelRunner: models, metrics, health, metricsToken: config.metricsToken, workerSilentMs: config.workerSilentMs, log, maxUploadBytes: config.maxUploadBytes, authFailuresPerMinute: config.authFailuresPerMinute, uploads: config.uploads, bodyTimeoutMs: config.bodyTimeoutMs, testDetail: config.testDetail, secureCookies: config.secureCookies, openSignup: config.openSignup, signupsPerHour: config.signupsPerHour, trustProxy: config.trustProxy }, slots);
   const server = await new Promise<Server>((resolve) => { const s = app.listen(config.port, config.host, () => resolve(s)); });
   server.requestTimeout = config.requestTimeoutMs;
   const addr = server.address();
@@ -78,6 +87,7 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections?.();
       await baselines.close();
+      await models.close();
       await scorer.close();
       await boards.close();
       db.close();

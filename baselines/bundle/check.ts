@@ -25,7 +25,7 @@ export interface BundleOptions {
   classes: number;
   maxModelBytes: number;
   /** Run the model on two small images (and project the phase's time for `images`); off: static checks only. */
-  trial?: { seconds: number; images: number };
+  trial?: { seconds: number; images: number; memoryBytes?: number };
   /** Write the bundle's files (model.onnx and its external data) here and keep them, for a run. */
   extractTo?: string;
 }

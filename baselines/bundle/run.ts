@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { problem, type Problem } from '../../evaluator/index.ts';
 import { BUNDLE_ONNX, type ModelJson } from './bundle.ts';
 import { runIsolated } from './isolated.ts';
+import type { Device } from '../runner/manifest.ts';
 import { childResult, LOAD_SECONDS, MODEL_MEMORY_BYTES } from './trial.ts';
 
 export interface RunBundleOptions {
@@ -17,14 +18,19 @@ export interface RunBundleOptions {
   memoryBytes?: number;
   signal?: AbortSignal;
   onImage?: (done: number, total: number) => void;
+  /** Where the graph runs (baselines/runner/model.ts openSession); default the CPU. */
+  device?: Device;
 }
 
+/** A run's outcome: its time, and either what ran it or the problem that stopped it. */
+export interface BundleRun { seconds: number; problem?: Problem; provider?: string; runtime?: string; fallbacks?: { provider: string; reason: string }[] }
+
 /** `dir`: the bundle's files (model.onnx and any external data); `jobs`: absolute image paths and mask paths. */
-export async function runBundle(dir: string, model: ModelJson, jobs: { image: string; mask: string }[], outDir: string, o: RunBundleOptions): Promise<{ seconds: number; problem?: Problem }> {
+export async function runBundle(dir: string, model: ModelJson, jobs: { image: string; mask: string }[], outDir: string, o: RunBundleOptions): Promise<BundleRun> {
   const jobsFile = join(dir, 'jobs.json');
   await writeFile(jobsFile, JSON.stringify(jobs));
   const t0 = performance.now();
-  const r = childResult(await runIsolated(join(import.meta.dirname, 'run-child.ts'), [join(dir, BUNDLE_ONNX), JSON.stringify(model), jobsFile, outDir], {
+  const r = childResult(await runIsolated(join(import.meta.dirname, 'run-child.ts'), [join(dir, BUNDLE_ONNX), JSON.stringify(model), jobsFile, outDir, o.device ?? 'cpu'], {
     cwd: dir, loadSeconds: LOAD_SECONDS, imageSeconds: o.seconds, memoryBytes: o.memoryBytes ?? MODEL_MEMORY_BYTES, signal: o.signal,
     onLine: (l) => { if (l.startsWith('{"event":"done"')) { const p = JSON.parse(l) as { done: number; total: number }; o.onImage?.(p.done, p.total); } },
   }));
@@ -32,5 +38,5 @@ export async function runBundle(dir: string, model: ModelJson, jobs: { image: st
   if (o.signal?.aborted) return { seconds, problem: problem('model-crashed', BUNDLE_ONNX, { reason: 'cancelled' }) };
   if (r.problem) return { seconds, problem: r.problem };
   if (!r.out!.ok) return { seconds, problem: problem('model-crashed', BUNDLE_ONNX, { reason: (r.out!.error ?? 'unknown').slice(0, 600) }) };
-  return { seconds };
+  return { seconds, provider: r.out!.provider, runtime: r.out!.runtime, fallbacks: r.out!.fallbacks ?? [] };
 }

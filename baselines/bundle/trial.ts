@@ -19,7 +19,7 @@ export interface TrialResult {
 }
 
 /** What a model child prints on its last line. */
-export interface ChildOutput { ok: boolean; secondsPerImage?: number; provider?: string; error?: string }
+export interface ChildOutput { ok: boolean; secondsPerImage?: number; provider?: string; runtime?: string; fallbacks?: { provider: string; reason: string }[]; error?: string }
 
 /** How long making a session may take (graph optimisation of a large model). */
 export const LOAD_SECONDS = 60;

@@ -1,14 +1,16 @@
 """Export a PyTorch segmentation network as an ImageNet-S Bench model bundle (docs/model-submissions.md).
 
-    python3 export_model.py --classes 50 --out bundle.zip [--checkpoint my.pth]
+    python3 export_model.py --classes 50 --out bundle.zip [--checkpoint my.pth] [--resize-short-side N]
         [--predict-images DIR --predict-names LIST --predict-out DIR]
 
 The network here is torchvision's LR-ASPP MobileNetV3-Large with C + 1 output channels; put your own
 in `build()`. Without --checkpoint it keeps its random initial weights (what the project's tests use:
 nothing is downloaded). The graph takes 1x3xHxW float32 images normalised with ImageNet's mean and std
 and returns 1x(C+1)xhxw logits at the network's own stride (8 for LR-ASPP), which the server resizes;
-height and width are dynamic, opset 17. --predict-* writes the same network's masks made by PyTorch
-(its full forward: logits upsampled by F.interpolate, then arg-max), for comparison.
+height and width are dynamic, opset 17. --resize-short-side makes the server resize each image first
+(torchvision's Resize on the PIL image), as a test-time resolution. --predict-* writes the same
+network's masks made by PyTorch (its logits upsampled to the image by F.interpolate, then arg-max), for
+comparison.
 """
 import argparse
 import io
@@ -49,6 +51,7 @@ def main():
     ap.add_argument('--checkpoint', help='a state_dict for build(); random weights without it')
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--method', default='LR-ASPP MobileNetV3-Large')
+    ap.add_argument('--resize-short-side', type=int, help="resize each image's short side to this before the network (model.json input.resize_short_side)")
     ap.add_argument('--predict-images', help="also predict these images with PyTorch (a split's folder of wnid/name.JPEG)")
     ap.add_argument('--predict-names', help='the names list of those images ("wnid/name.JPEG wnid/name.png" per line)')
     ap.add_argument('--predict-out', help="where PyTorch's own masks go (class id = R + 256·G)")
@@ -66,7 +69,7 @@ def main():
     spec = {
         'version': 1,
         'classes': a.classes,
-        'input': {'resize_short_side': None, 'max_long_side': None, 'mean': [0.485, 0.456, 0.406], 'std': [0.229, 0.224, 0.225]},
+        'input': {'resize_short_side': a.resize_short_side, 'max_long_side': None, 'mean': [0.485, 0.456, 0.406], 'std': [0.229, 0.224, 0.225]},
         'output': 'logits',
         'method': a.method,
         'backbone': 'MobileNetV3-Large',
@@ -81,18 +84,27 @@ def main():
 
 
 def predict(model, spec, images, names, out):
-    """The network's own masks, made by PyTorch eager: PIL decode, ToTensor, Normalize, arg-max."""
+    """The network's own masks, made by PyTorch eager: PIL decode, torchvision's Resize when model.json
+    asks for it, ToTensor, Normalize, logits upsampled to the image (bilinear, align_corners=False), arg-max."""
+    import torch.nn.functional as F
+    import torchvision.transforms.functional as TF
     mean = torch.tensor(spec['input']['mean']).view(3, 1, 1)
     std = torch.tensor(spec['input']['std']).view(3, 1, 1)
+    short = spec['input']['resize_short_side']
     lines = [line.split() for line in open(names) if line.strip()]
     started, count = None, 0
     for i, (img, mask) in enumerate(lines):
         if i == 1:
             started = time.perf_counter()  # the first image warms up, as the runner's timing does
-        rgb = np.asarray(Image.open(os.path.join(images, img)).convert('RGB'))
+        pil = Image.open(os.path.join(images, img)).convert('RGB')
+        W, H = pil.size
+        if short is not None:
+            pil = TF.resize(pil, short, interpolation=TF.InterpolationMode.BILINEAR)
+        rgb = np.asarray(pil)
         x = ((torch.from_numpy(rgb.copy()).permute(2, 0, 1).float() / 255) - mean) / std
         with torch.no_grad():
-            ids = model.net(x[None])['out'][0].argmax(0).numpy().astype(np.uint32)
+            logits = F.interpolate(model(x[None]), size=(H, W), mode='bilinear', align_corners=False)
+            ids = logits[0].argmax(0).numpy().astype(np.uint32)
         png = np.zeros(ids.shape + (3,), np.uint8)
         png[..., 0], png[..., 1] = ids % 256, ids // 256
         os.makedirs(os.path.dirname(os.path.join(out, mask)), exist_ok=True)

@@ -121,6 +121,8 @@ export const RULES = {
   'model-out-of-memory': rule<{ limit: number }>('error', 'a model past its memory ceiling', (d) => `the model went past its memory ceiling of ${Math.round(d.limit / 1048576)} MiB and was stopped`),
   'model-crashed': rule<{ reason: string }>('error', 'a model whose runtime ended with an error', (d) => `the model run failed: ${d.reason}`),
   'model-timeout': rule<{ seconds: number }>('error', 'a model past its time limit on one image (MODEL_TIMEOUT_SECONDS)', (d) => `one image took longer than ${d.seconds} s; the run was stopped`),
+  'model-match-missing': rule<{ validation: string }>('error', 'a fully-unsupervised model on test whose validation run has no match yet',
+    (d) => `a fully-unsupervised model applies on test the match its validation run got; this model (same model.onnx) has no scored run on ${d.validation}`),
 
   // the names list (CLI)
   'names-empty': rule('error', 'an empty names list', () => 'the names list has no entries'),
@@ -195,6 +197,7 @@ export const HINTS: Record<RuleCode, string> = {
   'model-out-of-memory': 'Lower the input size (resize_short_side / max_long_side in model.json) or the model\'s width.',
   'model-crashed': 'Run the model with onnxruntime on the benchmark\'s images locally; the message above is ONNX Runtime\'s.',
   'model-timeout': 'Make the model faster on the CPU, or smaller (resize_short_side / max_long_side in model.json).',
+  'model-match-missing': 'Submit the same bundle on the validation benchmark first and wait for it to finish; then submit it on test.',
   'names-empty': 'Use the official names list of the split and phase.',
   'names-no-mask-column': 'Use the official names list: each line is "wnid/name.JPEG wnid/name.png".',
   'names-bad-path': 'Use the official names list: relative wnid/name.png paths.',

@@ -13,6 +13,7 @@ import type { Catalogue } from './catalogue.ts';
 import { Forbidden, NotFound } from './errors.ts';
 import type { Queries, SubmissionRow } from '../storage/queries.ts';
 import { submissionView, type SubmitContext } from './submissions.ts';
+import { modelDownloadUrl } from './models.ts';
 import type { SubmissionView } from '../../leaderboard-ui/views.ts';
 
 export interface AccessContext { q: Queries; catalogue: Catalogue; testDetail: 'owner' | 'public' }
@@ -46,12 +47,18 @@ export function administerSubmission(ctx: AccessContext, viewer: Viewer, id: num
   return s;
 }
 
+/** A submitted model's bundle: its owner's and admins', and anyone's once its owner published it (and its row is readable). */
+export function mayDownloadModel(viewer: Viewer, s: SubmissionRow): boolean {
+  return !!s.model_file && (s.model_public === 1 || (!!viewer && (viewer.id === s.user_id || viewer.isAdmin)));
+}
+
 /** The view of a submission a viewer may read, with what they may not see left out, and its row. */
 export function readableView(ctx: AccessContext & SubmitContext, viewer: Viewer, id: number): { view: SubmissionView & { owner: boolean }; s: SubmissionRow } {
   const { s, own, perClass } = readSubmission(ctx, viewer, id);
   const view = submissionView(ctx, s);
   if (!perClass) delete view.classes;
   if (!own) { view.warnings = []; delete view.problems; delete view.error; }
+  if (view.model && mayDownloadModel(viewer, s)) view.model.download_url = modelDownloadUrl(s.id);
   return { view: { ...view, owner: !!viewer && viewer.id === s.user_id }, s };
 }
 

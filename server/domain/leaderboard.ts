@@ -11,6 +11,7 @@ import { ScoreCache } from './score-record.ts';
 import type { RowStats } from './board-stats.ts';
 import type { BoardStatsJob } from './board-stats-worker.ts';
 import { WorkerPool } from '../../util/pool.ts';
+import { modelDownloadUrl } from './models.ts';
 import { reportedFor, type ModelKey } from '../../baselines/reported.ts';
 import type { BoardRow, OtherPhase } from '../../leaderboard-ui/views.ts';
 
@@ -23,6 +24,13 @@ export type { BoardRow } from '../../leaderboard-ui/views.ts';
 export function baselineRun(r: Pick<BoardSourceRow, 'baseline' | 'baseline_run' | 'baseline_manifest'>, phase: 'validation' | 'test'): BoardRow['run'] {
   if (r.baseline !== 1 || r.baseline_run === null || r.baseline_manifest === null) return null;
   return { provenance: `/baselines/${r.baseline_run}/manifest.json`, reported: reportedFor(JSON.parse(r.baseline_manifest) as ModelKey, phase) };
+}
+
+/** A row whose predictions the server made by running the submitted model: its hash and what ran it; the bundle's link once published. */
+export function boardModel(r: Pick<BoardSourceRow, 'id' | 'model_sha256' | 'model_run' | 'model_public'>): BoardRow['model'] {
+  if (!r.model_sha256 || !r.model_run) return null;
+  const run = JSON.parse(r.model_run) as { runtime?: string; provider?: string };
+  return { sha256: r.model_sha256, runtime: run.runtime ?? null, provider: run.provider ?? null, download_url: r.model_public === 1 ? modelDownloadUrl(r.id) : null };
 }
 
 /** What a board says about its intervals (API and pages). */
@@ -92,7 +100,7 @@ export async function rankRows(rows: BoardSourceRow[], scores: ScoreCache, sort:
       paper: p.row.paper, code: p.row.code, backbone: p.row.backbone, pretraining: p.row.pretraining, extra_data: p.row.extra_data,
       other_phase: counterpart?.(p.row) ?? null,
       baseline: p.row.baseline === 1, private: p.row.private === 1, submitted_at: p.row.created_at, metrics: p.metrics,
-      ci: p.ci, ...stats[i], run: baselineRun(p.row, phase),
+      ci: p.ci, ...stats[i], run: baselineRun(p.row, phase), model: boardModel(p.row),
     });
   });
   return out;

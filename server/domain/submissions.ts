@@ -14,6 +14,7 @@ import type { Scorer } from '../queue/scorer.ts';
 import { METHOD_META_COLUMNS, type MethodMetaValues, type Queries, type SubmissionRow } from '../storage/queries.ts';
 import type { Received } from '../http/upload-receive.ts';
 import { checkUpload } from './upload-check.ts';
+import { checkModel, MODEL_JSON_META, modelFiles, modelView, type ModelLimits } from './models.ts';
 import type { AuthUser } from './auth.ts';
 import type { ServerMetrics } from '../metrics.ts';
 import type { SubmissionView } from '../../leaderboard-ui/views.ts';
@@ -34,6 +35,8 @@ export interface SubmitContext {
   metrics?: ServerMetrics;
   /** Scorings handed to a queue that no worker has taken show as queued (scorer.ts). */
   scorer?: Pick<Scorer, 'waitingForWorker'>;
+  /** Model submissions (models.ts): their limits, and whether ONNX Runtime loads here; unset: zips only. */
+  models?: { limits: ModelLimits; runtime: () => { ok: boolean; reason?: string } | null };
 }
 
 /** Start of the current UTC day, and of the next one (when a daily quota resets). */
@@ -85,7 +88,7 @@ async function checkAndQueue(ctx: SubmitContext, user: AuthUser, rec: Received):
     const b = ctx.catalogue.benchmarks.get(f.benchmark);
     if (!b) throw new InvalidInput(`unknown benchmark ${JSON.stringify(f.benchmark)}`, { benchmarks: [...ctx.catalogue.benchmarks.keys()] });
     if (b.closed) throw new Unavailable(`benchmark ${b.id} is closed: ${b.closed}`);
-    if (!rec.file) throw new InvalidInput('no file: send the zip of masks in the field "file"');
+    if (!rec.file) throw new InvalidInput(ctx.models ? 'no file: send the zip of masks in the field "file", or a model bundle in the field "model"' : 'no file: send the zip of masks in the field "file"');
     const baseline = f.baseline === 'true' || f.baseline === '1';
     if (baseline && !user.isAdmin) throw new Forbidden('only admins submit baselines');
 
@@ -93,13 +96,23 @@ async function checkAndQueue(ctx: SubmitContext, user: AuthUser, rec: Received):
     const quota = quotaLeft(ctx, user, b);
     if (!baseline && quota.limit > 0 && quota.used >= quota.limit) throw quotaReached(b, quota);
 
-    const check = await checkUpload(rec.file.path, b, ctx.maxPixels);
-    if (check.problems.length) throw new UploadRejected(`the upload has ${check.problems.length} problem(s); nothing was queued`, { problems: check.problems });
+    // a model (its run and the predictions come later) or a zip of masks (checked whole now)
+    const isModel = rec.field === 'model';
+    if (isModel && !ctx.models) throw new InvalidInput('this server does not take models: send predictions in the field "file"');
+    const day = utcDay();
+    const checked = isModel
+      ? { model: await checkModel({ ...ctx, models: ctx.models!.limits, runtime: ctx.models!.runtime }, user, b, rec.file, day) }
+      : { zip: await checkUpload(rec.file.path, b, ctx.maxPixels) };
+    if (checked.zip?.problems.length) throw new UploadRejected(`the upload has ${checked.zip.problems.length} problem(s); nothing was queued`, { problems: checked.zip.problems });
+    const meta = (checked.zip?.meta ?? Object.fromEntries(MODEL_JSON_META.map((k) => [k, checked.model!.model[k]]))) as Partial<Record<(typeof METHOD_META_COLUMNS)[number], string | null>>;
+    const match = checked.zip ? (checked.zip.match ? matchToObject(checked.zip.match) : null) : checked.model!.match;
 
     const dir = join(ctx.dataDir, 'submissions');
     await mkdir(dir, { recursive: true });
-    const name = `${Date.now()}-${Math.random().toString(36).slice(2, 10)}.zip`;
-    const stored = join(dir, name);
+    const stem = `${Date.now()}-${Math.random().toString(36).slice(2, 10)}`;
+    const files = modelFiles(stem);
+    // a model's bundle is kept; its predictions will be written where a zip's upload goes
+    const stored = join(ctx.dataDir, isModel ? files.bundle : files.predictions);
     await rename(rec.file.path, stored);
     try {
       // The quota is checked again inside the insert's transaction: concurrent uploads cannot both
@@ -109,10 +122,11 @@ async function checkAndQueue(ctx: SubmitContext, user: AuthUser, rec: Received):
         if (!baseline && again.limit > 0 && again.used >= again.limit) throw quotaReached(b, again);
         return ctx.q.insertSubmission({
           user_id: user.id, benchmark: b.id,
-          // each field from the form, else from method.txt
-          ...Object.fromEntries(METHOD_META_COLUMNS.map((k) => [k, f[k] ?? check.meta[k] ?? null])),
-          file: join('submissions', name), file_bytes: rec.file!.bytes, file_sha256: rec.file!.sha256 || null, images: b.masks.length, has_match: !!check.match, match: check.match ? matchToObject(check.match) : null,
+          // each field from the form, else from method.txt (or model.json)
+          ...Object.fromEntries(METHOD_META_COLUMNS.map((k) => [k, f[k] ?? meta[k] ?? null])),
+          file: files.predictions, file_bytes: isModel ? 0 : rec.file!.bytes, file_sha256: isModel ? null : rec.file!.sha256 || null, images: b.masks.length, has_match: !!match, match,
           private: f.private === 'true' || f.private === '1', baseline,
+          ...(isModel ? { model: { ...checked.model!.insert, model_file: files.bundle } } : {}),
         });
       });
     } catch (e) {
@@ -144,12 +158,15 @@ export function submissionView(ctx: SubmitContext, s: SubmissionRow): Submission
   const view: SubmissionView = {
     id: s.id,
     benchmark: s.benchmark,
-    status: waiting ? 'queued' : s.status,
+    // a model submission's run is a step of its own before scoring
+    status: waiting ? 'queued' : s.status === 'queued' && s.model_state === 'running' ? 'running' : s.status,
     ...(waiting ? { waiting_for_worker: { position: waiting.position, worker_last_seen: waiting.workerSeenAt === null ? null : new Date(waiting.workerSeenAt).toISOString() } } : {}),
     progress: { done: s.progress_done, total: s.images },
     ...Object.fromEntries(METHOD_META_COLUMNS.map((k) => [k, s[k]])) as MethodMetaValues,
     private: s.private === 1, hidden: s.hidden === 1, baseline: s.baseline === 1,
     created_at: s.created_at, started_at: s.started_at, finished_at: s.finished_at,
+    // the download link is added for viewers who may have it (access.ts)
+    ...(s.model_file ? { model: modelView(s, false) } : {}),
     warnings: s.warnings ? JSON.parse(s.warnings) : [],
   };
   if (record) {
@@ -208,6 +225,8 @@ export function submissionView(ctx: SubmitContext, s: SubmissionRow): Submission
 export function queuePlace(ctx: SubmitContext & { scorer: Scorer }, s: SubmissionRow): number | null {
   const waiting = s.status === 'scoring' ? ctx.scorer.waitingForWorker(s.id) : null;
   if (waiting) return waiting.position;
+  // a model waiting for its run is in the models' line (Queries.queuePosition); running, in none
+  if (s.model_state === 'pending' || s.model_state === 'running') return s.status === 'queued' && s.model_state === 'pending' ? ctx.q.queuePosition(s.id) : null;
   return s.status === 'queued' ? (ctx.q.queuePosition(s.id) ?? 0) + ctx.scorer.waitingCount : null;
 }
 
@@ -281,7 +300,7 @@ export function cancelSubmission(ctx: SubmitContext & { scorer: Scorer }, s: Sub
 export async function deleteSubmission(ctx: SubmitContext & { scorer: Scorer }, id: number): Promise<void> {
   const row = ctx.q.deleteSubmission(id);
   ctx.scorer.stopIfCurrent(id);
-  if (row) await rm(join(ctx.dataDir, row.file), { force: true });
+  if (row) for (const f of [row.file, row.model_file]) if (f) await rm(join(ctx.dataDir, f), { force: true });
 }
 
 /** An admin queues a finished or failed submission again (its earlier scores stay). */

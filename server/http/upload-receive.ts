@@ -20,10 +20,18 @@ export interface Received {
   fields: Record<string, string>;
   /** The stored file, its size and sha256 (computed as it arrived). */
   file: { path: string; bytes: number; sha256: string } | null;
+  /** The field that carried it: "file" (a zip of masks) or "model" (a model bundle). */
+  field?: UploadField;
 }
 
+/** The file fields an upload may carry, one of them: predictions, or a model for the server to run. */
+export type UploadField = 'file' | 'model';
+
 export interface ReceiveLimits {
+  /** The largest zip of masks (field "file"). */
   maxBytes: number;
+  /** The largest model bundle (field "model"); unset: models are not taken here. */
+  maxModelBytes?: number;
   /** An upload that sends nothing for this long is dropped; also the window of the rate floor. */
   idleMs: number;
   /**
@@ -39,7 +47,10 @@ export interface ReceiveLimits {
 const DISCARD_FACTOR = 4;
 
 export async function receiveUpload(req: Request, tmpDir: string, limits: ReceiveLimits): Promise<Received> {
-  const { maxBytes } = limits;
+  // the body's bound is the larger of the two; each field is held to its own as it arrives
+  const maxBytes = Math.max(limits.maxBytes, limits.maxModelBytes ?? 0);
+  const fieldLimit: Record<UploadField, number> = { file: limits.maxBytes, model: limits.maxModelBytes ?? 0 };
+  let field: UploadField | undefined;
   // an upload has limits of its own (idle, rate floor, size): the short deadline of other bodies does not apply
   exemptFromBodyDeadline(req);
   const declared = Number(req.get('content-length') ?? 0);
@@ -120,12 +131,17 @@ export async function receiveUpload(req: Request, tmpDir: string, limits: Receiv
 
     bb.on('field', (name, value) => { fields[name] = value; });
     bb.on('file', (name, stream: Readable & { truncated?: boolean }) => {
-      if (name !== 'file' || file) { extraFiles = true; stream.resume(); return; }
+      if ((name !== 'file' && !(name === 'model' && fieldLimit.model > 0)) || file) { extraFiles = true; stream.resume(); return; }
+      field = name;
+      const own = fieldLimit[name];
       file = { path, bytes: 0, sha256: '' };
       fileStream = stream;
       const w = (out = createWriteStream(path));
       const hash = createHash('sha256');
-      stream.on('data', (c: Buffer) => { file!.bytes += c.length; hash.update(c); });
+      stream.on('data', (c: Buffer) => {
+        file!.bytes += c.length; hash.update(c);
+        if (file!.bytes > own) fail(new TooLarge(`${name === 'model' ? 'model bundle' : 'upload'} exceeds the limit of ${own} bytes`, { close: true }));
+      });
       stream.on('end', () => { file!.sha256 = hash.digest('hex'); });
       stream.on('limit', () => fail(new TooLarge(`upload exceeds the limit of ${maxBytes} bytes`, { close: true })));
       writing = new Promise<void>((res, rej) => {
@@ -158,14 +174,14 @@ export async function receiveUpload(req: Request, tmpDir: string, limits: Receiv
 
   if (extraFiles) {
     await rm(path, { force: true });
-    throw new InvalidInput('send exactly one file, in the field "file"');
+    throw new InvalidInput(fieldLimit.model > 0 ? 'send exactly one file: predictions in the field "file", or a model bundle in the field "model"' : 'send exactly one file, in the field "file"');
   }
   if (file) {
     // on disk before we answer 202: an accepted submission survives a crash
     const fh = await open(path, 'r+');
     try { await fh.sync(); } finally { await fh.close(); }
   }
-  return { fields, file };
+  return { fields, file, ...(field ? { field } : {}) };
 }
 
 /**

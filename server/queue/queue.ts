@@ -12,10 +12,13 @@
  */
 import { Queue, QueueEvents, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import { decodeOutcome, type ScoreJob, type ScoreOutcome, type ScoreProgress } from './score-job.ts';
-import { ScoringError, ShutdownError, type QueueHealth, type RunOptions, type ScoreExecutor } from './scorer.ts';
+import { decodeOutcome } from './score-job.ts';
+import { decodeModelOutcome } from './model-job.ts';
+import { ScoringError, ShutdownError, type Executor, type QueueHealth, type RunOptions } from './scorer.ts';
 
 export const QUEUE_NAME = 'isb-scoring';
+/** Model runs have a queue of their own (`npm run worker -- --models`, on GPU machines). */
+export const MODELS_QUEUE_NAME = 'isb-models';
 /** Set by the server when a job's submission is cancelled or deleted; the worker polls it. */
 export const cancelKey = (jobId: string): string => `isb:cancel:${jobId}`;
 /** A worker's failure whose message the submitter may read (the rest are internal errors). */
@@ -25,6 +28,12 @@ const KEEP_SECONDS = 7 * 24 * 3600;
 const WATCH_MS = 2000;
 /** Workers' heartbeats: a hash of worker name → last beat (ms since the epoch). */
 export const WORKERS_KEY = 'isb:workers';
+export const MODEL_WORKERS_KEY = 'isb:model-workers';
+
+/** One kind of work on the queue: its BullMQ queue, the hash its workers beat in, how its results are checked. */
+export interface Lane<O> { name: string; jobName: string; workersKey: string; decode: (v: unknown) => O }
+export const SCORING_LANE: Lane<ReturnType<typeof decodeOutcome>> = { name: QUEUE_NAME, jobName: 'score', workersKey: WORKERS_KEY, decode: decodeOutcome };
+export const MODELS_LANE: Lane<ReturnType<typeof decodeModelOutcome>> = { name: MODELS_QUEUE_NAME, jobName: 'model', workersKey: MODEL_WORKERS_KEY, decode: decodeModelOutcome };
 export const HEARTBEAT_MS = 5000;
 /** How long the server waits for Redis to answer a health check. */
 const HEALTH_TIMEOUT_MS = 1500;
@@ -46,21 +55,21 @@ export function connectionOf(url: string): ConnectionOptions {
 
 interface Waiter { check: () => void; started: () => void }
 
-export class QueueExecutor implements ScoreExecutor {
+export class QueueExecutor<J extends { id: number }, O, P> implements Executor<J, O, P> {
   readonly resumable = true;
   private readonly queue: Queue;
   private readonly events: QueueEvents;
   private readonly waiters = new Map<string, Waiter>();
-  private readonly progress = new Map<string, (p: ScoreProgress) => void>();
+  private readonly progress = new Map<string, (p: P) => void>();
 
-  constructor(url: string, readonly concurrency: number, private readonly log: Logger) {
+  constructor(url: string, readonly concurrency: number, private readonly log: Logger, private readonly lane: Lane<O>) {
     const connection = connectionOf(url);
-    this.queue = new Queue(QUEUE_NAME, { connection });
-    this.events = new QueueEvents(QUEUE_NAME, { connection });
+    this.queue = new Queue(lane.name, { connection });
+    this.events = new QueueEvents(lane.name, { connection });
     const onError = (e: Error) => this.log.warn({ err: e }, 'queue connection error (retrying)');
     this.queue.on('error', onError);
     this.events.on('error', onError);
-    this.events.on('progress', ({ jobId, data }) => this.progress.get(jobId)?.(data as ScoreProgress));
+    this.events.on('progress', ({ jobId, data }) => this.progress.get(jobId)?.(data as P));
     const poke = ({ jobId }: { jobId: string }) => this.waiters.get(jobId)?.check();
     this.events.on('completed', poke);
     this.events.on('failed', poke);
@@ -73,10 +82,10 @@ export class QueueExecutor implements ScoreExecutor {
     try {
       const answer = (async () => {
         const client = await this.queue.client;
-        const beats = Object.entries(await client.hgetall(WORKERS_KEY)).map(([name, t]) => [name, Number(t)] as const);
+        const beats = Object.entries(await client.hgetall(this.lane.workersKey)).map(([name, t]) => [name, Number(t)] as const);
         // workers gone for a day are forgotten
         const gone = beats.filter(([, t]) => t < Date.now() - 24 * 3600_000).map(([name]) => name);
-        if (gone.length) await client.hdel(WORKERS_KEY, ...gone);
+        if (gone.length) await client.hdel(this.lane.workersKey, ...gone);
         return beats.length ? Math.max(...beats.map(([, t]) => t)) : null;
       })();
       const workerSeenAt = await Promise.race([answer, new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${HEALTH_TIMEOUT_MS} ms`)), HEALTH_TIMEOUT_MS); })]);
@@ -88,13 +97,13 @@ export class QueueExecutor implements ScoreExecutor {
     }
   }
 
-  run(job: ScoreJob, attempt: number, opts: RunOptions): Promise<ScoreOutcome> {
+  run(job: J, attempt: number, opts: RunOptions<P>): Promise<O> {
     const jobId = `${job.id}-${attempt}`;
-    return new Promise<ScoreOutcome>((resolve, reject) => {
+    return new Promise<O>((resolve, reject) => {
       let settled = false, checking = false, added = false;
       const settle = (fn: () => void) => { if (settled) return; settled = true; clearInterval(timer); this.waiters.delete(jobId); this.progress.delete(jobId); fn(); };
       const add = async () => {
-        await this.queue.add('score', job, { jobId, attempts: 1, removeOnComplete: { age: KEEP_SECONDS }, removeOnFail: { age: KEEP_SECONDS } });
+        await this.queue.add(this.lane.jobName, job, { jobId, attempts: 1, removeOnComplete: { age: KEEP_SECONDS }, removeOnFail: { age: KEEP_SECONDS } });
         if (added) this.log.warn({ submission: job.id, jobId }, 'the queue had lost the job: dispatched again');
         added = true;
       };
@@ -108,7 +117,7 @@ export class QueueExecutor implements ScoreExecutor {
           if (state === 'active') opts.onStarted?.();
           if (state === 'completed') {
             // a result that fails its check fails the job (a server fault), never hangs it
-            settle(() => { try { resolve(decodeOutcome(j.returnvalue)); } catch (e) { this.log.error({ submission: job.id, jobId, err: e }, 'a queue worker\'s result was refused'); reject(e); } });
+            settle(() => { try { resolve(this.lane.decode(j.returnvalue)); } catch (e) { this.log.error({ submission: job.id, jobId, err: e }, 'a queue worker\'s result was refused'); reject(e); } });
           }
           else if (state === 'failed') {
             const reason = j.failedReason ?? 'unknown';

@@ -43,21 +43,22 @@ type Listener = (e: ProgressEvent) => void;
 
 const SERVER_FAULT = 'internal error while scoring; the administrators have the details';
 
-/** Where jobs are scored: a thread of this process, or workers behind a queue. */
-export interface ScoreExecutor {
+/** Where jobs run (scorings, model runs): a thread of this process, or workers behind a queue. */
+export interface Executor<J, O, P> {
   /** Jobs in flight at once. */
   readonly concurrency: number;
   /** A job of an attempt that was in flight when the server stopped can be waited for again (queue.ts). */
   readonly resumable: boolean;
-  run(job: ScoreJob, attempt: number, opts: RunOptions): Promise<ScoreOutcome>;
+  run(job: J, attempt: number, opts: RunOptions<P>): Promise<O>;
   close(): Promise<void>;
   /** Queue executors: whether the queue answers, and when a worker last said it was alive. */
   health?(): Promise<QueueHealth>;
 }
+export type ScoreExecutor = Executor<ScoreJob, ScoreOutcome, ScoreProgress>;
 
-export interface RunOptions {
+export interface RunOptions<P = ScoreProgress> {
   signal: AbortSignal;
-  onProgress: (p: ScoreProgress) => void;
+  onProgress: (p: P) => void;
   /** A worker has taken the job (until then a queued job waits for one). */
   onStarted?: () => void;
 }
@@ -67,12 +68,18 @@ export interface QueueHealth { reachable: boolean; reason?: string; workerSeenAt
 /** What a submission's page and API show of a scoring handed to the queue that no worker has taken yet. */
 export interface WaitingForWorker { position: number; workerSeenAt: number | null }
 
-/** The embedded executor: one scoring thread; if it dies the pool replaces it and the job in hand fails. */
-export class ThreadExecutor implements ScoreExecutor {
+/**
+ * The embedded executor: one thread running one job at a time (scoring-worker.ts, or model-worker.ts
+ * for model runs); if it dies the pool replaces it and the job in hand fails.
+ */
+export class ThreadExecutor<J = ScoreJob, O = ScoreOutcome, P = ScoreProgress> implements Executor<J, O, P> {
   readonly concurrency = 1;
   readonly resumable = false;
-  private readonly pool = new WorkerPool<ScoreJob, ScoreOutcome, ScoreProgress>(new URL('./scoring-worker.ts', import.meta.url), 1, 'scoring');
-  run(job: ScoreJob, _attempt: number, opts: RunOptions): Promise<ScoreOutcome> {
+  private readonly pool: WorkerPool<J, O, P>;
+  constructor(script = new URL('./scoring-worker.ts', import.meta.url), name = 'scoring') {
+    this.pool = new WorkerPool<J, O, P>(script, 1, name);
+  }
+  run(job: J, _attempt: number, opts: RunOptions<P>): Promise<O> {
     opts.onStarted?.();
     return this.pool.run(job, { ...opts, abortGraceMs: ABORT_GRACE_MS });
   }
@@ -146,6 +153,12 @@ export class Scorer {
       this.guard('progress listener', () => fn(e));
     }
   }
+  /** Another step of a submission (its model run) tells the same listeners (a page's SSE). */
+  publish(e: ProgressEvent): void { this.emit(e); }
+
+  private readonly stopHooks: ((id: number) => void)[] = [];
+  /** Also told when a submission is cancelled or deleted (the model runner stops its run). */
+  onStop(fn: (id: number) => void): void { this.stopHooks.push(fn); }
 
   /** Cancels a queued or running submission; false when it had already reached another state. */
   cancel(id: number): boolean {
@@ -160,6 +173,7 @@ export class Scorer {
   /** The submission is gone (deleted) or cancelled: stop scoring it if it is in flight. */
   stopIfCurrent(id: number): void {
     this.inFlight.get(id)?.abort(new Error('cancelled'));
+    for (const fn of this.stopHooks) this.guard('stopping a model run', () => fn(id));
   }
 
   async close(): Promise<void> {

@@ -39,7 +39,16 @@ export interface SubmissionRow extends MethodMetaValues {
   match: string | null;
   hidden: number; private: number; baseline: number;
   created_at: string; started_at: string | null; finished_at: string | null;
+  /** A model submission (migration 011): its bundle, the run's state and the run as it happened; NULL for zips. */
+  model_file: string | null; model_sha256: string | null; model_bytes: number | null; model_json: string | null;
+  model_state: ModelState | null; model_attempts: number; model_projected_seconds: number | null; model_run: string | null; model_public: number;
 }
+/** A model submission's run, before its predictions are scored (the submission stays 'queued' meanwhile). */
+export type ModelState = 'pending' | 'running' | 'ran' | 'failed';
+/** What a model run recorded (model_run, JSON). */
+export interface ModelRunRecord { runtime: string; provider: string; device: string; images: number; seconds: number }
+/** The model columns a model submission is inserted with. */
+export interface ModelInsert { model_file: string; model_sha256: string; model_bytes: number; model_json: string; model_projected_seconds: number | null }
 /** `record`: a ScoreRecord as JSON (score-record.ts). */
 export interface ScoreRow { id: number; submission_id: number; evaluator_version: string; record: string; created_at: string }
 
@@ -49,6 +58,10 @@ export type BoardSourceRow = SubmissionRow & { user_name: string; score_id: numb
 
 const now = (): string => new Date().toISOString();
 /** The fair queue: the user served longest ago (or never) first, oldest first within a user. */
+/** A queued submission the scorer may take: a zip, or a model whose run made its predictions. */
+const READY_TO_SCORE = `(s.model_state IS NULL OR s.model_state = 'ran')`;
+/** Queued again (admin): a model whose run failed runs again; one that ran is scored again from its predictions. */
+const RERUN_FAILED_MODEL = `model_state = CASE WHEN model_state = 'failed' THEN 'pending' ELSE model_state END`;
 const FAIR_ORDER = 'ORDER BY (SELECT MAX(x.started_at) FROM submissions x WHERE x.user_id = s.user_id) ASC NULLS FIRST, s.id ASC';
 
 export class Queries {
@@ -138,12 +151,18 @@ export class Queries {
   }
 
   // submissions
-  insertSubmission(s: Partial<MethodMetaValues> & { user_id: number; benchmark: string; file: string; file_bytes: number; file_sha256?: string | null; images: number; has_match: boolean; match?: Record<string, number> | null; private: boolean; baseline: boolean }): SubmissionRow {
+  insertSubmission(s: Partial<MethodMetaValues> & { user_id: number; benchmark: string; file: string; file_bytes: number; file_sha256?: string | null; images: number; has_match: boolean; match?: Record<string, number> | null; private: boolean; baseline: boolean; model?: ModelInsert }): SubmissionRow {
     // the next id above every id ever used, deleted ones included (migration 009)
-    return this.stmt(`INSERT INTO submissions (id, user_id, benchmark, status, method, description, link, paper, code, backbone, pretraining, extra_data, file, file_bytes, file_sha256, images, has_match, match, private, baseline, created_at)
+    const { model, ...row } = s;
+    return this.stmt(`INSERT INTO submissions (id, user_id, benchmark, status, method, description, link, paper, code, backbone, pretraining, extra_data, file, file_bytes, file_sha256, images, has_match, match, private, baseline, created_at,
+        model_file, model_sha256, model_bytes, model_json, model_projected_seconds, model_state)
       VALUES (MAX(COALESCE((SELECT MAX(id) FROM submissions), 0), (SELECT last FROM id_high_water WHERE name = 'submissions')) + 1,
-        @user_id, @benchmark, 'queued', @method, @description, @link, @paper, @code, @backbone, @pretraining, @extra_data, @file, @file_bytes, @file_sha256, @images, @has_match, @match, @private, @baseline, @created_at) RETURNING *`)
-      .get({ ...Object.fromEntries(METHOD_META_COLUMNS.map((k) => [k, s[k] ?? null])), ...s, file_sha256: s.file_sha256 ?? null, has_match: s.has_match ? 1 : 0, match: s.match ? JSON.stringify(s.match) : null, private: s.private ? 1 : 0, baseline: s.baseline ? 1 : 0, created_at: now() }) as SubmissionRow;
+        @user_id, @benchmark, 'queued', @method, @description, @link, @paper, @code, @backbone, @pretraining, @extra_data, @file, @file_bytes, @file_sha256, @images, @has_match, @match, @private, @baseline, @created_at,
+        @model_file, @model_sha256, @model_bytes, @model_json, @model_projected_seconds, @model_state) RETURNING *`)
+      .get({
+        ...Object.fromEntries(METHOD_META_COLUMNS.map((k) => [k, s[k] ?? null])), ...row, file_sha256: s.file_sha256 ?? null, has_match: s.has_match ? 1 : 0, match: s.match ? JSON.stringify(s.match) : null, private: s.private ? 1 : 0, baseline: s.baseline ? 1 : 0, created_at: now(),
+        model_file: null, model_sha256: null, model_bytes: null, model_json: null, model_projected_seconds: null, ...model, model_state: model ? 'pending' : null,
+      }) as SubmissionRow;
   }
   submission(id: number): SubmissionRow | undefined {
     return this.stmt('SELECT * FROM submissions WHERE id = ?').get(id) as SubmissionRow | undefined;
@@ -163,7 +182,8 @@ export class Queries {
   }
   /** Files of all submissions (for removing orphans at start). */
   submissionFiles(): Set<string> {
-    return new Set((this.stmt('SELECT file FROM submissions').all() as { file: string }[]).map((r) => r.file));
+    const rows = this.stmt('SELECT file, model_file FROM submissions').all() as { file: string; model_file: string | null }[];
+    return new Set(rows.flatMap((r) => (r.model_file ? [r.file, r.model_file] : [r.file])));
   }
   /** Runs `fn` in one transaction (better-sqlite3 runs it synchronously: no other write interleaves). */
   transaction<T>(fn: () => T): T {
@@ -174,13 +194,71 @@ export class Queries {
    * (or never), oldest first within a user.
    */
   nextQueued(): SubmissionRow | undefined {
-    return this.stmt(`SELECT s.* FROM submissions s WHERE s.status = 'queued' ${FAIR_ORDER} LIMIT 1`).get() as SubmissionRow | undefined;
+    return this.stmt(`SELECT s.* FROM submissions s WHERE s.status = 'queued' AND ${READY_TO_SCORE} ${FAIR_ORDER} LIMIT 1`).get() as SubmissionRow | undefined;
   }
-  /** 1 when the submission is next in the queue (by the fair order, as things stand now); null when not queued. */
+  /**
+   * 1 when the submission is next in its line (by the fair order, as things stand now); null when not
+   * queued. A model waiting for its run is in the models' line, the rest in the scorer's.
+   */
   queuePosition(id: number): number | null {
-    const ids = (this.stmt(`SELECT s.id FROM submissions s WHERE s.status = 'queued' ${FAIR_ORDER}`).all() as { id: number }[]).map((r) => r.id);
+    const s = this.submission(id);
+    const line = s?.model_state === 'pending' ? `s.model_state = 'pending'` : READY_TO_SCORE;
+    const ids = (this.stmt(`SELECT s.id FROM submissions s WHERE s.status = 'queued' AND ${line} ${FAIR_ORDER}`).all() as { id: number }[]).map((r) => r.id);
     const i = ids.indexOf(id);
     return i < 0 ? null : i + 1;
+  }
+
+  // model runs (server/queue/model-runner.ts): a step of a queued submission, before its scoring
+  /** The next model to run, by the same fair order as scoring. */
+  nextModel(): SubmissionRow | undefined {
+    return this.stmt(`SELECT s.* FROM submissions s WHERE s.status = 'queued' AND s.model_state = 'pending' ${FAIR_ORDER} LIMIT 1`).get() as SubmissionRow | undefined;
+  }
+  /** pending → running, only if still queued (a concurrent cancel wins): the run's attempt. */
+  startModel(id: number): Attempt | null {
+    const r = this.stmt(`UPDATE submissions SET model_state = 'running', model_attempts = model_attempts + 1, progress_done = 0, started_at = ?
+      WHERE id = ? AND status = 'queued' AND model_state = 'pending' RETURNING model_attempts`).get(now(), id) as { model_attempts: number } | undefined;
+    return r ? { id, attempt: r.model_attempts } : null;
+  }
+  setModelProgress(a: Attempt, done: number): void {
+    this.stmt(`UPDATE submissions SET progress_done = ? WHERE id = ? AND status = 'queued' AND model_state = 'running' AND model_attempts = ?`).run(done, a.id, a.attempt);
+  }
+  /** running → ran with its predictions zip, only in this attempt and while queued: it goes on to scoring. */
+  modelRan(a: Attempt, run: ModelRunRecord, file: { bytes: number; sha256: string }): boolean {
+    return this.stmt(`UPDATE submissions SET model_state = 'ran', model_run = ?, file_bytes = ?, file_sha256 = ?, progress_done = 0
+      WHERE id = ? AND status = 'queued' AND model_state = 'running' AND model_attempts = ?`).run(JSON.stringify(run), file.bytes, file.sha256, a.id, a.attempt).changes > 0;
+  }
+  /** running → failed (the submission fails), on the same condition as modelRan. */
+  modelFailed(a: Attempt, error: string, problems: unknown[] | null, fault: Fault, run: Partial<ModelRunRecord> | null): boolean {
+    return this.stmt(`UPDATE submissions SET model_state = 'failed', status = 'failed', finished_at = ?, error = ?, problems = ?, fault = ?, model_run = ?
+      WHERE id = ? AND status = 'queued' AND model_state = 'running' AND model_attempts = ?`)
+      .run(now(), error, problems ? JSON.stringify(problems) : null, fault, run ? JSON.stringify(run) : null, a.id, a.attempt).changes > 0;
+  }
+  /** Model runs in progress (a queue server waits for their jobs again on start). */
+  modelsRunningNow(): SubmissionRow[] {
+    return this.stmt(`SELECT * FROM submissions WHERE status = 'queued' AND model_state = 'running' ORDER BY started_at, id`).all() as SubmissionRow[];
+  }
+  /** After a restart (embedded runner): interrupted runs start again (a run is deterministic). */
+  requeueInterruptedModels(): number {
+    return this.stmt(`UPDATE submissions SET model_state = 'pending', progress_done = 0 WHERE status = 'queued' AND model_state = 'running'`).run().changes;
+  }
+  /**
+   * Runner seconds a user's model submissions took (or, not yet run, are projected to take) since
+   * `since`: the daily compute budget.
+   */
+  computeUsed(userId: number, since: string): number {
+    return (this.stmt(`SELECT COALESCE(SUM(COALESCE(json_extract(model_run, '$.seconds'), CASE WHEN status = 'queued' THEN model_projected_seconds END, 0)), 0) AS t
+      FROM submissions WHERE user_id = ? AND created_at >= ? AND model_state IS NOT NULL`).get(userId, since) as { t: number }).t;
+  }
+  /**
+   * The match a user's run of the same model (by sha256) got on `benchmark` (a fully-unsupervised
+   * validation phase): applied when that model is submitted on test.
+   */
+  modelMatch(userId: number, benchmark: string, sha256: string): string | undefined {
+    return (this.stmt(`SELECT computed_match AS m FROM submissions WHERE user_id = ? AND benchmark = ? AND model_sha256 = ? AND status = 'finished' AND computed_match IS NOT NULL
+      ORDER BY id DESC LIMIT 1`).get(userId, benchmark, sha256) as { m: string } | undefined)?.m;
+  }
+  setModelPublic(id: number, value: boolean): void {
+    this.stmt('UPDATE submissions SET model_public = ? WHERE id = ? AND model_file IS NOT NULL').run(value ? 1 : 0, id);
   }
   /**
    * queued → scoring, only if still queued (a concurrent cancel wins). Returns the attempt: the
@@ -232,8 +310,9 @@ export class Queries {
   }
   /** Submissions per state (operations metrics). */
   queueCounts(): Record<string, number> {
-    const rows = this.stmt('SELECT status, COUNT(*) AS n FROM submissions GROUP BY status').all() as { status: string; n: number }[];
-    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+    // a queued model whose run is in progress is 'running'
+    const rows = this.stmt(`SELECT CASE WHEN status = 'queued' AND model_state = 'running' THEN 'running' ELSE status END AS state, COUNT(*) AS n FROM submissions GROUP BY state`).all() as { state: string; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.state, r.n]));
   }
   /** A benchmark's board version (bumped by triggers on every change a board can show). */
   boardVersion(benchmark: string): number {
@@ -249,10 +328,10 @@ export class Queries {
   }
   /** Re-scoring (admin): back to the queue; earlier scores stay in `scores`. */
   requeue(id: number): boolean {
-    return this.stmt(`UPDATE submissions SET status = 'queued', progress_done = 0, error = NULL, problems = NULL, fault = NULL WHERE id = ? AND status IN ('finished', 'failed')`).run(id).changes > 0;
+    return this.stmt(`UPDATE submissions SET status = 'queued', progress_done = 0, error = NULL, problems = NULL, fault = NULL, ${RERUN_FAILED_MODEL} WHERE id = ? AND status IN ('finished', 'failed')`).run(id).changes > 0;
   }
   requeueBenchmark(benchmark: string): number {
-    return this.stmt(`UPDATE submissions SET status = 'queued', progress_done = 0, error = NULL, problems = NULL, fault = NULL WHERE benchmark = ? AND status IN ('finished', 'failed')`).run(benchmark).changes;
+    return this.stmt(`UPDATE submissions SET status = 'queued', progress_done = 0, error = NULL, problems = NULL, fault = NULL, ${RERUN_FAILED_MODEL} WHERE benchmark = ? AND status IN ('finished', 'failed')`).run(benchmark).changes;
   }
   /** Sets the fields given (undefined: kept). */
   updateMeta(id: number, fields: Partial<MethodMetaValues> & { private?: boolean }): void {

@@ -95,3 +95,32 @@ bad = conv_graph(classes + 1, [helper.make_node('Reshape', ['logits', 'shape'], 
                  [numpy_helper.from_array(np.array([1, 3], dtype=np.int64), 'shape')],
                  output=helper.make_tensor_value_info('out', TensorProto.FLOAT, [1, classes + 1, 'h', 'w']))
 save('reshape-fails', bad)
+# models that pass the trial (two images under 7,000 pixels) and misbehave on larger images only, as a
+# network whose cost grows with the image does: a Loop of 2^62 iterations, or an Expand to 1 GiB, when
+# the input has more than 10,000 pixels (1 iteration, 1 value otherwise)
+size_nodes = [
+    helper.make_node('Shape', ['image'], ['shape_all']),
+    helper.make_node('Slice', ['shape_all', 'hw_start', 'hw_end'], ['hw']),
+    helper.make_node('ReduceProd', ['hw'], ['pixels'], keepdims=0),
+    helper.make_node('Greater', ['pixels', 'threshold'], ['large']),
+]
+size_inits = [numpy_helper.from_array(np.array([2], dtype=np.int64), 'hw_start'), numpy_helper.from_array(np.array([4], dtype=np.int64), 'hw_end'),
+              numpy_helper.from_array(np.array(10_000, dtype=np.int64), 'threshold')]
+save('loop-on-large', conv_graph(classes + 1, size_nodes + [
+    helper.make_node('Where', ['large', 'trip_big', 'trip_one'], ['trip']),
+    helper.make_node('Loop', ['trip', 'cond', 's0'], ['s'], body=body),
+    helper.make_node('Mul', ['s', 'zero'], ['s_zero']),
+    helper.make_node('Add', ['logits', 's_zero'], ['out']),
+], size_inits + [numpy_helper.from_array(np.array(2 ** 62, dtype=np.int64), 'trip_big'), numpy_helper.from_array(np.array(1, dtype=np.int64), 'trip_one'),
+                 numpy_helper.from_array(np.array(True), 'cond'), numpy_helper.from_array(np.array(0, dtype=np.float32), 's0'),
+                 numpy_helper.from_array(np.array(0, dtype=np.float32), 'zero')],
+    output=helper.make_tensor_value_info('out', TensorProto.FLOAT, [1, classes + 1, 'h', 'w'])))
+save('hog-on-large', conv_graph(classes + 1, size_nodes + [
+    helper.make_node('Where', ['large', 'big_shape', 'small_shape'], ['shape']),
+    helper.make_node('Expand', ['one_f', 'shape'], ['big']),
+    helper.make_node('ReduceSum', ['big'], ['total'], keepdims=0),
+    helper.make_node('Mul', ['total', 'zero_f'], ['nothing']),
+    helper.make_node('Add', ['logits', 'nothing'], ['out']),
+], size_inits + [numpy_helper.from_array(np.array(1, dtype=np.float32), 'one_f'), numpy_helper.from_array(np.array([1, 256, 1024, 1024], dtype=np.int64), 'big_shape'),
+                 numpy_helper.from_array(np.array([1, 1, 1, 1], dtype=np.int64), 'small_shape'), numpy_helper.from_array(np.array(0, dtype=np.float32), 'zero_f')],
+    output=helper.make_tensor_value_info('out', TensorProto.FLOAT, [1, classes + 1, 'h', 'w'])))

@@ -7,6 +7,7 @@ import type { SubmitContext } from '../../domain/submissions.ts';
 import type { Leaderboards } from '../../domain/leaderboard.ts';
 import type { FailureLimiter, SignInLimits } from '../../domain/auth.ts';
 import type { Baselines } from '../../domain/baselines.ts';
+import type { ModelRunner } from '../../queue/model-runner.ts';
 import type { ServerMetrics } from '../../metrics.ts';
 import type { Check } from '../../domain/health.ts';
 
@@ -16,6 +17,8 @@ export interface AppContext extends SubmitContext {
   scorer: Scorer;
   /** Reference models the server runs (baselines.ts). */
   baselines: Baselines;
+  /** Runs submitted models before their scoring (queue/model-runner.ts). */
+  modelRunner: Pick<ModelRunner, 'kick'>;
   metrics: ServerMetrics;
   /** Readiness checks (health.ts), afresh on each call. */
   health: () => Promise<Check[]>;

@@ -3,14 +3,14 @@ import { Router } from 'express';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { NotFound, RateLimited } from '../../domain/errors.ts';
+import { InvalidInput, NotFound, RateLimited } from '../../domain/errors.ts';
 import { MethodMetaPatch } from '../../domain/schemas.ts';
 import { cancelSubmission, queuePlace, resultJsonOf, submissionView, submit } from '../../domain/submissions.ts';
 import { receiveUpload, type UploadSlots } from '../upload-receive.ts';
-import { ownSubmission, readSubmission, submissionViewFor } from '../../domain/access.ts';
+import { mayDownloadModel, ownSubmission, readSubmission, submissionViewFor } from '../../domain/access.ts';
 import { Id, type RouteContext } from './context.ts';
 
-const MetaPatch = MethodMetaPatch.extend({ private: z.boolean().optional() }).strict();
+const MetaPatch = MethodMetaPatch.extend({ private: z.boolean().optional(), model_public: z.boolean().optional() }).strict();
 
 export function submissionRoutes(c: RouteContext, slots: UploadSlots): Router {
   const { ctx, requireAuth, optionalAuth } = c;
@@ -24,9 +24,9 @@ export function submissionRoutes(c: RouteContext, slots: UploadSlots): Router {
     try {
       const tmp = join(ctx.dataDir, 'uploads');
       await mkdir(tmp, { recursive: true });
-      const received = await receiveUpload(req, tmp, { maxBytes: ctx.maxUploadBytes, idleMs: ctx.uploads.idleMs, minBytesPerSecond: ctx.uploads.minBytesPerSecond, inFlight: slots.received });
+      const received = await receiveUpload(req, tmp, { maxBytes: ctx.maxUploadBytes, maxModelBytes: ctx.models?.limits.maxBytes, idleMs: ctx.uploads.idleMs, minBytesPerSecond: ctx.uploads.minBytesPerSecond, inFlight: slots.received });
       const row = await submit(ctx, req.user!, received);
-      ctx.scorer.kick();
+      if (row.model_state) ctx.modelRunner.kick(); else ctx.scorer.kick();
       res.status(202).location(`/api/submissions/${row.id}`).json({ id: row.id, status: row.status });
     } finally {
       release();
@@ -49,6 +49,12 @@ export function submissionRoutes(c: RouteContext, slots: UploadSlots): Router {
     if (!result) throw new NotFound('no verifiable result for this submission (a private-GT phase, or scored before results carried their resamples)');
     res.type('application/json').attachment(`result-${s.id}.json`).send(JSON.stringify(result));
   });
+  r.get('/submissions/:id/model.zip', optionalAuth, (req, res) => {
+    // a readable row whose bundle the viewer may have; otherwise not found (ids are not probed)
+    const { s } = readSubmission(ctx, req.user, Id.parse(req.params.id));
+    if (!mayDownloadModel(req.user, s)) throw new NotFound('no downloadable model for this submission');
+    res.type('application/zip').attachment(`model-${s.id}-${s.model_sha256!.slice(0, 12)}.zip`).sendFile(join(ctx.dataDir, s.model_file!), { dotfiles: 'allow' });
+  });
   r.get('/submissions/:id/events', optionalAuth, (req, res) => {
     const { s } = readSubmission(ctx, req.user, Id.parse(req.params.id));
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
@@ -67,7 +73,10 @@ export function submissionRoutes(c: RouteContext, slots: UploadSlots): Router {
   });
   r.patch('/submissions/:id', requireAuth, (req, res) => {
     const s = ownSubmission(ctx, req.user, Id.parse(req.params.id));
-    ctx.q.updateMeta(s.id, MetaPatch.parse(req.body ?? {}));
+    const { model_public: publish, ...meta } = MetaPatch.parse(req.body ?? {});
+    if (publish !== undefined && !s.model_file) throw new InvalidInput('model_public: this submission is not a model');
+    ctx.q.updateMeta(s.id, meta);
+    if (publish !== undefined) ctx.q.setModelPublic(s.id, publish);
     res.json(submissionView(ctx, ctx.q.submission(s.id)!));
   });
   r.delete('/submissions/:id', requireAuth, (req, res) => {
