@@ -5,8 +5,8 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { runBundle } from '../baselines/bundle/run.ts';
 import { decodeRGB } from '../baselines/runner/preprocess.ts';
@@ -227,3 +227,35 @@ test('the graph input size from model.json: the short side resized, the long sid
   assert.deepEqual(inputSize(m(null, 300), 500, 375), [300, 225]);
   assert.deepEqual(inputSize(m(512, 600), 500, 250), [600, 300]);
 });
+
+test('a model\'s child process dies with its parent, even inside an image that never ends (setpriv --pdeathsig)', { skip, timeout: 60_000 }, async (t) => {
+  const dir = join(work, 'orphan');
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(join(graphs, 'loop-forever.onnx'), join(dir, 'model.onnx'));
+  const img = join(dir, 'img.jpg');
+  await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 9, g: 80, b: 200 } } }).jpeg().toFile(img);
+  writeFileSync(join(dir, 'jobs.json'), JSON.stringify([{ image: img, mask: 'n1/a.png' }]));
+  // a parent (as a queue worker is) that starts the model's child the way runIsolated does, then is SIGKILLed
+  const parent = spawn(process.execPath, ['--import', 'tsx', '-e', `
+    import { spawn } from 'node:child_process';
+    import { childCommand } from './baselines/bundle/isolated.ts';
+    const [cmd, argv] = childCommand(['--import', 'tsx', 'baselines/bundle/run-child.ts', ${JSON.stringify(join(dir, 'model.onnx'))}, ${JSON.stringify(JSON.stringify(MODEL))}, ${JSON.stringify(join(dir, 'jobs.json'))}, ${JSON.stringify(join(dir, 'out'))}]);
+    const c = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+    c.stdout.on('data', (d) => process.stdout.write('child ' + c.pid + ' ' + d));
+  `], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  parent.stdout.on('data', (c: Buffer) => { out += c.toString(); });
+  const pidOf = () => Number(/child (\d+) \{"event":"image"\}/.exec(out)?.[1] ?? 0);
+  t.after(() => { parent.kill('SIGKILL'); try { process.kill(pidOf(), 'SIGKILL'); } catch { /* gone */ } });
+  await waitUntil(() => pidOf() > 0, 30_000);
+  await new Promise((r) => setTimeout(r, 500)); // inside the Loop
+  const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+  assert.ok(alive(pidOf()), 'the model runs');
+  parent.kill('SIGKILL');
+  await waitUntil(() => !alive(pidOf()), 3000);
+});
+
+async function waitUntil(fn: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!fn()) { if (Date.now() > end) throw new Error('timed out'); await new Promise((r) => setTimeout(r, 50)); }
+}

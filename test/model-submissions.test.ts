@@ -192,3 +192,19 @@ test('a cancel stops a model run at once; the daily compute budget refuses a mod
   await assert.rejects(checkModel(ctx(Math.floor(used)), bobUser, srv.catalogue.benchmarks.get(VAL)!, upload, day), (e: Error) => e instanceof QuotaExceeded && /daily compute budget reached/.test(e.message));
   assert.ok((await checkModel(ctx(Math.ceil(used) + 60), bobUser, srv.catalogue.benchmarks.get(VAL)!, upload, day)).insert.model_projected_seconds! > 0);
 });
+
+test('fully unsupervised: a model gets the default match on validation and applies it on test, as PASS baselines do; on test first it is refused with model-match-missing', { skip, timeout: 300_000 }, async () => {
+  const bundle = join(work, 'stride1.zip'); // the first test's export
+  const [val, testB] = ['imagenetsmini.fully-unsupervised.validation', 'imagenetsmini.fully-unsupervised.test'];
+  const early = await send(bob, 'model', bundle, testB).expect(400);
+  assert.deepEqual(early.body.problems.map((p: { code: string }) => p.code), ['model-match-missing']);
+  assert.equal(early.body.problems[0].details.validation, val);
+  const v = await settled(bob, (await send(bob, 'model', bundle, val).expect(202)).body.id);
+  assert.equal(v.status, 'finished', JSON.stringify(v.problems ?? v.error));
+  assert.equal(v.match, 'default matching (computed)');
+  const computed = srv.q.submission(v.id)!.computed_match;
+  assert.ok(computed);
+  const t = await settled(bob, (await send(bob, 'model', bundle, testB).expect(202)).body.id);
+  assert.equal(t.status, 'finished', JSON.stringify(t.problems ?? t.error));
+  assert.deepEqual(JSON.parse(srv.q.submission(t.id)!.match!), JSON.parse(computed));
+});

@@ -14,10 +14,14 @@ import { Queue } from 'bullmq';
 import { writeMiniSplit, type MiniSplitFiles } from '../datasets/imagenet-s/mini.ts';
 import { zipDirectory } from '../datasets/imagenet-s/zip-write.ts';
 import { evaluate } from '../evaluator/run/evaluate.ts';
+import { DEFAULT_SOURCE_LIMITS } from '../evaluator/input/sources.ts';
 import { DirectorySource } from '../evaluator/input/sources.ts';
 import { signedInAgent, testServer, waitFor, type TestServer } from './helpers/server.ts';
 import { freePort, Redis, redisSkip, WorkerProcess } from './helpers/queue.ts';
-import { connectionOf, QUEUE_NAME } from '../server/queue/queue.ts';
+import { connectionOf, MODELS_QUEUE_NAME, QUEUE_NAME } from '../server/queue/queue.ts';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { craftZip } from './helpers/zip.ts';
 import type { ProgressEvent } from '../server/queue/scorer.ts';
 
 const skip = redisSkip;
@@ -49,8 +53,8 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-const worker = async (env: Record<string, string> = {}): Promise<WorkerProcess> => {
-  const w = new WorkerProcess({ QUEUE: redis.url, ...env });
+const worker = async (env: Record<string, string> = {}, args: string[] = []): Promise<WorkerProcess> => {
+  const w = new WorkerProcess({ QUEUE: redis.url, ...env }, args);
   workers.push(w);
   await w.ready();
   return w;
@@ -184,4 +188,47 @@ test('cancelling on the queue: a running job stops on its worker, a waiting one 
   assert.deepEqual([running, waiting].map((id) => srv.q.scoresOf(id).length), [0, 0], 'only the last one was scored');
   assert.equal(await jobState(next), 'completed');
   await w.kill('SIGTERM');
+});
+
+const PY = '/usr/bin/python3';
+const noOnnx = spawnSync(PY, ['-c', 'import onnx, numpy'], { encoding: 'utf8' }).status === 0 ? false : `${PY} with onnx and numpy not found (.ci/run installs python3-onnx)`;
+
+test('a model run whose --models worker is SIGKILLed completes on another worker, once; its child process ends with it; the predictions are scored by a scoring worker', { skip: skip || noOnnx, timeout: 240_000 }, async () => {
+  const graphs = join(work, 'graphs');
+  const made = spawnSync('sh', ['-c', `mkdir -p ${graphs} && ${PY} test/helpers/make_onnx.py ${graphs} ${mini.classes}`], { encoding: 'utf8' });
+  assert.equal(made.status, 0, made.stderr);
+  const bundle = join(work, 'model.zip');
+  await craftZip(bundle, (z) => {
+    z.addBuffer(readFileSync(join(graphs, 'logits.onnx')), 'model.onnx');
+    z.addBuffer(Buffer.from(JSON.stringify({ version: 1, classes: mini.classes, input: { resize_short_side: null, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] }, output: 'logits' })), 'model.json');
+  });
+  const scorer = await worker();
+  const a = await worker({}, ['--models', '--device', 'cpu']);
+  const up = await request(srv.server).post('/api/submissions').set('Authorization', `Bearer ${token}`).field('benchmark', B).attach('model', bundle);
+  assert.equal(up.status, 202, JSON.stringify(up.body));
+  const id = up.body.id as number;
+  await waitFor(() => { const s = srv.q.submission(id)!; return s.model_state === 'running' && s.progress_done > 0 && s.progress_done < s.images; }, 60_000, 'the model part-way run');
+  assert.equal((await view(id)).status, 'running');
+  await a.kill('SIGKILL');
+  // the model's child process saw its parent go (exit-with-parent.ts): nothing runs on unwatched
+  await waitFor(() => spawnSync('pgrep', ['-f', `${srv.dataDir}/submissions/.model-run-${id}-`]).status === 1, 10_000, 'the orphaned model process to end');
+  const b = await worker({}, ['--models', '--device', 'cpu']);
+  const s = await ended(id, 180_000);
+  assert.equal(s.status, 'finished', JSON.stringify(s.problems ?? s.error));
+  const row = srv.q.submission(id)!;
+  assert.equal(row.model_attempts, 1, 'the same run, taken over: not a second one started by the server');
+  assert.equal(srv.q.scoresOf(id).length, 1, 'scored once');
+  const q = new Queue(MODELS_QUEUE_NAME, { connection: connectionOf(redis.url) });
+  try {
+    const j = await q.getJob(`${id}-1`);
+    assert.equal(await j!.getState(), 'completed');
+    assert.equal(j!.attemptsStarted ?? 2, 2, 'started by the killed worker, then by the other');
+  } finally { await q.close(); }
+  assert.match(b.output, /"msg":"model run ended"/);
+  assert.doesNotMatch(a.output, /"msg":"model run ended"/);
+  assert.equal(s.model.run.images, 400);
+  // the predictions are those of the model: scored again offline, the same metrics
+  const r = await evaluate({ gtRoot: mini.subsets.validation.masksDir, pred: await (await import('../evaluator/input/sources.ts')).ZipSource.open(join(srv.dataDir, row.file), mini.subsets.validation.masks, DEFAULT_SOURCE_LIMITS), masks: mini.subsets.validation.masks, classes: mini.classes, workers: 1 });
+  assert.deepEqual(s.metrics.mIoU, r.metrics.mIoU);
+  await Promise.all([b.kill('SIGTERM'), scorer.kill('SIGTERM')]);
 });

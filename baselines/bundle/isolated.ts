@@ -5,14 +5,25 @@
  * with a huge trip count or an allocation of many gigabytes must stop only its own submission. The
  * child speaks in JSON lines: {"event":"image"} before each image (its time limit starts),
  * anything else it prints is kept; its last line is its result.
+ *
+ * The child also dies with its parent: a queue worker SIGKILLed mid-run must not leave a model
+ * running with nobody to stop it. A graph stuck in native code never lets the child's JavaScript
+ * notice a closed pipe, so the kernel does it: the child is started through util-linux's setpriv
+ * with a parent-death signal (SIGKILL), where the host has setpriv (Debian's util-linux: always).
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { problem, type Problem } from '../../evaluator/index.ts';
 import { BUNDLE_ONNX } from './bundle.ts';
 
 /** The TypeScript loader, by its full address: the child runs in the bundle's folder, where no node_modules is. */
 const TSX = import.meta.resolve('tsx');
+const SETPRIV = '/usr/bin/setpriv';
+
+/** The command that starts a child dying with this process (prctl PR_SET_PDEATHSIG through setpriv), or plainly where setpriv is missing. */
+export function childCommand(args: string[]): [string, string[]] {
+  return process.platform === 'linux' && existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'KILL', '--', process.execPath, ...args]] : [process.execPath, args];
+}
 
 export interface IsolatedOptions {
   cwd: string;
@@ -39,7 +50,8 @@ export function rssOf(pid: number): number {
 
 export function runIsolated(script: string, args: string[], o: IsolatedOptions): Promise<IsolatedResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', TSX, script, ...args], {
+    const [cmd, argv] = childCommand(['--import', TSX, script, ...args]);
+    const child = spawn(cmd, argv, {
       cwd: o.cwd, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '', pending = '', last: string | null = null, ended: Problem | null = null;

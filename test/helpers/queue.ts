@@ -49,15 +49,18 @@ export class Redis {
 export class WorkerProcess {
   readonly child: ChildProcess;
   output = '';
-  constructor(env: Record<string, string>) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'server/queue/worker-main.ts')], {
+  /** `args`: e.g. ['--models', '--device', 'cpu'] for a model worker. */
+  constructor(env: Record<string, string>, readonly args: string[] = []) {
+    this.child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'server/queue/worker-main.ts'), ...args], {
       cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'info', SCORING_WORKERS: '1', QUEUE_LOCK_SECONDS: '2', METRICS_PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     const keep = (c: Buffer) => { this.output += c.toString(); };
     this.child.stdout!.on('data', keep);
     this.child.stderr!.on('data', keep);
   }
-  ready(): Promise<void> { return waitForOutput(this.child, /scoring worker ready/, 30_000, 'the scoring worker'); }
+  ready(): Promise<void> {
+    return this.args.includes('--models') ? waitForOutput(this.child, /model worker ready/, 30_000, 'the model worker') : waitForOutput(this.child, /scoring worker ready/, 30_000, 'the scoring worker');
+  }
   /** How many jobs it reported scored. */
   get scored(): number { return (this.output.match(/"msg":"scored"/g) ?? []).length; }
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
