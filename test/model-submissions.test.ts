@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import request from 'supertest';
-import { testServer, waitFor, type TestServer } from './helpers/server.ts';
+import { signedInAgent, testServer, waitFor, type TestServer } from './helpers/server.ts';
 import { craftZip } from './helpers/zip.ts';
 import { zipDirectory } from '../datasets/imagenet-s/zip-write.ts';
 import { checkModel } from '../server/domain/models.ts';
@@ -207,4 +207,36 @@ test('fully unsupervised: a model gets the default match on validation and appli
   const t = await settled(bob, (await send(bob, 'model', bundle, testB).expect(202)).body.id);
   assert.equal(t.status, 'finished', JSON.stringify(t.problems ?? t.error));
   assert.deepEqual(JSON.parse(srv.q.submission(t.id)!.match!), JSON.parse(computed));
+});
+
+test('pages: /submit offers "predictions zip" or "model"; a model sent by the form goes to its page; the page and the board show "model run by the server" with the sha256, runtime and provider; its owner publishes it by a form', { skip, timeout: 300_000 }, async () => {
+  const agent = await signedInAgent(srv.server, alice);
+  const form = await agent.get('/submit').expect(200);
+  assert.match(form.text, /name="kind" value="model"/);
+  assert.match(form.text, /<input type="file" id="model" name="model"/);
+  assert.match(form.text, /runner minutes left today/);
+  const csrf = /name="_csrf" value="([^"]+)"|_csrf=([^"&]+)/.exec(form.text)!;
+  const token = csrf[1] ?? csrf[2];
+  const bundle = join(work, 'stride1.zip');
+  const sent = await agent.post(`/submit?_csrf=${token}`).field('benchmark', VAL).field('kind', 'model').field('method', 'Stride-1 net').attach('model', bundle).attach('file', Buffer.alloc(0), { filename: '' });
+  assert.equal(sent.status, 303, /Not submitted:<\/strong>[^<]*/.exec(sent.text)?.[0]);
+  const id = Number(/\/submissions\/(\d+)$/.exec(sent.headers.location)![1]);
+  const done = await settled(alice, id);
+  assert.equal(done.status, 'finished');
+  const page = (await agent.get(`/submissions/${id}`).expect(200)).text;
+  assert.match(page, /model run by the server/);
+  assert.ok(page.includes(done.model.sha256));
+  assert.match(page, /onnxruntime-node 1\.\d+\.\d+, execution provider <code>cpu<\/code>/);
+  assert.match(page, /Predictions zip the server made/);
+  assert.match(page, /Publish the model/);
+  // the form publishes; anyone then sees the download link on the board
+  const pageToken = /name="_csrf" value="([^"]+)"/.exec(page)![1];
+  await agent.post(`/submissions/${id}/model`).type('form').send({ _csrf: pageToken, public: 'true' }).expect(303);
+  const board = (await api().get(`/leaderboards/${VAL}?all=true`).expect(200)).text;
+  assert.match(board, /<span class="badge model"/);
+  assert.ok(board.includes(`href="/api/submissions/${id}/model.zip"`));
+  // a stranger's view of the page: the link, no publish form
+  const publicPage = (await api().get(`/submissions/${id}`).expect(200)).text;
+  assert.ok(publicPage.includes(`/api/submissions/${id}/model.zip`));
+  assert.doesNotMatch(publicPage, /Make the model private again/);
 });

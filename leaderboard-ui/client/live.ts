@@ -12,7 +12,7 @@ if (root) {
   const stall = root.querySelector<HTMLElement>('.live-stall')!;
   const started = Date.now();
   let last = Date.now();
-  let firstDone: { t: number; done: number } | null = null;
+  let firstDone: { t: number; done: number; status: string } | null = null;
   const source = new EventSource(`/api/submissions/${id}/events`);
   source.addEventListener('progress', (ev) => {
     const e = JSON.parse((ev as MessageEvent<string>).data) as { status: string; done: number; total: number; position?: number };
@@ -23,16 +23,19 @@ if (root) {
     if (e.position) {
       // queued, or handed to the queue and waiting for a worker: still its place in line
       text.textContent = `queued, position ${e.position} in the queue`;
-    } else if (e.status === 'scoring') {
+    } else if (e.status === 'scoring' || e.status === 'running') {
+      // a model submission runs its model over the images, then scores them: each has its own rate
       bar.max = e.total;
       bar.value = e.done;
-      if (!firstDone && e.done > 0) firstDone = { t: Date.now(), done: e.done };
+      if (firstDone?.status !== e.status) firstDone = null;
+      if (!firstDone && e.done > 0) firstDone = { t: Date.now(), done: e.done, status: e.status };
       let eta = '';
       if (firstDone && e.done > firstDone.done) {
         const rate = (e.done - firstDone.done) / ((Date.now() - firstDone.t) / 1000);
         eta = `, about ${Math.max(1, Math.round((e.total - e.done) / rate))} s left`;
       }
-      text.textContent = `scoring ${e.done} / ${e.total} images${eta}`;
+      status.textContent = e.status === 'running' ? 'running the model' : e.status;
+      text.textContent = `${e.status === 'running' ? 'running the model on' : 'scoring'} ${e.done} / ${e.total} images${eta}`;
     } else if (e.status === 'queued') {
       text.textContent = 'queued: next for the scorer';
     } else {

@@ -24,9 +24,22 @@ if (form) {
     for (const c of cells) { const td = document.createElement('td'); td.textContent = c; tr.append(td); }
     return tr;
   };
-  /** True when the zip may be sent (no problem found here, or nothing this page can check). */
+  // predictions or a model: only the chosen kind's file input shows (without script, both do)
+  const kind = () => form.querySelector<HTMLInputElement>('input[data-kind]:checked')?.value ?? 'file';
+  const showKind = () => {
+    form.querySelectorAll<HTMLElement>('[data-kind-part]').forEach((part) => {
+      part.hidden = part.dataset.kindPart !== kind();
+      // a hidden input sends nothing (a second file would be refused)
+      const input = part.querySelector('input[type="file"]') as HTMLInputElement | null;
+      if (input && part.hidden) input.value = '';
+    });
+  };
+  form.querySelectorAll<HTMLInputElement>('input[data-kind]').forEach((r) => r.addEventListener('change', showKind));
+  showKind();
+  /** True when the upload may be sent (no problem found here, or nothing this page can check: a model is checked by the server). */
   const precheck = async (): Promise<boolean> => {
-    const file = form.querySelector<HTMLInputElement>('input[type="file"]')!.files?.[0];
+    if (kind() === 'model') return true;
+    const file = form.querySelector<HTMLInputElement>('input[name="file"]')!.files?.[0];
     const benchmark = form.querySelector<HTMLSelectElement>('select[name="benchmark"]')!.value;
     if (!file) return true;
     checkBox.hidden = false;
@@ -82,7 +95,7 @@ if (form) {
       const rate = e.loaded / Math.max(0.001, (Date.now() - started) / 1000);
       text.textContent = e.loaded < e.total
         ? `uploading ${mb(e.loaded)} / ${mb(e.total)} MB, about ${Math.max(1, Math.round((e.total - e.loaded) / rate))} s left`
-        : 'uploaded; checking every mask…';
+        : kind() === 'model' ? 'uploaded; checking the model and trying it on two images…' : 'uploaded; checking every mask…';
     });
     xhr.addEventListener('load', () => {
       if (xhr.responseURL && /\/submissions\/\d+$/.test(new URL(xhr.responseURL).pathname)) { location.href = xhr.responseURL; return; }

@@ -39,6 +39,7 @@ export interface SubmissionPageData {
   provenance?: SubmissionView['provenance'];
   reproduce?: SubmissionView['reproduce'];
   analysis?: SubmissionView['analysis'];
+  model?: SubmissionView['model'];
   /** Query: per-class table sort (id, name, IoU, BIoU), order, filter, and every class rather than the two ends. */
   table: { sort: 'id' | 'name' | 'IoU' | 'BIoU'; order: 'asc' | 'desc'; q: string; all?: boolean };
 }
@@ -52,7 +53,8 @@ export function submissionPage(c: PageContext, d: SubmissionPageData): Html {
 <div class="crumbs"><a href="/">Benchmarks</a> › <a href="/leaderboards/${d.benchmark}">${d.benchmark}</a> › #${d.id}</div>
 <h1>${title}${d.baseline ? html`<span class="badge baseline">baseline</span>` : ''}${d.private ? html`<span class="badge private">private</span>` : ''}</h1>
 <ul class="facts">
-  <li>status <strong class="status ${d.status}" id="status">${d.status}</strong>${d.status === 'scoring' ? html` · ${d.progress.done} / ${d.progress.total} images` : ''}</li>
+  <li>status <strong class="status ${d.status}" id="status">${d.status === 'running' ? 'running the model' : d.status}</strong>${d.status === 'scoring' || d.status === 'running' ? html` · ${d.progress.done} / ${d.progress.total} images` : ''}</li>
+  ${d.model ? html`<li><span class="badge model" title="The server made the predictions by running the submitted model">model run by the server</span></li>` : ''}
   <li>by <strong>${d.user}</strong></li>
   <li>submitted ${when(d.created_at)}</li>
   ${d.finished_at ? html`<li>ended ${when(d.finished_at)}</li>` : ''}
@@ -61,9 +63,9 @@ export function submissionPage(c: PageContext, d: SubmissionPageData): Html {
 </ul>
 ${d.description ? html`<p class="lead">${d.description}</p>` : ''}
 ${methodSetup(d).length ? html`<p class="muted setup">${methodSetup(d).join(' · ')}</p>` : ''}
-${d.status === 'queued' || d.status === 'scoring' ? html`<div class="notice live" data-live="${d.id}">
+${live(d) ? html`<div class="notice live" data-live="${d.id}">
   <progress max="${d.progress.total}" value="${d.progress.done}">${d.progress.done} / ${d.progress.total}</progress>
-  <span class="live-text">${d.status === 'queued' ? `queued${d.queuePosition ? `, position ${d.queuePosition} in the queue` : ''}: waiting for ${d.waiting_for_worker ? 'a scoring worker' : 'the scorer'}` : `scoring ${d.progress.done} / ${d.progress.total} images`}</span>
+  <span class="live-text">${d.status === 'queued' ? `queued${d.queuePosition ? `, position ${d.queuePosition} in the queue` : ''}: waiting for ${d.model?.state === 'pending' ? 'the model runner' : d.waiting_for_worker ? 'a scoring worker' : 'the scorer'}` : `${d.status === 'running' ? 'running the model on' : 'scoring'} ${d.progress.done} / ${d.progress.total} images`}</span>
   ${d.workerWarning ? html`<p class="warning-text" role="status">${d.workerWarning}</p>` : ''}
   <p class="live-stall" hidden></p>
   <noscript>Reload the page to follow it.</noscript>
@@ -73,10 +75,34 @@ ${d.status === 'cancelled' ? html`<p class="notice">Cancelled before it was scor
 ${d.warnings.length ? html`<h2>Warnings</h2><ul>${d.warnings.map((w) => html`<li><code>${w.code}</code> ${w.message}</li>`)}</ul>` : ''}
 ${d.metrics && d.classes ? results(d) : d.metrics ? aggregates(d) : ''}
 ${d.analysis ? analysis(d) : ''}
+${d.model ? modelSection(c, d) : ''}
 ${d.provenance ? provenance(d) : ''}
 ${d.metrics && d.classes ? perClass(d) : ''}
 ${d.owner ? ownerActions(c, d) : ''}
-`, { wide: true, scripts: d.status === 'queued' || d.status === 'scoring' ? ['live'] : [] });
+`, { wide: true, scripts: live(d) ? ['live'] : [] });
+}
+
+/** Still on its way: queued, running its model, or scoring (the page follows it live). */
+const live = (d: SubmissionPageData): boolean => d.status === 'queued' || d.status === 'running' || d.status === 'scoring';
+
+/** A model the server ran: what it is (by hash), how it ran, and who may download it. */
+function modelSection(c: PageContext, d: SubmissionPageData): Html {
+  const m = d.model!;
+  const run = m.run;
+  return html`<h2 id="model">Model</h2>
+<p class="muted">The server made this submission's predictions itself, by running the submitted ONNX model on the benchmark's images in an isolated process, then scored them like any upload.</p>
+<dl class="hashes">
+  <dt>Model bundle (sha256)</dt><dd><code>${m.sha256}</code> · ${(m.bytes / 1048576).toFixed(1)} MB${m.download_url ? html` · <a href="${m.download_url}" download>download</a>` : ''}${m.public ? ' · published' : ' · private to its owner'}</dd>
+  ${run ? html`<dt>Run</dt><dd>${run.runtime}, execution provider <code>${run.provider}</code> · ${run.images.toLocaleString('en-US')} images in ${run.seconds.toFixed(1)} s (${(run.images / Math.max(run.seconds, 1e-9)).toFixed(1)} images/s)</dd>`
+    : m.projected_seconds !== null ? html`<dt>Run</dt><dd>${m.state === 'failed' ? 'failed' : m.state === 'running' ? 'in progress' : 'not yet run'}; the trial projected ${Math.max(1, Math.round(m.projected_seconds))} s for the ${d.progress.total.toLocaleString('en-US')} images</dd>` : ''}
+  ${m.input ? html`<dt>Input</dt><dd>${m.input.resize_short_side === null ? 'each image as it is' : `short side resized to ${m.input.resize_short_side}`}${m.input.max_long_side === null ? '' : `, long side at most ${m.input.max_long_side}`}; mean ${m.input.mean.join(', ')}, std ${m.input.std.join(', ')}</dd>` : ''}
+  ${m.output ? html`<dt>Output</dt><dd>${m.output === 'logits' ? 'logits, resized bilinearly to the image, then arg-max' : 'class ids at the image size'}${m.flip_average ? '; averaged with the mirrored image' : ''}</dd>` : ''}
+</dl>
+${d.owner ? html`<form method="post" action="/submissions/${d.id}/model" class="inline">
+  <input type="hidden" name="_csrf" value="${c.csrf}">
+  <input type="hidden" name="public" value="${m.public ? 'false' : 'true'}">
+  <button type="submit" class="secondary">${m.public ? 'Make the model private again' : 'Publish the model (anyone may download it from the board)'}</button>
+</form>` : ''}`;
 }
 
 /** One metric as a tile, with its interval under the value when there is one. */
@@ -114,7 +140,7 @@ function provenance(d: SubmissionPageData): Html {
   const p = d.provenance!;
   return html`<h2 id="reproduce">Provenance${d.reproduce ? ' and reproduction' : ''}</h2>
 <dl class="hashes">
-  <dt>Uploaded zip (sha256)</dt><dd><code>${p.predictionsSha256 ?? '–'}</code></dd>
+  <dt>${d.model ? 'Predictions zip the server made (sha256)' : 'Uploaded zip (sha256)'}</dt><dd><code>${p.predictionsSha256 ?? '–'}</code></dd>
   <dt>Ground truth (sha256 of the names list and every mask's bytes)</dt><dd><code>${p.gtSha256}</code></dd>
   <dt>Names list (sha256)</dt><dd><code>${p.namesSha256}</code></dd>
   <dt>Evaluator (digest of its source)</dt><dd><code>${p.evaluatorVersion}</code></dd>
@@ -144,7 +170,7 @@ function ownerActions(c: PageContext, d: SubmissionPageData): Html {
   <label><input type="checkbox" name="private" value="true"${d.private ? html` checked` : ''}> Private: only you see it on the leaderboard</label>
   <p><button type="submit">Save</button></p>
 </form>
-${d.status === 'queued' || d.status === 'scoring' ? html`<form method="post" action="/submissions/${d.id}/cancel" class="card">
+${live(d) ? html`<form method="post" action="/submissions/${d.id}/cancel" class="card">
   <input type="hidden" name="_csrf" value="${c.csrf}">
   <h3>Cancel</h3>
   <p class="muted">Stops it now; a cancelled submission uses no quota.</p>
@@ -155,7 +181,8 @@ ${d.status === 'queued' || d.status === 'scoring' ? html`<form method="post" act
 
 function failed(d: SubmissionPageData): Html {
   const problems = d.problems ?? [];
-  return html`<div class="notice error"><strong>Scoring failed:</strong> ${d.error ?? 'no reason recorded'}</div>
+  const stage = d.model?.state === 'failed' ? 'The model run failed' : 'Scoring failed';
+  return html`<div class="notice error"><strong>${stage}:</strong> ${d.error ?? 'no reason recorded'}</div>
 ${problems.length ? html`<div tabindex="0" class="table-wrap"><table>
 <caption>${problems.length} problem(s), each with its file and rule code.</caption>
 <thead><tr><th scope="col">File</th><th scope="col">Rule</th><th scope="col">Problem</th></tr></thead>

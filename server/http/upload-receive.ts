@@ -63,7 +63,8 @@ export async function receiveUpload(req: Request, tmpDir: string, limits: Receiv
   }
   let bb: busboy.Busboy;
   try {
-    bb = busboy({ headers: req.headers, limits: { files: 1, fileSize: maxBytes, fields: 20, fieldSize: 16 * 1024 } });
+    // two file parts: a browser's form sends its empty file input too (skipped below); a second real file is refused
+    bb = busboy({ headers: req.headers, limits: { files: 2, fileSize: maxBytes, fields: 20, fieldSize: 16 * 1024 } });
   } catch {
     throw new InvalidInput('expected a multipart/form-data body with fields "benchmark" and "file"');
   }
@@ -130,7 +131,9 @@ export async function receiveUpload(req: Request, tmpDir: string, limits: Receiv
     req.on('error', () => fail(new InvalidInput('the upload was interrupted', { close: true })));
 
     bb.on('field', (name, value) => { fields[name] = value; });
-    bb.on('file', (name, stream: Readable & { truncated?: boolean }) => {
+    bb.on('file', (name, stream: Readable & { truncated?: boolean }, info: { filename?: string }) => {
+      // a form's file input left empty is sent as a part with no file name: not a file
+      if (!info?.filename && (name === 'file' || name === 'model')) { stream.resume(); return; }
       if ((name !== 'file' && !(name === 'model' && fieldLimit.model > 0)) || file) { extraFiles = true; stream.resume(); return; }
       field = name;
       const own = fieldLimit[name];

@@ -15,6 +15,7 @@ import { DomainError, InvalidInput, NotFound } from '../../../domain/errors.ts';
 import { workerWarning } from '../../../domain/health.ts';
 import { predictionOverlay } from '../../../domain/overlay.ts';
 import { METHOD_META_COLUMNS, MethodMetaForm } from '../../../domain/schemas.ts';
+import { computeBudget, type ModelLimits } from '../../../domain/models.ts';
 import { cancelSubmission, namesListHash, queuePlace, quotaLeft, resultJsonOf, submit, utcDay } from '../../../domain/submissions.ts';
 import type { Benchmark } from '../../../domain/catalogue.ts';
 import { uploadLimits } from '../../../domain/upload-check.ts';
@@ -99,6 +100,12 @@ export function submissionPages(c: PageRouteContext): Router {
     ctx.q.updateMeta(s.id, { ...Object.fromEntries(METHOD_META_COLUMNS.map((k) => [k, f[k] || null])), private: f.private === 'true' });
     res.redirect(303, `/submissions/${s.id}`);
   });
+  r.post('/submissions/:id/model', (req, res) => {
+    const s = ownSubmission(ctx, signedIn(req), Id.parse(req.params.id));
+    if (!s.model_file) throw new NotFound('this submission is not a model');
+    ctx.q.setModelPublic(s.id, z.object({ public: z.enum(['true', 'false']) }).parse(req.body).public === 'true');
+    res.redirect(303, `/submissions/${s.id}#model`);
+  });
   r.post('/submissions/:id/cancel', (req, res) => {
     const s = ownSubmission(ctx, signedIn(req), Id.parse(req.params.id));
     cancelSubmission(ctx, s);
@@ -111,9 +118,18 @@ export function submissionPages(c: PageRouteContext): Router {
       return { id: b.id, label: `${b.split.name} · ${b.protocol} · ${b.phase}`, open: !b.closed, quota: b.closed ? 'closed' : q.limit > 0 ? `${q.limit - q.used} of ${q.limit} left today` : 'no daily limit' };
     }),
     maxUploadMB: Math.round(ctx.maxUploadBytes / 1048576),
+    ...(ctx.models ? { models: modelsOffer(ctx.models.limits, user) } : {}),
     resetsAt: utcDay().next,
     ...extra,
   });
+  const modelsOffer = (limits: ModelLimits, user: AuthUser): NonNullable<SubmitData['models']> => {
+    const day = utcDay();
+    const b = computeBudget(ctx.q, limits, user, day.start, day.next);
+    return {
+      maxMB: Math.round(limits.maxBytes / 1048576), timeoutSeconds: limits.timeoutSeconds,
+      budget: b.budget > 0 ? `${Math.max(0, Math.round((b.budget - b.used) / 60))} of ${Math.round(b.budget / 60)} runner minutes left today` : 'no daily limit',
+    };
+  };
   r.get('/submit', (req, res) => {
     if (!req.user) { res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`); return; }
     send(res, submitPage(pc(res), submitData(req.user, { selected: typeof req.query.benchmark === 'string' ? req.query.benchmark : undefined })));
@@ -123,23 +139,26 @@ export function submissionPages(c: PageRouteContext): Router {
     const release = slots.take(user.id);
     if (!release) { send(res, submitPage(pc(res), submitData(user, { error: 'you have uploads in progress; wait for them to finish' })), 429); return; }
     let benchmark: string | undefined;
+    let kind: SubmitData['kind'];
     let fields: SubmitData['fields'];
     try {
       const tmp = join(ctx.dataDir, 'uploads');
       await mkdir(tmp, { recursive: true });
-      const received = await receiveUpload(req, tmp, { maxBytes: ctx.maxUploadBytes, idleMs: ctx.uploads.idleMs, minBytesPerSecond: ctx.uploads.minBytesPerSecond, inFlight: slots.received });
+      const received = await receiveUpload(req, tmp, { maxBytes: ctx.maxUploadBytes, maxModelBytes: ctx.models?.limits.maxBytes, idleMs: ctx.uploads.idleMs, minBytesPerSecond: ctx.uploads.minBytesPerSecond, inFlight: slots.received });
       benchmark = received.fields.benchmark;
+      kind = received.field ?? (received.fields.kind === 'model' ? 'model' : 'file');
+      delete received.fields.kind;
       const f = received.fields;
       fields = { ...Object.fromEntries(METHOD_META_COLUMNS.map((k) => [k, f[k]])), private: f.private === 'true' };
       if (received.fields.private !== 'true') delete received.fields.private;
       for (const k of METHOD_META_COLUMNS) if (!received.fields[k]) delete received.fields[k];
       const row = await submit(ctx, user, received);
-      ctx.scorer.kick();
+      if (row.model_state) ctx.modelRunner.kick(); else ctx.scorer.kick();
       res.redirect(303, `/submissions/${row.id}`);
     } catch (e) {
       if (!(e instanceof DomainError)) throw e;
       const problems = (e.extra.problems ?? []) as SubmitData['problems'];
-      send(res, submitPage(pc(res), submitData(user, { selected: benchmark, fields, error: e.message, problems })), httpStatus(e) === 413 ? 413 : 200);
+      send(res, submitPage(pc(res), submitData(user, { selected: benchmark, kind, fields, error: e.message, problems })), httpStatus(e) === 413 ? 413 : 200);
     } finally {
       release();
     }
