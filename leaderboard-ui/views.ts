@@ -48,6 +48,8 @@ export interface ModelView {
   public: boolean;
   /** The bundle's URL, when the viewer may download it (its owner, admins, anyone once published). */
   download_url: string | null;
+  /** The predictions zip the run made, on the same terms (to re-score it offline). */
+  predictions_url: string | null;
   /** The run before scoring: pending → running → ran | failed. */
   state: 'pending' | 'running' | 'ran' | 'failed';
   /** The trial's projection for the phase, seconds. */

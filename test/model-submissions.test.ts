@@ -100,8 +100,13 @@ test('a stride-1 network exported from PyTorch, submitted as a model: queued →
   assert.equal(ours.model.download_url, `/api/submissions/${ours.id}/model.zip`);
   const got = await api().get(ours.model.download_url).set('Authorization', `Bearer ${alice}`).buffer(true).parse((res, cb) => { const c: Buffer[] = []; res.on('data', (d: Buffer) => c.push(d)); res.on('end', () => cb(null, Buffer.concat(c))); }).expect(200);
   assert.equal(createHash('sha256').update(got.body as Buffer).digest('hex'), sha);
+  // the predictions the run made, as scored (their hash is the score's provenance)
+  const preds = await api().get(ours.model.predictions_url).set('Authorization', `Bearer ${alice}`).buffer(true).parse((res, cb) => { const c: Buffer[] = []; res.on('data', (d: Buffer) => c.push(d)); res.on('end', () => cb(null, Buffer.concat(c))); }).expect(200);
+  assert.equal(createHash('sha256').update(preds.body as Buffer).digest('hex'), ours.provenance.predictionsSha256);
   const asBob = await api().get(`/api/submissions/${ours.id}`).set('Authorization', `Bearer ${bob}`).expect(200);
   assert.equal(asBob.body.model.download_url, null);
+  assert.equal(asBob.body.model.predictions_url, null);
+  await api().get(ours.model.predictions_url).set('Authorization', `Bearer ${bob}`).expect(404);
   await api().get(ours.model.download_url).set('Authorization', `Bearer ${bob}`).expect(404);
   await api().patch(`/api/submissions/${ours.id}`).set('Authorization', `Bearer ${bob}`).send({ model_public: true }).expect(404);
   await api().patch(`/api/submissions/${ours.id}`).set('Authorization', `Bearer ${alice}`).send({ model_public: true }).expect(200);

@@ -82,7 +82,7 @@ ${d.rows.map((r) => {
 ${methodLinks(r).length ? html`<span class="links">${methodLinks(r).map((l, i) => html`${i ? ' · ' : ''}${l}`)}</span>` : ''}${methodSetup(r).length ? html`<span class="setup">${methodSetup(r).join(' · ')}</span>` : ''}
 ${r.run
     ? html`<span class="desc">Run by this server from the authors' checkpoint · <a href="${r.run.provenance}" title="Checksums, parity with PyTorch, ONNX Runtime version, execution provider">provenance</a></span>`
-    : r.model ? html`<span class="desc">Model run by the server · <code title="${`sha256 ${r.model.sha256}`}">${r.model.sha256.slice(0, 12)}</code> · ${r.model.runtime ?? 'ONNX Runtime'} · ${r.model.provider ?? '?'}${r.model.download_url ? html` · <a href="${r.model.download_url}" download>model</a>` : ''}</span>`
+    : r.model ? html`<span class="desc">sha256 <code title="${`sha256 ${r.model.sha256}`}">${r.model.sha256.slice(0, 12)}</code> · ${r.model.runtime ?? 'ONNX Runtime'} on ${r.model.provider ?? '?'}${r.model.download_url ? html` · <a href="${r.model.download_url}" download>download the model</a>` : ''}</span>`
     : r.description ? html`<span class="desc">${r.description.length > 160 ? `${r.description.slice(0, 157)}…` : r.description}</span>` : ''}</td>
 <td>${r.user}</td>
 <td class="hide-narrow muted nowrap" title="${when(r.submitted_at)}">${r.submitted_at.slice(0, 10)}</td>

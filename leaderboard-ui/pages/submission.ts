@@ -74,8 +74,8 @@ ${d.status === 'failed' ? failed(d) : ''}
 ${d.status === 'cancelled' ? html`<p class="notice">Cancelled before it was scored.</p>` : ''}
 ${d.warnings.length ? html`<h2>Warnings</h2><ul>${d.warnings.map((w) => html`<li><code>${w.code}</code> ${w.message}</li>`)}</ul>` : ''}
 ${d.metrics && d.classes ? results(d) : d.metrics ? aggregates(d) : ''}
-${d.analysis ? analysis(d) : ''}
 ${d.model ? modelSection(c, d) : ''}
+${d.analysis ? analysis(d) : ''}
 ${d.provenance ? provenance(d) : ''}
 ${d.metrics && d.classes ? perClass(d) : ''}
 ${d.owner ? ownerActions(c, d) : ''}
@@ -145,7 +145,7 @@ function provenance(d: SubmissionPageData): Html {
   <dt>Names list (sha256)</dt><dd><code>${p.namesSha256}</code></dd>
   <dt>Evaluator (digest of its source)</dt><dd><code>${p.evaluatorVersion}</code></dd>
 </dl>
-${d.reproduce ? html`<p>Re-score it offline and check every number (exit 0, or the first number that differs): download <a href="${d.reproduce.result_url}" download>result.json</a> and the <a href="${d.reproduce.names_url}" download>names list</a>, then run, with your zip and the ImageNet-S masks:</p>
+${d.reproduce ? html`<p>Re-score it offline and check every number (exit 0, or the first number that differs): download <a href="${d.reproduce.result_url}" download>result.json</a> and the <a href="${d.reproduce.names_url}" download>names list</a>, then run, with ${d.model?.predictions_url ? html`the <a href="${d.model.predictions_url}" download>predictions zip the server made</a>` : d.model ? 'the predictions zip the server made (its owner may download it, and anyone once the model is published)' : 'your zip'} and the ImageNet-S masks:</p>
 <pre tabindex="0" class="cmd"><code>${d.reproduce.command}</code></pre>` : html`<p class="muted small">The ground truth of this phase is private: the hashes say what it was scored against; it cannot be re-scored outside the server.</p>`}`;
 }
 

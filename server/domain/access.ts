@@ -13,7 +13,7 @@ import type { Catalogue } from './catalogue.ts';
 import { Forbidden, NotFound } from './errors.ts';
 import type { Queries, SubmissionRow } from '../storage/queries.ts';
 import { submissionView, type SubmitContext } from './submissions.ts';
-import { modelDownloadUrl } from './models.ts';
+import { modelDownloadUrl, predictionsDownloadUrl } from './models.ts';
 import type { SubmissionView } from '../../leaderboard-ui/views.ts';
 
 export interface AccessContext { q: Queries; catalogue: Catalogue; testDetail: 'owner' | 'public' }
@@ -58,7 +58,10 @@ export function readableView(ctx: AccessContext & SubmitContext, viewer: Viewer,
   const view = submissionView(ctx, s);
   if (!perClass) delete view.classes;
   if (!own) { view.warnings = []; delete view.problems; delete view.error; }
-  if (view.model && mayDownloadModel(viewer, s)) view.model.download_url = modelDownloadUrl(s.id);
+  if (view.model && mayDownloadModel(viewer, s)) {
+    view.model.download_url = modelDownloadUrl(s.id);
+    if (s.model_state === 'ran') view.model.predictions_url = predictionsDownloadUrl(s.id);
+  }
   return { view: { ...view, owner: !!viewer && viewer.id === s.user_id }, s };
 }
 

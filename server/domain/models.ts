@@ -79,6 +79,7 @@ export function modelFiles(stem: string): { bundle: string; predictions: string 
 }
 
 export const modelDownloadUrl = (id: number): string => `/api/submissions/${id}/model.zip`;
+export const predictionsDownloadUrl = (id: number): string => `/api/submissions/${id}/predictions.zip`;
 
 export function modelView(s: SubmissionRow, mayDownload: boolean): ModelView | undefined {
   if (!s.model_file || !s.model_sha256) return undefined;
@@ -87,6 +88,7 @@ export function modelView(s: SubmissionRow, mayDownload: boolean): ModelView | u
   return {
     sha256: s.model_sha256, bytes: s.model_bytes ?? 0, public: s.model_public === 1,
     download_url: mayDownload ? modelDownloadUrl(s.id) : null,
+    predictions_url: mayDownload && s.model_state === 'ran' ? predictionsDownloadUrl(s.id) : null,
     state: s.model_state ?? 'pending', projected_seconds: s.model_projected_seconds,
     run: run && run.runtime ? run as ModelRunRecord : null,
     input: m?.input ?? null, output: m?.output ?? null, flip_average: m?.flip_average ?? false,

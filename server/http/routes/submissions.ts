@@ -55,6 +55,12 @@ export function submissionRoutes(c: RouteContext, slots: UploadSlots): Router {
     if (!mayDownloadModel(req.user, s)) throw new NotFound('no downloadable model for this submission');
     res.type('application/zip').attachment(`model-${s.id}-${s.model_sha256!.slice(0, 12)}.zip`).sendFile(join(ctx.dataDir, s.model_file!), { dotfiles: 'allow' });
   });
+  r.get('/submissions/:id/predictions.zip', optionalAuth, (req, res) => {
+    // the masks the server's run of a model made: on the model's terms (reproduce its score offline)
+    const { s } = readSubmission(ctx, req.user, Id.parse(req.params.id));
+    if (!mayDownloadModel(req.user, s) || s.model_state !== 'ran') throw new NotFound('no downloadable predictions for this submission');
+    res.type('application/zip').attachment(`submission-${s.id}.zip`).sendFile(join(ctx.dataDir, s.file), { dotfiles: 'allow' });
+  });
   r.get('/submissions/:id/events', optionalAuth, (req, res) => {
     const { s } = readSubmission(ctx, req.user, Id.parse(req.params.id));
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
