@@ -292,8 +292,8 @@ test('run-wide warnings: blue-channel, out-of-range-ids and extra-files, with th
   assert.ok(byCode.get('out-of-range-ids')!.pixels! > 0);
 });
 
-test('every rule of the input policy has a test above (a model bundle\'s, in test/model-bundle.test.ts)', () => {
-  const bundleTests = readFileSync(join(import.meta.dirname, 'model-bundle.test.ts'), 'utf8');
+test('every rule of the input policy has a test above (a model bundle\'s, in test/model-bundle.test.ts or test/model-submissions.test.ts)', () => {
+  const bundleTests = ['model-bundle.test.ts', 'model-submissions.test.ts'].map((f) => readFileSync(join(import.meta.dirname, f), 'utf8')).join('\n');
   const asserted = (c: string) => c.startsWith('model-') && new RegExp(`\\[[^\\]]*'${c}'[^\\]]*\\]`).test(bundleTests);
   assert.deepEqual([...Object.keys(RULES)].filter((c) => !seen.has(c as RuleCode) && !asserted(c)), []);
 });

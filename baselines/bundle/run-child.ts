@@ -1,34 +1,58 @@
 /**
- * The child process of a model run (run.ts): `run-child.ts <model.onnx> <model.json> <jobs.json> <out dir> [device]`.
- * One ONNX Runtime session; per image of jobs.json ([{image, mask}], names-list order) a line
- * {"event":"image"} (its time limit starts), the prediction as the benchmark's PNG mask, and a
- * progress line; then {"ok":true,"secondsPerImage":…,"provider":…,"runtime":…,"fallbacks":[…]}, or {"ok":false,"error":…}.
+ * The child process of a model run (run.ts): `run-child.ts <model.onnx> <model.json> <jobs.json> <out dir> [device] [stage threads]`.
+ * One ONNX Runtime session; the images of jobs.json ([{image, mask}], names-list order) go through a
+ * pipeline: worker threads (stage-worker.ts) prepare the next images and write the masks of those
+ * done while the graph runs here. Per image a line {"event":"image"} as its graph starts (its time
+ * limit starts), and a progress line once its mask is written; then
+ * {"ok":true,"secondsPerImage":…,"provider":…,"runtime":…,"fallbacks":[…]}, or {"ok":false,"error":…}.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { encodeMask } from '../../datasets/imagenet-s/png-write.ts';
+import { WorkerPool } from '../../util/pool.ts';
 import { openSession, type Device } from '../runner/model.ts';
 import { ModelJson } from './bundle.ts';
-import { predictImage } from './predict.ts';
+import { runGraph } from './predict.ts';
+import type { Prepared } from './stages.ts';
+import { runStage, STAGE_THREADS, type StageJob, type StageResult } from './stage-job.ts';
 
-const [path, json, jobsFile, outDir, device = 'cpu'] = process.argv.slice(2);
+/** Images prepared ahead of the graph, and masks being written behind it, at most (memory stays bounded). */
+const AHEAD = 2, BEHIND = 4;
+const [path, json, jobsFile, outDir, device = 'cpu', threads = String(STAGE_THREADS)] = process.argv.slice(2);
+/** 0: every stage in this thread, one image after another (the bench's comparison). */
+const stageThreads = Number(threads);
 const line = (o: object): void => { process.stdout.write(`${JSON.stringify(o)}\n`); };
+let pool: WorkerPool<StageJob, StageResult> | null = null;
 try {
   const model = ModelJson.parse(JSON.parse(json));
   const jobs = JSON.parse(await readFile(jobsFile, 'utf8')) as { image: string; mask: string }[];
   // the device as for baselines: auto tries CUDA, then WebGPU, then the CPU, and says what it passed over
   const { session, provider, fallbacks } = await openSession(path, device as Device);
+  pool = stageThreads > 0 ? new WorkerPool<StageJob, StageResult>(new URL('./stage-worker.ts', import.meta.url), stageThreads, 'model-stage') : null;
+  const stages = pool ?? { run: (job: StageJob) => runStage(job) };
   const t0 = performance.now();
+  const prepared = new Map<number, Promise<Prepared>>();
+  const prepare = (i: number) => {
+    if (i < jobs.length && !prepared.has(i)) prepared.set(i, stages.run({ kind: 'prepare', model, image: jobs[i].image }) as Promise<Prepared>);
+  };
+  const writing: Promise<void>[] = [];
+  let done = 0;
   for (const [i, j] of jobs.entries()) {
+    for (let k = 0; k <= AHEAD; k++) prepare(i + k);
+    const p = await prepared.get(i)!;
+    prepared.delete(i);
     line({ event: 'image' });
-    const p = await predictImage(session, model, j.image);
-    const out = join(outDir, j.mask);
-    await mkdir(dirname(out), { recursive: true });
-    await writeFile(out, encodeMask(p.ids, p.width, p.height));
-    line({ event: 'done', done: i + 1, total: jobs.length });
+    const out = await runGraph(session, model, p);
+    const transfer = [(out.kind === 'logits' ? out.logits : out.data).buffer as ArrayBuffer];
+    const written = stages.run({ kind: 'finish', out, W: p.W, H: p.H, path: join(outDir, j.mask) }, { transfer }).then(() => { done++; line({ event: 'done', done, total: jobs.length }); });
+    written.catch(() => {}); // awaited below, in order; a failure there ends the run with its message
+    writing.push(written);
+    if (writing.length > BEHIND) await writing.shift();
   }
+  await Promise.all(writing);
   line({ ok: true, secondsPerImage: jobs.length ? (performance.now() - t0) / 1000 / jobs.length : 0, provider, runtime: `onnxruntime-node ${ort.env.versions?.common ?? ''}`.trim(), fallbacks });
 } catch (e) {
   line({ ok: false, error: (e as Error).message.replace(/\s+/g, ' ') });
+} finally {
+  await pool?.close();
 }

@@ -9,9 +9,11 @@ import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { Manifest, type Device, type Fallback } from './manifest.ts';
 import { preprocess } from './preprocess.ts';
+import { nearestIndex } from './resize.ts';
 
 // the manifest and device names load without ONNX Runtime (the server imports them at start)
 export { DEVICES, Manifest, type Device, type Fallback } from './manifest.ts';
+export { nearestIndex } from './resize.ts';
 
 
 export interface Baseline { dir: string; manifest: Manifest; session: ort.InferenceSession; provider: string; fallbacks: Fallback[] }
@@ -67,14 +69,6 @@ export function labelSize(m: Manifest, W: number, H: number): [number, number] {
   if (r <= 0 || W * H <= r * r) return [W, H];
   if (m.max_res.rule === 'pass' || H > W) return [Math.trunc((r * W) / H), r];
   return [r, Math.trunc((r * H) / W)];
-}
-
-/** torch's `F.interpolate(mode='nearest')` source index on the CPU (float32 scale, as in PyTorch 1.13). */
-export function nearestIndex(dst: number, inSize: number, outSize: number): number {
-  if (outSize === inSize) return dst;
-  if (outSize === 2 * inSize) return dst >> 1;
-  const scale = Math.fround(inSize / outSize);
-  return Math.min(Math.floor(Math.fround(Math.fround(dst) * scale)), inSize - 1);
 }
 
 export interface Prediction { ids: Uint16Array; width: number; height: number }

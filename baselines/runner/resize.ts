@@ -98,3 +98,11 @@ export function resizeBilinearRGB(src: Uint8Array, width: number, height: number
   }
   return out;
 }
+
+/** torch's `F.interpolate(mode='nearest')` source index on the CPU (float32 scale, as in PyTorch 1.13). */
+export function nearestIndex(dst: number, inSize: number, outSize: number): number {
+  if (outSize === inSize) return dst;
+  if (outSize === 2 * inSize) return dst >> 1;
+  const scale = Math.fround(inSize / outSize);
+  return Math.min(Math.floor(Math.fround(Math.fround(dst) * scale)), inSize - 1);
+}
