@@ -2,7 +2,7 @@
  * Wiring: config → database → catalogue (indexed splits) → scorer → HTTP. Used by `npm start`
  * and by the tests (which start it on a temporary DATA_DIR and port 0).
  */
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
@@ -15,7 +15,7 @@ import { Queries } from './storage/queries.ts';
 import { Scorer, ThreadExecutor } from './queue/scorer.ts';
 import { MODELS_LANE, QueueExecutor, SCORING_LANE } from './queue/queue.ts';
 import { embeddedModelExecutor, ModelRunner } from './queue/model-runner.ts';
-import type { ModelJob, ModelProgress } from './queue/model-job.ts';
+import { modelRunsDir, type ModelJob, type ModelProgress } from './queue/model-job.ts';
 import type { ScoreJob, ScoreProgress } from './queue/score-job.ts';
 import { Baselines, type RuntimeStatus } from './domain/baselines.ts';
 import { readiness } from './domain/health.ts';
@@ -48,6 +48,7 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
   const q = new Queries(db);
   const catalogue = await Catalogue.load({ root: config.imagenetsRoot, toolbox: config.toolbox, dataDir: config.dataDir, onLog: (m, e) => log.info(e ?? {}, m) });
   await removeOrphans(config.dataDir, q);
+  await removeStaleModelRuns(config.dataDir, !!config.queue);
   // scoring in this process (embedded default) or on queue workers (QUEUE)
   const executor = config.queue ? new QueueExecutor<ScoreJob, ReturnType<typeof SCORING_LANE.decode>, ScoreProgress>(config.queue, config.queueInFlight, log, SCORING_LANE) : new ThreadExecutor();
   const slots = new UploadSlots(config.uploads.maxInProgress, config.uploads.maxPerUser);
@@ -71,7 +72,8 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
   }, config.queue ? new QueueExecutor<ModelJob, ReturnType<typeof MODELS_LANE.decode>, ModelProgress>(config.queue, config.queueInFlight, log, MODELS_LANE) : embeddedModelExecutor());
   models.start();
   const modelSubmissions = { limits: config.models, runtime: () => baselines.runtime() };
-  const health = () => readiness({ db, dataDir: config.dataDir, catalogue, scorer, baselines, workerSilentMs: config.workerSilentMs });
+  const health = () => readiness({ db, dataDir: config.dataDir, catalogue, scorer, baselines, models, workerSilentMs: config.workerSilentMs });
+
   const boards = new Leaderboards(q, config.testDetail, dbFile(config.dataDir), (b) => catalogue.counterpart(b));
   const app = createApp({ boards, q, catalogue, dataDir: config.dataDir, quota: config.quota, maxPixels: config.maxPixels, scorer, baselines, models: modelSubmissions, modelRunner: models, metrics, health, metricsToken: config.metricsToken, workerSilentMs: config.workerSilentMs, log, maxUploadBytes: config.maxUploadBytes, authFailuresPerMinute: config.authFailuresPerMinute, uploads: config.uploads, bodyTimeoutMs: config.bodyTimeoutMs, testDetail: config.testDetail, secureCookies: config.secureCookies, openSignup: config.openSignup, signupsPerHour: config.signupsPerHour, trustProxy: config.trustProxy }, slots);
   const server = await new Promise<Server>((resolve) => { const s = app.listen(config.port, config.host, () => resolve(s)); });
@@ -95,11 +97,28 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
   };
 }
 
+/**
+ * Work folders of model runs that ended without cleaning up (a crash). In this process's own runs
+ * (no QUEUE) every one is stale at start; with a queue, a worker elsewhere may be using one, so only
+ * those untouched for a day go.
+ */
+async function removeStaleModelRuns(dataDir: string, queue: boolean): Promise<void> {
+  const dir = modelRunsDir(dataDir);
+  let names: string[];
+  try { names = await readdir(dir); } catch { return; }
+  for (const n of names) {
+    const p = join(dir, n);
+    const old = !queue || Date.now() - (await stat(p).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs > 86_400_000;
+    if (old) await rm(p, { recursive: true, force: true });
+  }
+}
+
 /** Submission files whose row does not exist (a crash between storing and recording). */
 async function removeOrphans(dataDir: string, q: Queries): Promise<void> {
   const dir = join(dataDir, 'submissions');
   let files: string[];
   try { files = await readdir(dir); } catch { return; }
   const known = q.submissionFiles();
-  for (const f of files) if (!known.has(join('submissions', f))) await rm(join(dir, f), { force: true });
+  // files only: a folder there is not a submission's (and rm without recursive would throw on it)
+  for (const f of files) if (!known.has(join('submissions', f))) await rm(join(dir, f), { force: true }).catch(() => {});
 }

@@ -179,6 +179,10 @@ test('a model run that outgrows its memory ceiling fails with model-out-of-memor
   const ok = await runBundle(dir, model, jobs, out, { seconds: 60, onImage: (d) => seen.push(d) });
   assert.equal(ok.problem, undefined);
   assert.deepEqual(seen, [1, 2]);
+  // the stages on worker threads (as on a GPU) write the same masks as in the graph's thread (as on the CPU)
+  const threaded = join(work, 'run-out-threads');
+  assert.equal((await runBundle(dir, model, jobs, threaded, { seconds: 60, stageThreads: 2 })).problem, undefined);
+  for (const j of jobs) assert.deepEqual(readFileSync(join(threaded, j.mask)), readFileSync(join(out, j.mask)), j.mask);
   assert.deepEqual([decodePng(readFileSync(join(out, 'n1/a.png'))).width, decodePng(readFileSync(join(out, 'n1/b.png'))).height], [64, 48]);
 });
 

@@ -211,7 +211,7 @@ test('a model run whose --models worker is SIGKILLed completes on another worker
   assert.equal((await view(id)).status, 'running');
   await a.kill('SIGKILL');
   // the model's child process saw its parent go (exit-with-parent.ts): nothing runs on unwatched
-  await waitFor(() => spawnSync('pgrep', ['-f', `${srv.dataDir}/submissions/.model-run-${id}-`]).status === 1, 10_000, 'the orphaned model process to end');
+  await waitFor(() => spawnSync('pgrep', ['-f', `${srv.dataDir}/model-runs/run-${id}-`]).status === 1, 10_000, 'the orphaned model process to end');
   const b = await worker({}, ['--models', '--device', 'cpu']);
   const s = await ended(id, 180_000);
   assert.equal(s.status, 'finished', JSON.stringify(s.problems ?? s.error));
@@ -230,5 +230,8 @@ test('a model run whose --models worker is SIGKILLed completes on another worker
   // the predictions are those of the model: scored again offline, the same metrics
   const r = await evaluate({ gtRoot: mini.subsets.validation.masksDir, pred: await (await import('../evaluator/input/sources.ts')).ZipSource.open(join(srv.dataDir, row.file), mini.subsets.validation.masks, DEFAULT_SOURCE_LIMITS), masks: mini.subsets.validation.masks, classes: mini.classes, workers: 1 });
   assert.deepEqual(s.metrics.mIoU, r.metrics.mIoU);
+  // readiness names the model workers apart from the scoring ones
+  const ready = (await request(srv.server).get('/readyz').expect(200)).body;
+  assert.ok(ready.checks.some((c: { name: string; ok: boolean; detail: string }) => c.name === 'model workers' && c.ok && /a model worker was seen/.test(c.detail)), JSON.stringify(ready.checks));
   await Promise.all([b.kill('SIGTERM'), scorer.kill('SIGTERM')]);
 });

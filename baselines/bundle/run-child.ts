@@ -18,9 +18,7 @@ import { runStage, STAGE_THREADS, type StageJob, type StageResult } from './stag
 
 /** Images prepared ahead of the graph, and masks being written behind it, at most (memory stays bounded). */
 const AHEAD = 2, BEHIND = 4;
-const [path, json, jobsFile, outDir, device = 'cpu', threads = String(STAGE_THREADS)] = process.argv.slice(2);
-/** 0: every stage in this thread, one image after another (the bench's comparison). */
-const stageThreads = Number(threads);
+const [path, json, jobsFile, outDir, device = 'cpu', threads = 'auto'] = process.argv.slice(2);
 const line = (o: object): void => { process.stdout.write(`${JSON.stringify(o)}\n`); };
 let pool: WorkerPool<StageJob, StageResult> | null = null;
 try {
@@ -28,6 +26,10 @@ try {
   const jobs = JSON.parse(await readFile(jobsFile, 'utf8')) as { image: string; mask: string }[];
   // the device as for baselines: auto tries CUDA, then WebGPU, then the CPU, and says what it passed over
   const { session, provider, fallbacks } = await openSession(path, device as Device);
+  // auto: worker threads only where the graph leaves the CPU free (a GPU provider); on the CPU,
+  // ONNX Runtime's own threads take every core and stage threads only compete with them (bench
+  // section baselines, model-bundle: no faster on 2 cores)
+  const stageThreads = threads === 'auto' ? (provider === 'cpu' ? 0 : STAGE_THREADS) : Number(threads);
   pool = stageThreads > 0 ? new WorkerPool<StageJob, StageResult>(new URL('./stage-worker.ts', import.meta.url), stageThreads, 'model-stage') : null;
   const stages = pool ?? { run: (job: StageJob) => runStage(job) };
   const t0 = performance.now();

@@ -10,7 +10,6 @@ import { problem, type Problem } from '../../evaluator/index.ts';
 import { BUNDLE_ONNX, type ModelJson } from './bundle.ts';
 import { runIsolated } from './isolated.ts';
 import type { Device } from '../runner/manifest.ts';
-import { STAGE_THREADS } from './stage-job.ts';
 import { childResult, LOAD_SECONDS, MODEL_MEMORY_BYTES } from './trial.ts';
 
 export interface RunBundleOptions {
@@ -21,7 +20,7 @@ export interface RunBundleOptions {
   onImage?: (done: number, total: number) => void;
   /** Where the graph runs (baselines/runner/model.ts openSession); default the CPU. */
   device?: Device;
-  /** Worker threads preparing and writing images around the graph (stage-job.ts); 0: all in one thread, image after image. */
+  /** Worker threads preparing and writing images around the graph (stage-job.ts); 0: all in the graph's thread, image after image; default: threads only when the graph runs on a GPU. */
   stageThreads?: number;
 }
 
@@ -33,7 +32,7 @@ export async function runBundle(dir: string, model: ModelJson, jobs: { image: st
   const jobsFile = join(dir, 'jobs.json');
   await writeFile(jobsFile, JSON.stringify(jobs));
   const t0 = performance.now();
-  const r = childResult(await runIsolated(join(import.meta.dirname, 'run-child.ts'), [join(dir, BUNDLE_ONNX), JSON.stringify(model), jobsFile, outDir, o.device ?? 'cpu', String(o.stageThreads ?? STAGE_THREADS)], {
+  const r = childResult(await runIsolated(join(import.meta.dirname, 'run-child.ts'), [join(dir, BUNDLE_ONNX), JSON.stringify(model), jobsFile, outDir, o.device ?? 'cpu', o.stageThreads === undefined ? 'auto' : String(o.stageThreads)], {
     cwd: dir, loadSeconds: LOAD_SECONDS, imageSeconds: o.seconds, memoryBytes: o.memoryBytes ?? MODEL_MEMORY_BYTES, signal: o.signal,
     onLine: (l) => { if (l.startsWith('{"event":"done"')) { const p = JSON.parse(l) as { done: number; total: number }; o.onImage?.(p.done, p.total); } },
   }));

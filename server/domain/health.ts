@@ -6,7 +6,7 @@
 import { accessSync, constants } from 'node:fs';
 import type { Db } from '../storage/db.ts';
 import type { Catalogue } from './catalogue.ts';
-import type { Scorer } from '../queue/scorer.ts';
+import type { QueueHealth, Scorer } from '../queue/scorer.ts';
 import type { Baselines } from './baselines.ts';
 
 export interface Check { name: string; ok: boolean; blocks: boolean; detail: string }
@@ -17,6 +17,8 @@ export interface HealthSources {
   catalogue: Catalogue;
   scorer: Scorer;
   baselines: Baselines;
+  /** Submitted models' runner: with a queue, its --models workers' health (null: models run in this process). */
+  models?: { health(): Promise<QueueHealth> | null };
   workerSilentMs: number;
 }
 
@@ -49,6 +51,16 @@ export async function readiness(s: HealthSources): Promise<Check[]> {
     }
   } else {
     checks.push({ name: 'scoring', ok: true, blocks: true, detail: 'in this process' });
+  }
+  const mh = await s.models?.health();
+  if (mh && mh.reachable) {
+    // a warning, not a block: zips are scored without model workers; submitted models wait for one
+    const silent = mh.workerSeenAt === null ? null : Date.now() - mh.workerSeenAt;
+    const ok = silent !== null && silent <= s.workerSilentMs;
+    checks.push({
+      name: 'model workers', ok, blocks: false,
+      detail: mh.workerSeenAt === null ? 'no model worker has been seen: submitted models wait until one runs (npm run worker -- --models)' : ok ? `a model worker was seen ${ago(silent!)} ago` : `no model worker seen for ${ago(silent!)}: submitted models wait until one runs`,
+    });
   }
   const rt = s.baselines.runtime();
   checks.push({ name: 'baselines', ok: !!rt?.ok, blocks: false, detail: rt === null ? 'checking whether ONNX Runtime loads' : rt.ok ? `ONNX Runtime ${rt.version}` : `unavailable: ONNX Runtime does not load here (${rt.reason})` });

@@ -49,10 +49,16 @@ export function imageJobs(imagesDir: string, masks: string[]): { image: string; 
 
 const PROGRESS_MS = 500;
 
+/** Where model runs keep their work (extracted bundle, masks) under a DATA_DIR until the zip is made. */
+export const modelRunsDir = (dataDir: string): string => join(dataDir, 'model-runs');
+
 export async function runModelJob(job: ModelJob, { progress, signal }: { progress: (p: ModelProgress) => void; signal: AbortSignal }): Promise<ModelOutcome> {
   await mkdir(dirname(job.out), { recursive: true });
-  // beside the output, so the finished zip is renamed into place, never copied across file systems
-  const work = await mkdtemp(join(dirname(job.out), `.model-run-${job.id}-`));
+  // in DATA_DIR beside the output's folder, so the finished zip is renamed into place, never copied
+  // across file systems; never inside submissions/, whose every file is a submission's
+  const runs = modelRunsDir(dirname(dirname(job.out)));
+  await mkdir(runs, { recursive: true });
+  const work = await mkdtemp(join(runs, `run-${job.id}-`));
   try {
     // the bundle was checked at upload; it is checked again as it is unpacked (a file changed on
     // the shared storage, or a worker of another version, is refused here, not run)
