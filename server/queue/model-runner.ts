@@ -18,7 +18,8 @@ import type { Device } from '../../baselines/runner/manifest.ts';
 import type { Catalogue } from '../domain/catalogue.ts';
 import type { Attempt, Queries, SubmissionRow } from '../storage/queries.ts';
 import type { ServerMetrics } from '../metrics.ts';
-import { ShutdownError, ThreadExecutor, type Executor, type Scorer } from './scorer.ts';
+import { ThreadExecutor, type Executor, type Scorer } from './scorer.ts';
+import { JobLoop, type Taken } from './job-loop.ts';
 import type { ModelJob, ModelOutcome, ModelProgress } from './model-job.ts';
 
 export type ModelExecutor = Executor<ModelJob, ModelOutcome, ModelProgress>;
@@ -41,12 +42,7 @@ export function embeddedModelExecutor(): ModelExecutor {
   return new ThreadExecutor<ModelJob, ModelOutcome, ModelProgress>(new URL('./model-worker.ts', import.meta.url), 'model');
 }
 
-export class ModelRunner {
-  private running = false;
-  private wake: (() => void) | null = null;
-  private loop: Promise<void> | null = null;
-  private readonly inFlight = new Map<number, AbortController>();
-
+export class ModelRunner extends JobLoop {
   constructor(
     private readonly q: Queries,
     private readonly catalogue: Catalogue,
@@ -54,6 +50,7 @@ export class ModelRunner {
     private readonly opts: ModelRunnerOptions,
     private readonly executor: ModelExecutor = embeddedModelExecutor(),
   ) {
+    super(opts.log, 'model run');
     scorer.onStop((id) => this.inFlight.get(id)?.abort(new Error('cancelled')));
   }
 
@@ -66,50 +63,24 @@ export class ModelRunner {
       const n = this.q.requeueInterruptedModels();
       if (n) this.opts.log.info({ requeued: n }, 'model runs interrupted by a restart start again');
     }
-    this.loop = this.run();
+    this.startLoop();
   }
-
-  kick(): void { this.wake?.(); }
 
   /** Queue executors: whether the models' queue answers and when a --models worker last beat. */
   health(): ReturnType<NonNullable<ModelExecutor['health']>> | null { return this.executor.health?.() ?? null; }
 
-  async close(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    for (const a of this.inFlight.values()) a.abort(new ShutdownError('stopping'));
-    await this.executor.close();
-    await this.loop;
+  protected get capacity(): number { return this.executor.concurrency; }
+  protected take(): Taken {
+    const next = this.q.nextModel();
+    if (!next) return 'idle';
+    const attempt = this.q.startModel(next.id);
+    return attempt ? { row: next, attempt } : 'again';
   }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      try {
-        const next = this.inFlight.size < this.executor.concurrency ? this.q.nextModel() : undefined;
-        if (!next) {
-          await new Promise<void>((resolve) => { this.wake = resolve; setTimeout(resolve, 2000).unref(); });
-          this.wake = null;
-          continue;
-        }
-        const attempt = this.q.startModel(next.id);
-        if (attempt) this.launch(next, attempt);
-      } catch (e) {
-        this.opts.log.error({ err: e }, 'model loop error; retrying in a second');
-        await new Promise((r) => setTimeout(r, 1000).unref());
-      }
-    }
+  protected work(s: SubmissionRow, attempt: Attempt, abort: AbortController): Promise<void> { return this.runOne(s, attempt, abort); }
+  protected failed(s: SubmissionRow, attempt: Attempt): void {
+    if (this.q.modelFailed(attempt, SERVER_FAULT, null, 'server', null)) this.publish(s, 'failed', 0);
   }
-
-  private launch(s: SubmissionRow, attempt: Attempt): void {
-    const abort = new AbortController();
-    this.inFlight.set(s.id, abort);
-    this.runOne(s, attempt, abort)
-      .catch((e) => {
-        this.opts.log.error({ err: e, submission: s.id }, 'model run failed');
-        try { if (this.q.modelFailed(attempt, SERVER_FAULT, null, 'server', null)) this.publish(s, 'failed', 0); } catch (e2) { this.opts.log.error({ err: e2 }, 'marking a failed model run failed'); }
-      })
-      .finally(() => { this.inFlight.delete(s.id); this.wake?.(); });
-  }
+  protected closeExecutor(): Promise<void> { return this.executor.close(); }
 
   private publish(s: SubmissionRow, status: string, done: number): void {
     this.scorer.publish({ id: s.id, status, done, total: s.images });

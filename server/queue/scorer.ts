@@ -23,11 +23,11 @@ import type { Attempt, Queries, SubmissionRow } from '../storage/queries.ts';
 import type { ScoreJob, ScoreOutcome, ScoreProgress } from './score-job.ts';
 import { uploadLimits } from '../domain/upload-check.ts';
 import type { ServerMetrics } from '../metrics.ts';
+import { JobLoop, type Taken } from './job-loop.ts';
 
 /** A scoring that failed for a reason its submitter may read (not an internal error). */
 export class ScoringError extends Error {}
-/** The reason scorings in flight are let go when the server stops (not a cancel: a queue job goes on). */
-export class ShutdownError extends Error {}
+export { ShutdownError } from './job-loop.ts';
 /** A scoring stopped at its time limit (SCORING_TIMEOUT_SECONDS per started 1,000 images). */
 export class ScoringTimeout extends Error {}
 
@@ -86,12 +86,8 @@ export class ThreadExecutor<J = ScoreJob, O = ScoreOutcome, P = ScoreProgress> i
   close(): Promise<void> { return this.pool.close(); }
 }
 
-export class Scorer {
-  private running = false;
-  private wake: (() => void) | null = null;
-  private readonly inFlight = new Map<number, AbortController>();
+export class Scorer extends JobLoop {
   private readonly listeners = new Map<number, Set<Listener>>();
-  private loop: Promise<void> | null = null;
   /** Scorings handed to the queue that no worker has taken yet, in the order they were handed over. */
   private readonly awaiting = new Set<number>();
   private health: QueueHealth | null = null;
@@ -101,7 +97,20 @@ export class Scorer {
     private readonly catalogue: Catalogue,
     private readonly opts: { dataDir: string; datasetRoot: string | null; workers: number; maxPixels: number; gtCacheMB: number; log: Logger; metrics?: ServerMetrics; timeoutSeconds?: number },
     private readonly executor: ScoreExecutor = new ThreadExecutor(),
-  ) {}
+  ) {
+    super(opts.log, 'scoring');
+  }
+
+  protected get capacity(): number { return this.executor.concurrency; }
+  protected take(): Taken {
+    const next = this.q.nextQueued();
+    if (!next) return 'idle';
+    const attempt = this.q.startScoring(next.id);
+    return attempt ? { row: next, attempt } : 'again'; // cancelled meanwhile
+  }
+  protected work(s: SubmissionRow, attempt: Attempt, abort: AbortController): Promise<void> { return this.score(s, attempt, abort); }
+  protected failed(_s: SubmissionRow, attempt: Attempt): void { this.q.fail(attempt, SERVER_FAULT, null, 'server'); }
+  protected closeExecutor(): Promise<void> { return this.executor.close(); }
 
   /** Set when the submission is handed to the queue and no worker has taken it: it is shown as queued. */
   waitingForWorker(id: number): WaitingForWorker | null {
@@ -133,12 +142,7 @@ export class Scorer {
       const n = this.q.requeueInterrupted();
       if (n) this.opts.log.info({ requeued: n }, 'resuming interrupted scorings');
     }
-    this.loop = this.run();
-  }
-
-  /** A submission was queued: wake the loop. */
-  kick(): void {
-    this.wake?.();
+    this.startLoop();
   }
 
   subscribe(id: number, fn: Listener): () => void {
@@ -174,49 +178,6 @@ export class Scorer {
   stopIfCurrent(id: number): void {
     this.inFlight.get(id)?.abort(new Error('cancelled'));
     for (const fn of this.stopHooks) this.guard('stopping a model run', () => fn(id));
-  }
-
-  async close(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    for (const a of this.inFlight.values()) a.abort(new ShutdownError('stopping'));
-    await this.executor.close();
-    await this.loop;
-  }
-
-  /** Scores a submission whose attempt has started, tracked in flight until it ends. */
-  private launch(s: SubmissionRow, attempt: Attempt): void {
-    const abort = new AbortController();
-    this.inFlight.set(s.id, abort);
-    this.score(s, attempt, abort)
-      .catch((e) => {
-        this.opts.log.error({ err: e, submission: s.id }, 'scoring failed');
-        this.guard('marking a failed scoring', () => this.q.fail(attempt, SERVER_FAULT, null, 'server'));
-      })
-      .finally(() => { this.inFlight.delete(s.id); this.wake?.(); });
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      try {
-        const next = this.inFlight.size < this.executor.concurrency ? this.q.nextQueued() : undefined;
-        if (!next) {
-          await new Promise<void>((resolve) => {
-            this.wake = resolve;
-            setTimeout(resolve, 2000).unref(); // also polls, for submissions queued by another process (admin re-score)
-          });
-          this.wake = null;
-          continue;
-        }
-        const attempt = this.q.startScoring(next.id);
-        if (!attempt) continue; // cancelled meanwhile
-        this.launch(next, attempt);
-      } catch (e) {
-        // the database itself failed (disk full, locked past its timeout): wait, then carry on
-        this.opts.log.error({ err: e }, 'scoring loop error; retrying in a second');
-        await new Promise((r) => setTimeout(r, 1000).unref());
-      }
-    }
   }
 
   private async score(s: SubmissionRow, attempt: Attempt, abort: AbortController): Promise<void> {
