@@ -120,6 +120,10 @@ test('a stride-1 network exported from PyTorch, submitted as a model: queued →
   assert.equal(row.model.sha256, sha);
   assert.equal(row.model.download_url, ours.model.download_url);
   assert.equal(board.body.rows.find((r: { submission: number }) => r.submission === theirs.id).model, null);
+  // the CSV export says which rows the server ran, by hash
+  const csv = (await api().get(`/api/leaderboards/${VAL}.csv?all=1`).expect(200)).text.split('\r\n');
+  assert.deepEqual(csv[0].split(',').slice(-3), ['model_sha256', 'model_runtime', 'model_provider']);
+  assert.equal(csv.filter((l) => l.includes(`"${sha}"`)).length, 1);
 });
 
 test('LR-ASPP (stride 8) from docs/examples/export_model.py with resize_short_side: the server\'s run agrees with PyTorch\'s within 0.05 pp mIoU', { skip, timeout: 300_000 }, async () => {

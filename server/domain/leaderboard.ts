@@ -123,7 +123,7 @@ export const csvCell = (v: unknown): string => {
 
 export function boardCsv(rows: BoardRow[]): string {
   const keys = SORT_KEYS as readonly string[];
-  const head = ['rank', 'rank_ci_lo', 'rank_ci_hi', 'tied_with_leader', 'submission', 'user', 'method', 'link', 'baseline', 'submitted_at', ...keys, ...keys.flatMap((k) => [`${k}_ci_lo`, `${k}_ci_hi`]), 'reported_mIoU', 'provenance', 'paper', 'code', 'backbone', 'pretraining', 'extra_data', 'other_phase_submission'];
+  const head = ['rank', 'rank_ci_lo', 'rank_ci_hi', 'tied_with_leader', 'submission', 'user', 'method', 'link', 'baseline', 'submitted_at', ...keys, ...keys.flatMap((k) => [`${k}_ci_lo`, `${k}_ci_hi`]), 'reported_mIoU', 'provenance', 'paper', 'code', 'backbone', 'pretraining', 'extra_data', 'other_phase_submission', 'model_sha256', 'model_runtime', 'model_provider'];
   const lines = [head.join(',')];
   for (const r of rows) {
     const ci = (k: string) => (r.ci as Record<string, [number, number] | null> | null)?.[k] ?? null;
@@ -132,6 +132,7 @@ export function boardCsv(rows: BoardRow[]): string {
       ...keys.map((k) => r.metrics[k] as number | null), ...keys.flatMap((k) => [ci(k)?.[0] ?? null, ci(k)?.[1] ?? null]),
       r.run?.reported?.mIoU ?? null, r.run?.provenance ?? null,
       r.paper, r.code, r.backbone, r.pretraining, r.extra_data, r.other_phase?.submission ?? null,
+      r.model?.sha256 ?? null, r.model?.runtime ?? null, r.model?.provider ?? null,
     ].map(csvCell).join(','));
   }
   return lines.join('\r\n') + '\r\n';
