@@ -71,7 +71,7 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
     dataDir: config.dataDir, datasetRoot: catalogue.root, seconds: config.models.timeoutSeconds, memoryBytes: config.models.memoryBytes, maxModelBytes: config.models.maxBytes, device: config.baselineDevice, log, metrics,
   }, config.queue ? new QueueExecutor<ModelJob, ReturnType<typeof MODELS_LANE.decode>, ModelProgress>(config.queue, config.queueInFlight, log, MODELS_LANE) : embeddedModelExecutor());
   models.start();
-  const modelSubmissions = { limits: config.models, runtime: () => baselines.runtime() };
+  const modelSubmissions = { limits: config.models, runtime: () => baselines.runtimeNow() };
   const health = () => readiness({ db, dataDir: config.dataDir, catalogue, scorer, baselines, models, workerSilentMs: config.workerSilentMs });
 
   const boards = new Leaderboards(q, config.testDetail, dbFile(config.dataDir), (b) => catalogue.counterpart(b));

@@ -20,6 +20,7 @@ import { signedInAgent, testServer, waitFor, type TestServer } from './helpers/s
 import { craftZip } from './helpers/zip.ts';
 import { zipDirectory } from '../datasets/imagenet-s/zip-write.ts';
 import { checkModel } from '../server/domain/models.ts';
+import { TOOLBOX, toolboxSkip } from './helpers/golden.ts';
 import { QuotaExceeded } from '../server/domain/errors.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -196,7 +197,7 @@ test('a cancel stops a model run at once; the daily compute budget refuses a mod
   const used = srv.q.computeUsed(row.user_id, '1970-01-01');
   assert.ok(row.model_projected_seconds! > 0 && used >= TIMEOUT, `used ${used}`);
   const limits = { maxBytes: 64 << 20, timeoutSeconds: TIMEOUT, memoryBytes: 400 << 20 };
-  const ctx = (secondsPerDay: number) => ({ q: srv.q, catalogue: srv.catalogue, models: { ...limits, secondsPerDay }, runtime: () => null });
+  const ctx = (secondsPerDay: number) => ({ q: srv.q, catalogue: srv.catalogue, models: { ...limits, secondsPerDay }, runtime: async () => ({ ok: true }) });
   const bobUser = { id: row.user_id, name: 'bob', isAdmin: false, tokenId: 0 };
   const path = await graphBundle('logits-again', 'logits');
   const upload = { path, bytes: statSync(path).size, sha256: 'x'.repeat(64) };
@@ -265,5 +266,35 @@ test('at start, work folders of model runs a crash left behind are removed (all 
   } finally {
     await s.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('acceptance on a 50-class validation benchmark (synth --like ImageNetS50, a tenth of the images): a stride-1 network\'s model submission scores exactly as PyTorch\'s own predictions uploaded as a zip', { skip: skip || toolboxSkip, timeout: 300_000 }, async () => {
+  const root = join(work, 's50');
+  const made = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/dataset.ts'), 'synth', '--out', root, '--like', 'ImageNetS50', '--toolbox', TOOLBOX, '--scale', '0.1', '--seed', '5'], { encoding: 'utf8', cwd: ROOT });
+  assert.equal(made.status, 0, made.stderr);
+  const s50 = await testServer({ IMAGENETS_ROOT: root, BASELINE_DEVICE: 'cpu' });
+  try {
+    const B = 'imagenets50.semi-supervised.validation';
+    const b = s50.catalogue.benchmarks.get(B)!;
+    assert.equal(b.classes, 50);
+    const list = join(work, 's50-names.txt');
+    writeFileSync(list, b.masks.map((m) => `${m.replace(/\.png$/, '.JPEG')} ${m}`).join('\n') + '\n');
+    const bundle = join(work, 's50-stride1.zip'), torchPred = join(work, 's50-torch');
+    const exp = spawnSync(PY, [join(ROOT, 'test/helpers/torch_stride1.py'), '--images', join(b.split.dir, 'validation'), '--names', list, '--classes', '50', '--bundle', bundle, '--pred', torchPred], { encoding: 'utf8' });
+    assert.equal(exp.status, 0, exp.stderr);
+    const token = s50.user('researcher');
+    const post = async (field: 'file' | 'model', path: string) => { const r = await request(s50.server).post('/api/submissions').set('Authorization', `Bearer ${token}`).field('benchmark', B).attach(field, path); assert.equal(r.status, 202, JSON.stringify(r.body)); return r; };
+    const wait = (id: number) => waitFor(async () => { const r = await request(s50.server).get(`/api/submissions/${id}`).set('Authorization', `Bearer ${token}`); return ['finished', 'failed'].includes(r.body.status) ? r.body : undefined; }, 200_000, `submission ${id}`);
+    const ours = await wait((await post('model', bundle)).body.id);
+    assert.equal(ours.status, 'finished', JSON.stringify(ours.problems ?? ours.error));
+    const zip = join(work, 's50-torch.zip');
+    await zipDirectory(torchPred, zip);
+    const theirs = await wait((await post('file', zip)).body.id);
+    assert.equal(theirs.status, 'finished');
+    assert.deepEqual(ours.metrics, theirs.metrics);
+    assert.equal(ours.model.run.images, b.masks.length);
+  } finally {
+    await s50.cleanup();
   }
 });

@@ -42,7 +42,7 @@ ${d.problems?.length ? html`<div tabindex="0" class="table-wrap"><table>
   ${d.models ? html`<fieldset class="kind">
     <legend>What you send</legend>
     <label><input type="radio" name="kind" value="file"${model ? '' : html` checked`} data-kind> <strong>Predictions zip</strong>: the masks your model made</label>
-    <label><input type="radio" name="kind" value="model"${model ? html` checked` : ''} data-kind> <strong>Model</strong>: an ONNX bundle this server runs on the benchmark's images; the row says <em>model run by the server</em>, with the model's hash</label>
+    <label><input type="radio" name="kind" value="model"${model ? html` checked` : ''} data-kind> <strong>Model</strong>: an ONNX bundle this server runs on the phase's images; the row says <em>model run by the server</em>, with the model's hash</label>
   </fieldset>` : ''}
   <div data-kind-part="file">
   <label for="file">Zip of masks</label>

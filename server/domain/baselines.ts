@@ -41,7 +41,8 @@ export function probeOnnxRuntime(): Promise<RuntimeStatus> {
     execFile(process.execPath, ['-e', "process.stdout.write(require('onnxruntime-node').env.versions.common)"], { cwd: resolve(import.meta.dirname, '..', '..'), timeout: 30_000 }, (err, stdout, stderr) => {
       if (!err && stdout) { done({ ok: true, version: stdout.trim() }); return; }
       const lines = String(stderr).split('\n').map((l) => l.trim()).filter((l) => /error/i.test(l) && !l.startsWith('at '));
-      done({ ok: false, reason: (lines[0] ?? (err as Error | null)?.message ?? 'no version printed').slice(0, 300) });
+      const killed = (err as { killed?: boolean } | null)?.killed;
+      done({ ok: false, reason: (killed ? 'loading it took longer than 30 s (a busy machine?); tried again when next needed' : lines[0] ?? (err as Error | null)?.message ?? 'no version printed').slice(0, 300) });
     });
   });
 }
@@ -50,7 +51,8 @@ export class Baselines {
   private pool: WorkerPool<BaselineJob, BaselineRun, { done: number; total: number }> | null = null;
   private readonly running = new Set<Promise<void>>();
   private closing = false;
-  private readonly probe: Promise<RuntimeStatus>;
+  private probe: Promise<RuntimeStatus>;
+  private probedAt = Date.now();
   private known: RuntimeStatus | null = null;
 
   constructor(private readonly ctx: SubmitContext & { scorer: Scorer; baselineDevice: Device; probeRuntime?: () => Promise<RuntimeStatus> }, private readonly log: Logger) {
@@ -68,6 +70,19 @@ export class Baselines {
 
   /** The runtime's status once probed (null while the probe runs): the admin page shows it. */
   runtime(): RuntimeStatus | null { return this.known; }
+
+  /**
+   * The runtime's status when it is needed (a model submitted): the start's probe, awaited; one
+   * that failed is tried again at most once a minute (a probe on a machine busy at start may time
+   * out without the runtime being missing).
+   */
+  async runtimeNow(): Promise<RuntimeStatus> {
+    const r = await this.probe;
+    if (r.ok || Date.now() - this.probedAt < 60_000) return r;
+    this.probedAt = Date.now();
+    this.probe = (this.ctx.probeRuntime ?? probeOnnxRuntime)().then((again) => { this.known = again; return again; });
+    return this.probe;
+  }
 
   /**
    * Registers `modelDir` (a converted model on this machine) for a benchmark and starts its run. On

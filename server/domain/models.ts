@@ -43,11 +43,11 @@ function overBudget(b: ReturnType<typeof computeBudget>, projected: number | nul
 /**
  * Checks an uploaded bundle for benchmark `b`: every problem at once (UploadRejected), the daily
  * compute budget (QuotaExceeded), and on a fully-unsupervised test phase the match of the same
- * model's validation run. `runtime`: whether ONNX Runtime loads on this host (null: still probing).
+ * model's validation run. `runtime`: whether ONNX Runtime loads on this host (awaited).
  */
-export async function checkModel(ctx: { q: Queries; catalogue: Catalogue; models: ModelLimits; runtime: () => { ok: boolean; reason?: string } | null }, user: AuthUser, b: Benchmark, upload: { path: string; bytes: number; sha256: string }, day: { start: string; next: string }): Promise<CheckedModel> {
-  const rt = ctx.runtime();
-  if (rt && !rt.ok) throw new Unavailable(`this server cannot run models: ONNX Runtime does not load here (${rt.reason ?? 'unknown'}); upload predictions instead`);
+export async function checkModel(ctx: { q: Queries; catalogue: Catalogue; models: ModelLimits; runtime: () => Promise<{ ok: boolean; reason?: string }> }, user: AuthUser, b: Benchmark, upload: { path: string; bytes: number; sha256: string }, day: { start: string; next: string }): Promise<CheckedModel> {
+  const rt = await ctx.runtime();
+  if (!rt.ok) throw new Unavailable(`this server cannot run models: ONNX Runtime does not load here (${rt.reason ?? 'unknown'}); upload predictions instead`);
   if (upload.bytes > ctx.models.maxBytes) throw new UploadRejected('the model bundle has 1 problem(s); nothing was queued', { problems: [problem('model-too-large', 'model.onnx', { bytes: upload.bytes, limit: ctx.models.maxBytes })] });
   const budget = computeBudget(ctx.q, ctx.models, user, day.start, day.next);
   if (budget.budget > 0 && budget.used >= budget.budget) throw overBudget(budget, null);

@@ -36,7 +36,7 @@ export interface SubmitContext {
   /** Scorings handed to a queue that no worker has taken show as queued (scorer.ts). */
   scorer?: Pick<Scorer, 'waitingForWorker'>;
   /** Model submissions (models.ts): their limits, and whether ONNX Runtime loads here; unset: zips only. */
-  models?: { limits: ModelLimits; runtime: () => { ok: boolean; reason?: string } | null };
+  models?: { limits: ModelLimits; runtime: () => Promise<{ ok: boolean; reason?: string }> };
 }
 
 /** Start of the current UTC day, and of the next one (when a daily quota resets). */
