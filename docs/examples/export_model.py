@@ -88,6 +88,8 @@ def predict(model, spec, images, names, out):
     asks for it, ToTensor, Normalize, logits upsampled to the image (bilinear, align_corners=False), arg-max."""
     import torch.nn.functional as F
     import torchvision.transforms.functional as TF
+    # every core, as ONNX Runtime takes them (some builds start with one thread: OpenMP's default)
+    torch.set_num_threads(os.cpu_count() or 1)
     mean = torch.tensor(spec['input']['mean']).view(3, 1, 1)
     std = torch.tensor(spec['input']['std']).view(3, 1, 1)
     short = spec['input']['resize_short_side']
