@@ -20,7 +20,7 @@ import { signedInAgent, testServer, waitFor, type TestServer } from './helpers/s
 import { freePort, Redis, redisSkip, WorkerProcess } from './helpers/queue.ts';
 import { connectionOf, MODELS_QUEUE_NAME, QUEUE_NAME } from '../server/queue/queue.ts';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { craftZip } from './helpers/zip.ts';
 import type { ProgressEvent } from '../server/queue/scorer.ts';
 
@@ -209,9 +209,12 @@ test('a model run whose --models worker is SIGKILLed completes on another worker
   const id = up.body.id as number;
   await waitFor(() => { const s = srv.q.submission(id)!; return s.model_state === 'running' && s.progress_done > 0 && s.progress_done < s.images; }, 60_000, 'the model part-way run');
   assert.equal((await view(id)).status, 'running');
+  // the model's child process, found by its work folder (/proc, not pgrep: procps is not in every Debian image)
+  const running = () => readdirSync('/proc').filter((p) => /^\d+$/.test(p)).some((p) => { try { return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(`${srv.dataDir}/model-runs/run-${id}-`); } catch { return false; } });
+  assert.ok(running(), 'the model runs in a child process');
   await a.kill('SIGKILL');
   // the model's child process saw its parent go (exit-with-parent.ts): nothing runs on unwatched
-  await waitFor(() => spawnSync('pgrep', ['-f', `${srv.dataDir}/model-runs/run-${id}-`]).status === 1, 10_000, 'the orphaned model process to end');
+  await waitFor(() => !running(), 10_000, 'the orphaned model process to end');
   const b = await worker({}, ['--models', '--device', 'cpu']);
   const s = await ended(id, 180_000);
   assert.equal(s.status, 'finished', JSON.stringify(s.problems ?? s.error));
