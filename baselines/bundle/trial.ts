@@ -31,7 +31,7 @@ export function childResult(r: { lastLine: string | null; stderr: string; proble
   if (r.problem) return { problem: r.problem };
   let out: ChildOutput | null = null;
   try { out = r.lastLine ? JSON.parse(r.lastLine) as ChildOutput : null; } catch { /* no result line: it died */ }
-  if (!out) return { problem: problem('model-crashed', BUNDLE_ONNX, { reason: `the runtime stopped: ${r.stderr.trim().split('\n').at(-1)?.slice(0, 300) ?? 'no message'}` }) };
+  if (!out) return { problem: problem('model-crashed', BUNDLE_ONNX, { reason: `its process ended without a result (${r.stderr.trim().split('\n').at(-1)?.slice(0, 300) || 'no message'})` }) };
   return { out };
 }
 

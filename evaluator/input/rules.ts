@@ -119,7 +119,7 @@ export const RULES = {
   'model-output': rule<{ detail: string }>('error', 'a graph output that does not fit model.json (channels, rank, type)', (d) => `graph output: ${d.detail}`),
   'model-trial-failed': rule<{ reason: string }>('error', 'the model failed on a trial image', (d) => `the trial run failed: ${d.reason}`),
   'model-out-of-memory': rule<{ limit: number }>('error', 'a model past its memory ceiling', (d) => `the model went past its memory ceiling of ${Math.round(d.limit / 1048576)} MiB and was stopped`),
-  'model-crashed': rule<{ reason: string }>('error', 'a model whose runtime ended with an error', (d) => `the model run failed: ${d.reason}`),
+  'model-crashed': rule<{ reason: string }>('error', 'a model whose runtime ended with an error', (d) => `ONNX Runtime stopped the model: ${d.reason}`),
   'model-timeout': rule<{ seconds: number }>('error', 'a model past its time limit on one image (MODEL_TIMEOUT_SECONDS)', (d) => `one image took longer than ${d.seconds} s; the run was stopped`),
   'model-match-missing': rule<{ validation: string }>('error', 'a fully-unsupervised model on test whose validation run has no match yet',
     (d) => `a fully-unsupervised model applies on test the match its validation run got; this model (same model.onnx) has no scored run on ${d.validation}`),

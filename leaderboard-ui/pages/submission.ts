@@ -90,15 +90,17 @@ function modelSection(c: PageContext, d: SubmissionPageData): Html {
   const m = d.model!;
   const run = m.run;
   return html`<h2 id="model">Model</h2>
-<p class="muted">The server made this submission's predictions itself, by running the submitted ONNX model on the benchmark's images in an isolated process, then scored them like any upload.</p>
+<p class="muted">${m.state === 'ran' ? 'The server made this submission\'s predictions itself, by running the submitted ONNX model on the benchmark\'s images in an isolated process, then scored them like any upload.'
+    : m.state === 'failed' ? 'The server ran the submitted ONNX model on the benchmark\'s images in an isolated process; the run failed (above), so nothing was scored.'
+      : 'The server runs the submitted ONNX model on the benchmark\'s images in an isolated process, then scores its predictions like any upload.'}</p>
 <dl class="hashes">
-  <dt>Model bundle (sha256)</dt><dd><code>${m.sha256}</code> · ${(m.bytes / 1048576).toFixed(1)} MB${m.download_url ? html` · <a href="${m.download_url}" download>download</a>` : ''}${m.public ? ' · published' : ' · private to its owner'}</dd>
+  <dt>Model bundle (sha256)</dt><dd><code>${m.sha256}</code> · ${m.bytes >= 1048576 ? `${(m.bytes / 1048576).toFixed(1)} MB` : `${Math.max(1, Math.round(m.bytes / 1024))} KB`}${m.download_url ? html` · <a href="${m.download_url}" download>download</a>` : ''}${m.public ? ' · published' : ' · private to its owner'}</dd>
   ${run ? html`<dt>Run</dt><dd>${run.runtime}, execution provider <code>${run.provider}</code> · ${run.images.toLocaleString('en-US')} images in ${run.seconds.toFixed(1)} s (${(run.images / Math.max(run.seconds, 1e-9)).toFixed(1)} images/s)</dd>`
     : m.projected_seconds !== null ? html`<dt>Run</dt><dd>${m.state === 'failed' ? 'failed' : m.state === 'running' ? 'in progress' : 'not yet run'}; the trial projected ${Math.max(1, Math.round(m.projected_seconds))} s for the ${d.progress.total.toLocaleString('en-US')} images</dd>` : ''}
   ${m.input ? html`<dt>Input</dt><dd>${m.input.resize_short_side === null ? 'each image as it is' : `short side resized to ${m.input.resize_short_side}`}${m.input.max_long_side === null ? '' : `, long side at most ${m.input.max_long_side}`}; mean ${m.input.mean.join(', ')}, std ${m.input.std.join(', ')}</dd>` : ''}
   ${m.output ? html`<dt>Output</dt><dd>${m.output === 'logits' ? 'logits, resized bilinearly to the image, then arg-max' : 'class ids at the image size'}${m.flip_average ? '; averaged with the mirrored image' : ''}</dd>` : ''}
 </dl>
-${d.owner ? html`<form method="post" action="/submissions/${d.id}/model" class="inline">
+${d.owner && m.state === 'ran' ? html`<form method="post" action="/submissions/${d.id}/model" class="inline">
   <input type="hidden" name="_csrf" value="${c.csrf}">
   <input type="hidden" name="public" value="${m.public ? 'false' : 'true'}">
   <button type="submit" class="secondary">${m.public ? 'Make the model private again' : 'Publish the model (anyone may download it from the board)'}</button>

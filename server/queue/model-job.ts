@@ -71,7 +71,7 @@ export async function runModelJob(job: ModelJob, { progress, signal }: { progres
       onImage: (done, total) => { const now = performance.now(); if (now - last > PROGRESS_MS || done === total) { last = now; progress({ done, total }); } },
     });
     signal.throwIfAborted();
-    if (r.problem) return { type: 'failed', message: `the model run failed: ${r.problem.problem}`, problems: [r.problem], seconds: r.seconds };
+    if (r.problem) return { type: 'failed', message: r.problem.problem, problems: [r.problem], seconds: r.seconds };
     const zip = join(work, 'predictions.zip');
     await zipDirectory(join(work, 'pred'), zip);
     await rename(zip, job.out);
