@@ -18,7 +18,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { checkBundle } from '../baselines/bundle/check.ts';
-import { runBundle } from '../baselines/bundle/run.ts';
+import { imageJobs, runBundle } from '../baselines/bundle/run.ts';
 import { parseNamesList } from '../evaluator/index.ts';
 
 const program = new Command('model').description('model submissions: check a bundle (model.onnx + model.json) as the server will');
@@ -57,7 +57,7 @@ program.command('run <bundle>')
       const r = await checkBundle(bundle, { classes: o.classes, maxModelBytes: o.maxBytes, trial: { seconds: o.seconds, images: lines.masks.length }, extractTo: dir });
       if (r.problems.length) { process.stderr.write(`${formatProblems(`${bundle}: ${r.problems.length} problem(s)`, r.problems)}\n`); process.exitCode = 1; return; }
       // the names list's image column is the mask's path with .JPEG (ImageNet-S lists: "wnid/name.JPEG wnid/name.png")
-      const jobs = lines.masks.map((mask) => ({ image: resolve(o.imagesDir, mask.replace(/\.png$/, '.JPEG')), mask }));
+      const jobs = imageJobs(resolve(o.imagesDir), lines.masks);
       const run = await runBundle(dir, r.model!, jobs, resolve(o.out), { seconds: o.seconds, onImage: (done, total) => { if (done % 100 === 0 || done === total) process.stderr.write(`\r${done} / ${total} images`); } });
       process.stderr.write('\n');
       if (run.problem) { process.stderr.write(`${formatProblems(bundle, [run.problem])}\n`); process.exitCode = 1; return; }

@@ -68,6 +68,11 @@ async function events(id: number, token: string): Promise<string[]> {
   const text = await res.text();
   return [...text.matchAll(/"status":"(\w+)"/g)].map((m) => m[1]);
 }
+/** The sha256 of a file the API serves to `token`'s user (200 expected). */
+async function sha256Of(url: string, token: string): Promise<string> {
+  const r = await api().get(url).set('Authorization', `Bearer ${token}`).buffer(true).parse((res, cb) => { const c: Buffer[] = []; res.on('data', (d: Buffer) => c.push(d)); res.on('end', () => cb(null, Buffer.concat(c))); }).expect(200);
+  return createHash('sha256').update(r.body as Buffer).digest('hex');
+}
 async function graphBundle(name: string, graph: string): Promise<string> {
   const path = join(work, `${name}.zip`);
   const spec = { version: 1, classes: C, input: { resize_short_side: null, max_long_side: null, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] }, output: 'logits' };
@@ -102,11 +107,9 @@ test('a stride-1 network exported from PyTorch, submitted as a model: queued →
   assert.equal(ours.method, null, 'model.json gave no method, the form none');
   // the bundle: private to its owner until published
   assert.equal(ours.model.download_url, `/api/submissions/${ours.id}/model.zip`);
-  const got = await api().get(ours.model.download_url).set('Authorization', `Bearer ${alice}`).buffer(true).parse((res, cb) => { const c: Buffer[] = []; res.on('data', (d: Buffer) => c.push(d)); res.on('end', () => cb(null, Buffer.concat(c))); }).expect(200);
-  assert.equal(createHash('sha256').update(got.body as Buffer).digest('hex'), sha);
+  assert.equal(await sha256Of(ours.model.download_url, alice), sha);
   // the predictions the run made, as scored (their hash is the score's provenance)
-  const preds = await api().get(ours.model.predictions_url).set('Authorization', `Bearer ${alice}`).buffer(true).parse((res, cb) => { const c: Buffer[] = []; res.on('data', (d: Buffer) => c.push(d)); res.on('end', () => cb(null, Buffer.concat(c))); }).expect(200);
-  assert.equal(createHash('sha256').update(preds.body as Buffer).digest('hex'), ours.provenance.predictionsSha256);
+  assert.equal(await sha256Of(ours.model.predictions_url, alice), ours.provenance.predictionsSha256);
   const asBob = await api().get(`/api/submissions/${ours.id}`).set('Authorization', `Bearer ${bob}`).expect(200);
   assert.equal(asBob.body.model.download_url, null);
   assert.equal(asBob.body.model.predictions_url, null);

@@ -24,6 +24,11 @@ export interface RunBundleOptions {
   stageThreads?: number;
 }
 
+/** A phase's images as the runners read them: each mask of the names list with its image (`wnid/name.JPEG`) in `imagesDir`. */
+export function imageJobs(imagesDir: string, masks: string[]): { image: string; mask: string }[] {
+  return masks.map((m) => ({ image: join(imagesDir, m.replace(/\.png$/, '.JPEG')), mask: m }));
+}
+
 /** A run's outcome: its time, and either what ran it or the problem that stopped it. */
 export interface BundleRun { seconds: number; problem?: Problem; provider?: string; runtime?: string; fallbacks?: { provider: string; reason: string }[] }
 

@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { WorkerPool } from '../../util/pool.ts';
 import { fileSha256 } from '../../evaluator/index.ts';
 import { Manifest, type Device } from '../../baselines/runner/manifest.ts';
+import { imageJobs } from '../../baselines/bundle/run.ts';
 import { recipeOf, reportedFor } from '../../baselines/reported.ts';
 import { zipDirectory } from '../../datasets/imagenet-s/zip-write.ts';
 import type { AuthUser } from './auth.ts';
@@ -160,7 +161,7 @@ export class Baselines {
     try {
       this.pool ??= new WorkerPool(new URL('./baseline-worker.ts', import.meta.url), 1, 'baseline');
       await rm(work, { recursive: true, force: true });
-      const images = b.masks.map((m) => ({ image: resolve(b.split.dir, b.phase, m.replace(/\.png$/, '.JPEG')), mask: m }));
+      const images = imageJobs(resolve(b.split.dir, b.phase), b.masks);
       log.info({ images: images.length }, 'running a baseline');
       this.ctx.metrics?.baselineRuns.inc({ outcome: 'started' });
       const r = await this.pool.run({ modelDir: row.model_dir, images, outDir: join(work, 'pred'), device: this.ctx.baselineDevice });

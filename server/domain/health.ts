@@ -41,30 +41,23 @@ export async function readiness(s: HealthSources): Promise<Check[]> {
   const h = await s.scorer.queueHealth();
   if (h) {
     checks.push({ name: 'queue', ok: h.reachable, blocks: true, detail: h.reachable ? 'Redis answers' : `Redis does not answer (${h.reason})` });
-    if (h.reachable) {
-      const silent = h.workerSeenAt === null ? null : Date.now() - h.workerSeenAt;
-      const ok = silent !== null && silent <= s.workerSilentMs;
-      checks.push({
-        name: 'workers', ok, blocks: false,
-        detail: h.workerSeenAt === null ? 'no scoring worker has been seen: start one with npm run worker' : ok ? `a scoring worker was seen ${ago(silent!)} ago` : `no scoring worker seen for ${ago(silent!)}: submissions wait until one runs`,
-      });
-    }
+    if (h.reachable) checks.push(workersCheck('workers', 'scoring worker', h, s.workerSilentMs, 'start one with npm run worker', 'submissions wait until one runs'));
   } else {
     checks.push({ name: 'scoring', ok: true, blocks: true, detail: 'in this process' });
   }
+  // a warning, not a block: zips are scored without model workers; submitted models wait for one
   const mh = await s.models?.health();
-  if (mh && mh.reachable) {
-    // a warning, not a block: zips are scored without model workers; submitted models wait for one
-    const silent = mh.workerSeenAt === null ? null : Date.now() - mh.workerSeenAt;
-    const ok = silent !== null && silent <= s.workerSilentMs;
-    checks.push({
-      name: 'model workers', ok, blocks: false,
-      detail: mh.workerSeenAt === null ? 'no model worker has been seen: submitted models wait until one runs (npm run worker -- --models)' : ok ? `a model worker was seen ${ago(silent!)} ago` : `no model worker seen for ${ago(silent!)}: submitted models wait until one runs`,
-    });
-  }
+  if (mh && mh.reachable) checks.push(workersCheck('model workers', 'model worker', mh, s.workerSilentMs, 'submitted models wait until one runs (npm run worker -- --models)', 'submitted models wait until one runs'));
   const rt = s.baselines.runtime();
   checks.push({ name: 'baselines', ok: !!rt?.ok, blocks: false, detail: rt === null ? 'checking whether ONNX Runtime loads' : rt.ok ? `ONNX Runtime ${rt.version}` : `unavailable: ONNX Runtime does not load here (${rt.reason})` });
   return checks;
+}
+
+/** Whether a kind of queue worker has beaten lately (a warning, never a block). */
+function workersCheck(name: string, kind: string, h: QueueHealth, silentMs: number, none: string, late: string): Check {
+  const silent = h.workerSeenAt === null ? null : Date.now() - h.workerSeenAt;
+  const ok = silent !== null && silent <= silentMs;
+  return { name, ok, blocks: false, detail: silent === null ? `no ${kind} has been seen: ${none}` : ok ? `a ${kind} was seen ${ago(silent)} ago` : `no ${kind} seen for ${ago(silent)}: ${late}` };
 }
 
 /**

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { fileSha256, type Problem } from '../../evaluator/index.ts';
 import { checkBundle } from '../../baselines/bundle/check.ts';
-import { runBundle } from '../../baselines/bundle/run.ts';
+import { imageJobs, runBundle } from '../../baselines/bundle/run.ts';
 import type { Device } from '../../baselines/runner/manifest.ts';
 import { zipDirectory } from '../../datasets/imagenet-s/zip-write.ts';
 import type { ModelRunRecord } from '../storage/queries.ts';
@@ -41,11 +41,6 @@ export type ModelProgress = { done: number; total: number };
 export type ModelOutcome =
   | { type: 'ran'; run: ModelRunRecord; bytes: number; sha256: string }
   | { type: 'failed'; message: string; problems: Problem[]; seconds: number };
-
-/** The images of a phase as the runner reads them: the mask's name with the image's extension. */
-export function imageJobs(imagesDir: string, masks: string[]): { image: string; mask: string }[] {
-  return masks.map((m) => ({ image: join(imagesDir, m.replace(/\.png$/, '.JPEG')), mask: m }));
-}
 
 const PROGRESS_MS = 500;
 
